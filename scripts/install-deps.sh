@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs the Debian packages and npm test tools stocklake needs. Idempotent: when
+# everything is present it only checks and returns in well under a second.
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+
+packages=(
+  build-essential cmake pkg-config git
+  libgtest-dev libgmock-dev
+  libzstd-dev libsnappy-dev zlib1g-dev
+  libsimdjson-dev libcli11-dev libfmt-dev nlohmann-json3-dev
+  nodejs npm
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed"; then
+    missing+=("$p")
+  fi
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "install-deps: installing ${missing[*]}"
+  if [ "$(id -u)" -ne 0 ]; then sudo=sudo; else sudo=; fi
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# Test tools from npm: DuckDB reads our Parquet files in the integration tests.
+if [ ! -d "$here/tests/node/node_modules/@duckdb/node-api" ]; then
+  echo "install-deps: npm install in tests/node"
+  (cd "$here/tests/node" && npm install --no-audit --no-fund --loglevel=error)
+fi

@@ -1,0 +1,40 @@
+// Helpers shared by the tests: temporary directories that clean up after themselves,
+// fixture paths, running the stocklake binary.
+#pragma once
+
+#include <string>
+
+namespace stocklake::testing {
+
+//! A fresh directory under $TMPDIR, removed with everything in it on destruction.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::string& path() const { return path_; }
+  //! path() + "/" + name
+  std::string Join(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+//! Absolute path of tests/data/<name>.
+std::string FixturePath(const std::string& name);
+
+//! Writes `contents` to `path`, creating parent directories; aborts the test on error.
+void WriteTextFile(const std::string& path, const std::string& contents);
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string output;  // stdout and stderr interleaved
+};
+//! Runs a shell command line and captures what it printed.
+CommandResult RunCommand(const std::string& command_line);
+
+//! Path of the built stocklake binary.
+std::string StocklakeBinary();
+
+}  // namespace stocklake::testing
