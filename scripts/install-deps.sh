@@ -8,7 +8,7 @@ packages=(
   build-essential cmake pkg-config git
   libgtest-dev libgmock-dev
   libzstd-dev libsnappy-dev zlib1g-dev
-  libsimdjson-dev libcli11-dev libfmt-dev nlohmann-json3-dev
+  libsimdjson-dev libcli11-dev libfmt-dev nlohmann-json3-dev libxxhash-dev
   nodejs npm
 )
 

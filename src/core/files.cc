@@ -154,7 +154,7 @@ Status RemoveFile(const std::string& path) {
   return Status::OK();
 }
 
-Status CopyFileDurable(const std::string& from, const std::string& to) {
+Status CopyFile(const std::string& from, const std::string& to) {
   FdGuard in{::open(from.c_str(), O_RDONLY | O_CLOEXEC)};
   if (in.fd < 0) return ErrnoStatus("cannot open", from);
   struct stat st {};
@@ -181,7 +181,13 @@ Status CopyFileDurable(const std::string& from, const std::string& to) {
     if (n == 0) break;
     remaining -= n;
   }
-  if (::fsync(out.fd) != 0) return ErrnoStatus("cannot fsync", to);
+  return Status::OK();
+}
+
+Status SyncFileSystem(const std::string& path) {
+  FdGuard guard{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
+  if (guard.fd < 0) return ErrnoStatus("cannot open", path);
+  if (::syncfs(guard.fd) != 0) return ErrnoStatus("cannot sync the file system of", path);
   return Status::OK();
 }
 

@@ -55,7 +55,11 @@ bool PathExists(const std::string& path);
 //! Removes a file; OK when it does not exist.
 Status RemoveFile(const std::string& path);
 
-//! Copies a file's bytes into a new file (in-kernel where possible), then fsyncs it.
-Status CopyFileDurable(const std::string& from, const std::string& to);
+//! Copies a file's bytes into a new file (in-kernel where possible). Not durable until
+//! SyncFileSystem: many small copies then one sync is far cheaper than an fsync each.
+Status CopyFile(const std::string& from, const std::string& to);
+
+//! Flushes every dirty page of the file system holding `path` (syncfs).
+Status SyncFileSystem(const std::string& path);
 
 }  // namespace stocklake

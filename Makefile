@@ -1,0 +1,40 @@
+# stocklake: `make demo` and `make test` are the two commands a new machine needs.
+BUILD_DIR ?= build
+BUILD_TYPE ?= Release
+JOBS ?= $(shell nproc)
+DEMO_DIR ?= demo
+
+.PHONY: deps build test demo asan bench clean
+
+deps:
+	@scripts/install-deps.sh
+
+$(BUILD_DIR)/CMakeCache.txt:
+	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE)
+
+build: deps $(BUILD_DIR)/CMakeCache.txt
+	cmake --build $(BUILD_DIR) -j$(JOBS)
+
+test: build
+	cd $(BUILD_DIR) && ctest --output-on-failure -j$(JOBS)
+
+# Generates a sample dataset (with bad rows of every kind), runs the whole batch on the
+# embedded defaults, runs it again to show it is idempotent, and reads a table back.
+demo: build
+	rm -rf $(DEMO_DIR)
+	$(BUILD_DIR)/stocklake generate --tickers 40 --days 1260 --seed 7 --bad-rows 0.01 --out $(DEMO_DIR)/data
+	$(BUILD_DIR)/stocklake run --input $(DEMO_DIR)/data --lake $(DEMO_DIR)/lake
+	@echo "--- rerun on the same input (idempotent) ---"
+	$(BUILD_DIR)/stocklake run --input $(DEMO_DIR)/data --lake $(DEMO_DIR)/lake
+	@echo "--- read back with DuckDB ---"
+	@node tests/node/duckdb_query.mjs "SELECT ticker, period_start, period_end, round(close, 2) AS close, round(\"return\", 4) AS ret FROM read_parquet('$(DEMO_DIR)/lake/gold/bars_quarterly/*.parquet') ORDER BY ticker, period_start DESC LIMIT 5"
+	@echo
+
+asan:
+	$(MAKE) test BUILD_DIR=build-asan BUILD_TYPE=Asan
+
+bench: build
+	bench/run.sh 20000000
+
+clean:
+	rm -rf $(BUILD_DIR) build-asan $(DEMO_DIR)

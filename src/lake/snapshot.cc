@@ -1,0 +1,143 @@
+#include "lake/snapshot.h"
+
+#include <cinttypes>
+#include <cstdio>
+#include <ctime>
+#include <set>
+
+#include <nlohmann/json.hpp>
+
+#include "core/files.h"
+#include "lake/table_schemas.h"
+
+namespace stocklake {
+
+namespace {
+
+std::string MetaDir(const std::string& lake_dir) { return lake_dir + "/_stocklake"; }
+std::string SnapshotPath(const std::string& lake_dir, int64_t id) {
+  char name[64];
+  std::snprintf(name, sizeof name, "/snapshots/%08" PRId64 ".json", id);
+  return MetaDir(lake_dir) + name;
+}
+
+std::string UtcNow() {
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+nlohmann::json ToJson(const LakeSnapshot& s) {
+  nlohmann::json j;
+  j["format"] = "stocklake-snapshot-1";
+  j["id"] = s.id;
+  j["partitions"] = s.partitions;
+  j["committed_at"] = s.committed_at;
+  j["sources_applied"] = s.sources_applied;
+  nlohmann::json tables = nlohmann::json::object();
+  for (const auto& [name, files] : s.tables) {
+    nlohmann::json arr = nlohmann::json::array();
+    for (const DataFile& f : files) {
+      arr.push_back({{"path", f.path}, {"bucket", f.bucket}, {"rows", f.rows}, {"bytes", f.bytes}});
+    }
+    tables[name] = arr;
+  }
+  j["tables"] = tables;
+  j["consumed_offsets"] = s.consumed_offsets;
+  j["run"] = nlohmann::json::parse(s.run_summary_json, nullptr, false);
+  return j;
+}
+
+Result<LakeSnapshot> FromJson(const std::string& text, const std::string& where) {
+  const nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
+  if (j.is_discarded() || !j.is_object() || j.value("format", "") != "stocklake-snapshot-1") {
+    return Status::Corruption(where + ": not a stocklake snapshot manifest");
+  }
+  try {
+    LakeSnapshot s;
+    s.id = j.at("id").get<int64_t>();
+    s.partitions = j.at("partitions").get<int>();
+    s.committed_at = j.at("committed_at").get<std::string>();
+    s.sources_applied = j.at("sources_applied").get<uint32_t>();
+    for (const auto& [name, arr] : j.at("tables").items()) {
+      auto& files = s.tables[name];
+      for (const auto& f : arr) {
+        files.push_back(DataFile{f.at("path").get<std::string>(), f.at("bucket").get<int>(),
+                                 f.at("rows").get<int64_t>(), f.at("bytes").get<int64_t>()});
+      }
+    }
+    s.consumed_offsets = j.at("consumed_offsets").get<std::map<std::string, std::vector<int64_t>>>();
+    if (j.contains("run")) s.run_summary_json = j["run"].dump();
+    return s;
+  } catch (const nlohmann::json::exception& e) {
+    return Status::Corruption(where + ": malformed snapshot manifest: " + e.what());
+  }
+}
+
+}  // namespace
+
+const DataFile* LakeSnapshot::FindFile(const std::string& table, int bucket) const {
+  auto it = tables.find(table);
+  if (it == tables.end()) return nullptr;
+  for (const DataFile& f : it->second) {
+    if (f.bucket == bucket) return &f;
+  }
+  return nullptr;
+}
+
+std::string DataFileName(const std::string& table, int bucket, int64_t snapshot_id) {
+  char name[64];
+  std::snprintf(name, sizeof name, "/part-b%03d-s%08" PRId64 ".parquet", bucket, snapshot_id);
+  return table + name;
+}
+
+Result<LakeSnapshot> LoadCurrentSnapshot(const std::string& lake_dir) {
+  const std::string current = MetaDir(lake_dir) + "/CURRENT";
+  if (!PathExists(current)) return LakeSnapshot{};
+  SL_ASSIGN_OR_RETURN(std::string pointer, ReadFileToString(current));
+  while (!pointer.empty() && (pointer.back() == '\n' || pointer.back() == ' ')) pointer.pop_back();
+  char* end = nullptr;
+  const long long id = std::strtoll(pointer.c_str(), &end, 10);
+  if (pointer.empty() || *end != '\0' || id <= 0) {
+    return Status::Corruption(current + ": expected a snapshot id, found '" + pointer + "'");
+  }
+  const std::string path = SnapshotPath(lake_dir, id);
+  SL_ASSIGN_OR_RETURN(std::string text, ReadFileToString(path));
+  return FromJson(text, path);
+}
+
+Status CommitSnapshot(const std::string& lake_dir, LakeSnapshot* snapshot) {
+  SL_ASSIGN_OR_RETURN(LakeSnapshot previous, LoadCurrentSnapshot(lake_dir));
+  snapshot->id = previous.id + 1;
+  snapshot->committed_at = UtcNow();
+  SL_RETURN_IF_ERROR(CreateDirectories(MetaDir(lake_dir) + "/snapshots"));
+  SL_RETURN_IF_ERROR(WriteFileAtomic(SnapshotPath(lake_dir, snapshot->id), ToJson(*snapshot).dump(1)));
+  return WriteFileAtomic(MetaDir(lake_dir) + "/CURRENT", std::to_string(snapshot->id) + "\n");
+}
+
+Status RemoveUnreferencedFiles(const std::string& lake_dir, const LakeSnapshot& current) {
+  std::set<std::string> referenced;
+  for (const auto& [name, files] : current.tables) {
+    for (const DataFile& f : files) referenced.insert(f.path);
+  }
+  for (std::string_view table : AllTableNames()) {
+    const std::string dir = lake_dir + "/" + std::string(table);
+    auto names = ListDirectory(dir);
+    if (!names.ok()) {
+      if (names.status().IsNotFound()) continue;
+      return names.status();
+    }
+    for (const std::string& name : *names) {
+      const std::string relative = std::string(table) + "/" + name;
+      if (name.ends_with(".parquet") || name.ends_with(".tmp")) {
+        if (!referenced.count(relative)) SL_RETURN_IF_ERROR(RemoveFile(lake_dir + "/" + relative));
+      }
+    }
+  }
+  return Status::OK();
+}
+
+}  // namespace stocklake

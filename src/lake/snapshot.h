@@ -1,0 +1,58 @@
+// Lake snapshots: the atomic commit that makes a run's output visible. A snapshot lists
+// every data file of every table plus the log offsets the lake has consumed; it is
+// published by writing _stocklake/snapshots/<id>.json and then atomically replacing
+// _stocklake/CURRENT. Files not listed in the current snapshot are invisible to readers
+// that follow the manifest and are removed once a newer snapshot is committed, so
+// neither a reader nor a crash ever sees half a run.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+
+namespace stocklake {
+
+struct DataFile {
+  std::string path;  // relative to the lake directory
+  int bucket = 0;    // the log partition / ticker bucket the rows belong to
+  int64_t rows = 0;
+  int64_t bytes = 0;
+};
+
+struct LakeSnapshot {
+  int64_t id = 0;          // 0: nothing committed yet
+  int partitions = 0;      // buckets = partitions of every topic; fixed when the lake is created
+  std::string committed_at;  // UTC, ISO-8601
+  //! table name (e.g. "silver/bars") -> its files, at most one per bucket.
+  std::map<std::string, std::vector<DataFile>> tables;
+  //! topic -> next offset per partition that the lake writer has consumed.
+  std::map<std::string, std::vector<int64_t>> consumed_offsets;
+  //! Sources whose rows are in this snapshot: ids below this were all applied.
+  uint32_t sources_applied = 0;
+  //! Free-form JSON summary of the run that made the snapshot.
+  std::string run_summary_json = "{}";
+
+  //! The file of `table` for `bucket`, or nullptr.
+  const DataFile* FindFile(const std::string& table, int bucket) const;
+};
+
+//! The current snapshot of the lake at `lake_dir`; an empty snapshot (id 0) when the
+//! lake has none yet. Corruption when the manifest exists but cannot be parsed.
+Result<LakeSnapshot> LoadCurrentSnapshot(const std::string& lake_dir);
+
+//! Publishes `snapshot` as the next one (its id becomes previous id + 1; committed_at is
+//! set). Every data file it lists must already be durable. Atomic: a crash leaves either
+//! the previous snapshot or this one current.
+Status CommitSnapshot(const std::string& lake_dir, LakeSnapshot* snapshot);
+
+//! Deletes data files under the table directories that `current` does not list
+//! (left by an older snapshot or by a run that crashed before committing).
+Status RemoveUnreferencedFiles(const std::string& lake_dir, const LakeSnapshot& current);
+
+//! "<table>/part-b<bucket>-s<snapshot>.parquet", the name of a new data file.
+std::string DataFileName(const std::string& table, int bucket, int64_t snapshot_id);
+
+}  // namespace stocklake

@@ -1,0 +1,141 @@
+#include "lake/source_registry.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include <nlohmann/json.hpp>
+#include <xxhash.h>
+
+#include "core/files.h"
+
+namespace stocklake {
+
+uint64_t SourceRegistry::HashContent(std::string_view bytes) { return XXH3_64bits(bytes.data(), bytes.size()); }
+
+Result<SourceRegistry> SourceRegistry::Open(const std::string& lake_dir) {
+  SourceRegistry registry;
+  registry.journal_path_ = lake_dir + "/_stocklake/sources.jsonl";
+  if (!PathExists(registry.journal_path_)) return registry;
+  SL_ASSIGN_OR_RETURN(std::string text, ReadFileToString(registry.journal_path_));
+  size_t pos = 0;
+  int line_number = 0;
+  while (pos < text.size()) {
+    size_t end = text.find('\n', pos);
+    if (end == std::string::npos) {
+      // No newline: an append that never finished. Cut it off so the next append
+      // starts on a fresh line.
+      if (::truncate(registry.journal_path_.c_str(), static_cast<off_t>(pos)) != 0) {
+        return Status::IOError("cannot truncate the torn tail of " + registry.journal_path_);
+      }
+      break;
+    }
+    ++line_number;
+    const nlohmann::json j = nlohmann::json::parse(text.begin() + pos, text.begin() + end, nullptr, false);
+    pos = end + 1;
+    if (j.is_discarded() || !j.is_object()) {
+      return Status::Corruption(registry.journal_path_ + ":" + std::to_string(line_number) + ": not a JSON object");
+    }
+    try {
+      if (j.contains("commit")) {
+        const auto first = j["commit"][0].get<uint32_t>();
+        const auto last = j["commit"][1].get<uint32_t>();
+        for (uint32_t id = first; id <= last && id < registry.records_.size(); ++id) {
+          registry.records_[id].committed = true;
+        }
+        continue;
+      }
+      SourceRecord r;
+      r.id = j.at("id").get<uint32_t>();
+      r.relative_path = j.at("path").get<std::string>();
+      r.input_path = j.at("input").get<std::string>();
+      r.content_hash = std::stoull(j.at("hash").get<std::string>(), nullptr, 16);
+      r.bytes = j.at("bytes").get<int64_t>();
+      r.ingest_date = j.at("ingest_date").get<std::string>();
+      r.bronze_path = j.at("bronze").get<std::string>();
+      if (r.id != registry.records_.size()) {
+        return Status::Corruption(registry.journal_path_ + ":" + std::to_string(line_number) +
+                                  ": source ids out of sequence");
+      }
+      registry.ids_by_path_[r.relative_path].push_back(r.id);
+      registry.records_.push_back(std::move(r));
+    } catch (const std::exception& e) {
+      return Status::Corruption(registry.journal_path_ + ":" + std::to_string(line_number) + ": " + e.what());
+    }
+  }
+  return registry;
+}
+
+bool SourceRegistry::IsIngested(const std::string& relative_path, uint64_t content_hash) const {
+  auto it = ids_by_path_.find(relative_path);
+  if (it == ids_by_path_.end()) return false;
+  for (uint32_t id : it->second) {
+    if (records_[id].committed && records_[id].content_hash == content_hash) return true;
+  }
+  return false;
+}
+
+Status SourceRegistry::AppendLines(const std::string& lines) {
+  SL_RETURN_IF_ERROR(CreateDirectories(journal_path_.substr(0, journal_path_.rfind('/'))));
+  const int fd = ::open(journal_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd < 0) return Status::IOError("cannot open " + journal_path_ + ": " + std::strerror(errno));
+  std::string_view rest = lines;
+  while (!rest.empty()) {
+    const ssize_t n = ::write(fd, rest.data(), rest.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const std::string err = std::strerror(errno);
+      ::close(fd);
+      return Status::IOError("cannot append to " + journal_path_ + ": " + err);
+    }
+    rest.remove_prefix(static_cast<size_t>(n));
+  }
+  const bool synced = ::fsync(fd) == 0;
+  ::close(fd);
+  if (!synced) return Status::IOError("cannot fsync " + journal_path_);
+  return Status::OK();
+}
+
+Status SourceRegistry::Register(std::vector<SourceRecord>* sources) {
+  std::string lines;
+  uint32_t id = next_id();
+  for (SourceRecord& r : *sources) {
+    r.id = id++;
+    r.committed = false;
+    char id_text[16];
+    std::snprintf(id_text, sizeof id_text, "%08u", r.id);
+    r.bronze_path = "bronze/ingest_date=" + r.ingest_date + "/" + id_text + "/" + r.relative_path;
+    char hash[17];
+    std::snprintf(hash, sizeof hash, "%016llx", static_cast<unsigned long long>(r.content_hash));
+    nlohmann::json j = {{"id", r.id},          {"path", r.relative_path}, {"input", r.input_path},
+                        {"hash", hash},        {"bytes", r.bytes},        {"ingest_date", r.ingest_date},
+                        {"bronze", r.bronze_path}};
+    lines += j.dump();
+    lines += '\n';
+  }
+  if (lines.empty()) return Status::OK();
+  SL_RETURN_IF_ERROR(AppendLines(lines));
+  for (const SourceRecord& r : *sources) {
+    ids_by_path_[r.relative_path].push_back(r.id);
+    records_.push_back(r);
+  }
+  return Status::OK();
+}
+
+Status SourceRegistry::MarkCommitted(uint32_t first, uint32_t last) {
+  if (first > last || last >= records_.size()) return Status::InvalidArgument("commit of unknown source ids");
+  nlohmann::json j = {{"commit", {first, last}}};
+  SL_RETURN_IF_ERROR(AppendLines(j.dump() + "\n"));
+  for (uint32_t id = first; id <= last; ++id) records_[id].committed = true;
+  return Status::OK();
+}
+
+bool SourceRegistry::IsCommitted(uint32_t id) const { return id < records_.size() && records_[id].committed; }
+
+const SourceRecord* SourceRegistry::Find(uint32_t id) const {
+  return id < records_.size() ? &records_[id] : nullptr;
+}
+
+}  // namespace stocklake

@@ -1,0 +1,29 @@
+// The lake's tables: their paths under the lake directory and their columns, exactly as
+// reference-job.md "Output" names them. One place so the writer, the reader and the
+// tests agree.
+#pragma once
+
+#include <string_view>
+#include <vector>
+
+#include "core/table.h"
+
+namespace stocklake {
+
+inline constexpr std::string_view kSilverBars = "silver/bars";
+inline constexpr std::string_view kGoldIndicators = "gold/indicators";
+inline constexpr std::string_view kGoldBarsWeekly = "gold/bars_weekly";
+inline constexpr std::string_view kGoldBarsMonthly = "gold/bars_monthly";
+inline constexpr std::string_view kGoldBarsQuarterly = "gold/bars_quarterly";
+inline constexpr std::string_view kRejects = "rejects";
+//! Internal: for each silver/bars file, the source id and line of every row (same row
+//! order), so a later run can report a displaced row as a duplicate with its origin.
+inline constexpr std::string_view kBarsLineage = "_internal/bars_lineage";
+
+//! Every table a run writes, in the order they are written.
+const std::vector<std::string_view>& AllTableNames();
+
+//! An empty Table with the named table's columns (names, types, nullability).
+Table EmptyTableFor(std::string_view table_name);
+
+}  // namespace stocklake

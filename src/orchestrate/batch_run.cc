@@ -1,0 +1,155 @@
+#include "orchestrate/batch_run.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+
+#include <nlohmann/json.hpp>
+
+#include "core/files.h"
+#include "ingest/source_files.h"
+#include "lake/snapshot.h"
+#include "lake/source_registry.h"
+#include "log/topics.h"
+#include "orchestrate/clean_stage.h"
+#include "orchestrate/ingest_stage.h"
+#include "orchestrate/lake_stage.h"
+#include "orchestrate/log_url.h"
+
+namespace stocklake {
+
+namespace {
+
+// Holds an exclusive lock on the lake for the whole run: two runs at once would race
+// for the same snapshot id.
+class LakeLock {
+ public:
+  static Result<LakeLock> Acquire(const std::string& lake_dir) {
+    SL_RETURN_IF_ERROR(CreateDirectories(lake_dir + "/_stocklake"));
+    const std::string path = lake_dir + "/_stocklake/LOCK";
+    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) return Status::IOError("cannot open " + path);
+    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+      ::close(fd);
+      return Status::Aborted("another stocklake run holds the lake " + lake_dir + " (lock " + path + ")");
+    }
+    return LakeLock(fd);
+  }
+  LakeLock(LakeLock&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
+  LakeLock(const LakeLock&) = delete;
+  ~LakeLock() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+
+ private:
+  explicit LakeLock(int fd) : fd_(fd) {}
+  int fd_;
+};
+
+double SecondsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+}  // namespace
+
+Result<RunSummary> RunBatch(const RunOptions& options) {
+  const auto run_start = std::chrono::steady_clock::now();
+  if (options.inputs.empty()) return Status::InvalidArgument("run needs at least one --input PATH");
+  if (options.lake_dir.empty()) return Status::InvalidArgument("run needs --lake DIR");
+  if (!options.store_url.empty() && options.store_url != "none") {
+    return Status::InvalidArgument("--store " + options.store_url +
+                                   ": serving stores are not built yet (tracked in issue #4); use --store none");
+  }
+  // Check the inputs before writing anything, so a bad path leaves no trace.
+  SL_RETURN_IF_ERROR(ListSourceFiles(options.inputs).status());
+
+  SL_ASSIGN_OR_RETURN(LakeLock lock, LakeLock::Acquire(options.lake_dir));
+  SL_ASSIGN_OR_RETURN(LakeSnapshot base, LoadCurrentSnapshot(options.lake_dir));
+  // Files of a run that crashed before (or just after) its commit are never listed in
+  // the current snapshot; clear them so directory readers see only committed data.
+  SL_RETURN_IF_ERROR(RemoveUnreferencedFiles(options.lake_dir, base));
+  SL_ASSIGN_OR_RETURN(SourceRegistry registry, SourceRegistry::Open(options.lake_dir));
+  SL_ASSIGN_OR_RETURN(std::unique_ptr<MessageLog> log, OpenLogFromUrl(options.log_url, options.lake_dir + "/_log"));
+
+  int partitions = base.partitions > 0 ? base.partitions : options.partitions;
+  if (base.partitions == 0) {
+    auto existing = log->PartitionCount(std::string(kRawTopic));
+    if (existing.ok() && *existing > 0) partitions = *existing;
+  }
+
+  RunSummary summary;
+  auto stage_start = std::chrono::steady_clock::now();
+  SL_ASSIGN_OR_RETURN(IngestResult ingest, RunIngestStage(options, partitions, &registry, log.get()));
+  summary.stages.push_back({"ingest", SecondsSince(stage_start), ingest.rows_read});
+  summary.files_seen = ingest.files_seen;
+  summary.files_ingested = ingest.files_ingested;
+  summary.files_skipped = ingest.files_skipped;
+  summary.files_unrecognised = ingest.files_unrecognised;
+  summary.warnings = ingest.warnings;
+  summary.rows_read = ingest.rows_read;
+
+  stage_start = std::chrono::steady_clock::now();
+  SL_ASSIGN_OR_RETURN(CleanResult clean, RunCleanStage(partitions, options.threads, registry, log.get()));
+  summary.stages.push_back({"clean", SecondsSince(stage_start), clean.rows});
+
+  nlohmann::json run_json = {{"files_ingested", ingest.files_ingested},
+                             {"files_skipped", ingest.files_skipped},
+                             {"rows_read", ingest.rows_read}};
+  stage_start = std::chrono::steady_clock::now();
+  SL_ASSIGN_OR_RETURN(LakeStageResult lake, RunLakeStage(options.lake_dir, partitions, options.threads, registry,
+                                                         log.get(), base, run_json.dump()));
+  summary.stages.push_back({"lake", SecondsSince(stage_start), lake.accepted + lake.rejected + lake.duplicates});
+  summary.accepted = lake.accepted;
+  summary.rejected = lake.rejected;
+  summary.duplicates = lake.duplicates;
+  summary.earlier_rows_displaced = lake.earlier_rows_displaced;
+  for (int r = 0; r < kRejectReasonCount; ++r) summary.rejected_by_reason[r] = lake.rejected_by_reason[r];
+  summary.snapshot_id = lake.snapshot_id;
+  summary.tables_written = lake.tables_written;
+  summary.total_seconds = SecondsSince(run_start);
+  return summary;
+}
+
+std::string FormatRunSummary(const RunSummary& s) {
+  std::string out;
+  char line[256];
+  auto add = [&](const char* fmt, auto... args) {
+    std::snprintf(line, sizeof line, fmt, args...);
+    out += line;
+  };
+  add("files      %lld seen, %lld ingested, %lld already in the lake, %lld unrecognised\n",
+      static_cast<long long>(s.files_seen), static_cast<long long>(s.files_ingested),
+      static_cast<long long>(s.files_skipped), static_cast<long long>(s.files_unrecognised));
+  add("rows       %lld read = %lld accepted + %lld rejected + %lld duplicates\n", static_cast<long long>(s.rows_read),
+      static_cast<long long>(s.accepted), static_cast<long long>(s.rejected), static_cast<long long>(s.duplicates));
+  for (int r = 1; r < kRejectReasonCount; ++r) {
+    if (s.rejected_by_reason[r] == 0) continue;
+    add("  %-22s %lld\n", std::string(RejectReasonName(static_cast<RejectReason>(r))).c_str(),
+        static_cast<long long>(s.rejected_by_reason[r]));
+  }
+  if (s.earlier_rows_displaced > 0) {
+    add("rows from earlier runs replaced by newer rows: %lld\n", static_cast<long long>(s.earlier_rows_displaced));
+  }
+  if (s.snapshot_id > 0) {
+    out += "tables     ";
+    for (size_t i = 0; i < s.tables_written.size(); ++i) {
+      if (s.tables_written[i].starts_with("_")) continue;
+      out += (i ? ", " : "") + s.tables_written[i];
+    }
+    add("\nsnapshot   %lld committed\n", static_cast<long long>(s.snapshot_id));
+  } else {
+    out += "snapshot   nothing new: the lake is unchanged\n";
+  }
+  for (const StageTiming& t : s.stages) {
+    add("stage      %-7s %8.3f s  %lld rows\n", t.stage.c_str(), t.seconds, static_cast<long long>(t.rows));
+  }
+  add("total      %.3f s, %.0f rows/s\n", s.total_seconds,
+      s.total_seconds > 0 ? static_cast<double>(s.rows_read) / s.total_seconds : 0.0);
+  for (const std::string& w : s.warnings) out += "warning    " + w + "\n";
+  return out;
+}
+
+}  // namespace stocklake

@@ -1,0 +1,97 @@
+#include "orchestrate/clean_stage.h"
+
+#include <mutex>
+#include <string>
+
+#include "log/bar_codec.h"
+#include "log/topics.h"
+#include "orchestrate/parallel.h"
+#include "process/row_checks.h"
+
+namespace stocklake {
+
+namespace {
+
+constexpr size_t kFetchBytes = 64 << 20;
+
+// Splits `batch` into rows still candidates and rows rejected, keeping input order.
+void SplitByVerdict(const BarBatch& batch, BarBatch* accepted, BarBatch* rejected) {
+  accepted->Clear();
+  rejected->Clear();
+  for (size_t i = 0; i < batch.size(); ++i) {
+    (batch.reason[i] == RejectReason::kNone ? accepted : rejected)->AppendRowFrom(batch, i);
+  }
+}
+
+}  // namespace
+
+Result<CleanResult> RunCleanStage(int partitions, int threads, const SourceRegistry& registry, MessageLog* log) {
+  const std::string raw(kRawTopic), processed(kProcessedTopic), rejects(kRejectsTopic);
+  SL_RETURN_IF_ERROR(log->EnsureTopic(raw, partitions));
+  SL_RETURN_IF_ERROR(log->EnsureTopic(processed, partitions));
+  SL_RETURN_IF_ERROR(log->EnsureTopic(rejects, partitions));
+
+  CleanResult total;
+  std::mutex total_mutex;
+  std::vector<int64_t> consumed_to(static_cast<size_t>(partitions), -1);
+  SL_RETURN_IF_ERROR(ParallelFor(static_cast<size_t>(partitions), threads, [&](size_t p_index, int) -> Status {
+    const int p = static_cast<int>(p_index);
+    CleanResult local;
+    SL_ASSIGN_OR_RETURN(int64_t offset, log->CommittedOffset(kCleanGroup, raw, p));
+    SL_ASSIGN_OR_RETURN(int64_t begin, log->BeginOffset(raw, p));
+    if (offset < begin) offset = begin;
+    SL_ASSIGN_OR_RETURN(const int64_t end, log->EndOffset(raw, p));
+    BarBatch accepted, rejected;
+    while (offset < end) {
+      SL_ASSIGN_OR_RETURN(std::vector<LogRecord> records, log->Fetch(raw, p, offset, kFetchBytes));
+      if (records.empty()) break;
+      for (const LogRecord& record : records) {
+        offset = record.offset + 1;
+        ++local.records;
+        auto decoded = DecodeBarRecord(record.value, kExternalSource);
+        if (!decoded.ok()) {
+          // Undecodable bytes are kept as a reject naming their offset, never dropped.
+          ++local.undecodable_records;
+          BarBatch bad;
+          bad.Append(kNoTicker, kNullDate, 0, 0, 0, 0, 0, 0, kExternalSource, record.offset,
+                     RejectReason::kParseError);
+          SL_RETURN_IF_ERROR(log->Produce(rejects, p, record.key, EncodeBarBatch(bad)));
+          continue;
+        }
+        BarBatch& batch = *decoded;
+        if (batch.empty()) continue;
+        bool external = false;
+        for (size_t i = 0; i < batch.size(); ++i) {
+          if (batch.source[i] == kExternalSource) {
+            batch.line[i] = record.offset;
+            external = true;
+          }
+        }
+        if (!external && !registry.IsCommitted(batch.source[0])) {
+          local.rows_of_uncommitted_sources += static_cast<int64_t>(batch.size());
+          continue;
+        }
+        local.rows += static_cast<int64_t>(batch.size());
+        ApplyRowChecks(&batch);
+        SplitByVerdict(batch, &accepted, &rejected);
+        if (!accepted.empty()) SL_RETURN_IF_ERROR(log->Produce(processed, p, record.key, EncodeBarBatch(accepted)));
+        if (!rejected.empty()) SL_RETURN_IF_ERROR(log->Produce(rejects, p, record.key, EncodeBarBatch(rejected)));
+      }
+    }
+    consumed_to[p_index] = offset;
+    std::lock_guard<std::mutex> lock(total_mutex);
+    total.records += local.records;
+    total.rows += local.rows;
+    total.rows_of_uncommitted_sources += local.rows_of_uncommitted_sources;
+    total.undecodable_records += local.undecodable_records;
+    return Status::OK();
+  }));
+
+  SL_RETURN_IF_ERROR(log->Flush());
+  for (int p = 0; p < partitions; ++p) {
+    SL_RETURN_IF_ERROR(log->CommitOffset(kCleanGroup, raw, p, consumed_to[static_cast<size_t>(p)]));
+  }
+  return total;
+}
+
+}  // namespace stocklake

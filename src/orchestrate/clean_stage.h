@@ -1,0 +1,29 @@
+// Stage 2: raw-stock-data -> cleaning checks -> processed-stock-data and stock-rejects.
+// Consumes each raw partition from the group's committed offset, drops rows of source
+// attempts that never committed (a crash mid-ingest), applies the row checks, and
+// publishes candidates and rejects to the same partition of the two output topics. The
+// group's offsets are committed only after the outputs are durable, so a crash repeats
+// work (the lake stage recognises repeated rows by their lineage) but never loses it.
+#pragma once
+
+#include "core/status.h"
+#include "lake/source_registry.h"
+#include "log/message_log.h"
+
+namespace stocklake {
+
+inline constexpr const char* kCleanGroup = "stocklake-clean";
+//! Source id given to bars that external producers published as JSON; their line is
+//! the record's offset in the raw topic.
+inline constexpr uint32_t kExternalSource = 0xFFFFFFFFu;
+
+struct CleanResult {
+  int64_t records = 0;
+  int64_t rows = 0;
+  int64_t rows_of_uncommitted_sources = 0;  // dropped: their ingest never committed
+  int64_t undecodable_records = 0;          // published to stock-rejects as parse_error
+};
+
+Result<CleanResult> RunCleanStage(int partitions, int threads, const SourceRegistry& registry, MessageLog* log);
+
+}  // namespace stocklake

@@ -1,0 +1,446 @@
+#include "orchestrate/lake_stage.h"
+
+#include <algorithm>
+#include <mutex>
+#include <numeric>
+#include <unordered_map>
+
+#include <nlohmann/json.hpp>
+
+#include "core/files.h"
+#include "lake/parquet_reader.h"
+#include "lake/parquet_writer.h"
+#include "lake/table_schemas.h"
+#include "log/bar_codec.h"
+#include "log/topics.h"
+#include "orchestrate/clean_stage.h"
+#include "orchestrate/parallel.h"
+#include "process/daily_series.h"
+#include "process/indicators.h"
+#include "process/period_bars.h"
+
+namespace stocklake {
+
+namespace {
+
+constexpr size_t kFetchBytes = 64 << 20;
+
+struct RejectRow {
+  std::string source_file;
+  int64_t line = 0;
+  std::string ticker;  // empty: unknown
+  Date date = kNullDate;
+  RejectReason reason = RejectReason::kNone;
+
+  auto Key() const { return std::tie(source_file, line, reason, ticker, date); }
+};
+
+// What one bucket's merge produced: the tables to write and the counts.
+struct BucketOutput {
+  std::vector<std::pair<std::string, Table>> tables;
+  int64_t accepted = 0, rejected = 0, duplicates = 0, earlier_rows_displaced = 0;
+  int64_t rejected_by_reason[kRejectReasonCount] = {};
+};
+
+std::string SourceFileName(const SourceRegistry& registry, uint32_t source) {
+  if (source == kExternalSource) return std::string(kRawTopic);
+  const SourceRecord* r = registry.Find(source);
+  return r ? r->relative_path : "unknown-source-" + std::to_string(source);
+}
+
+// Reads every record of `topic`/`partition` in [from, end) into one batch.
+Status FetchAll(MessageLog* log, const std::string& topic, int partition, int64_t from, int64_t end, BarBatch* out) {
+  int64_t offset = from;
+  while (offset < end) {
+    SL_ASSIGN_OR_RETURN(std::vector<LogRecord> records, log->Fetch(topic, partition, offset, kFetchBytes));
+    if (records.empty()) break;
+    for (const LogRecord& record : records) {
+      if (record.offset >= end) return Status::OK();
+      offset = record.offset + 1;
+      auto decoded = DecodeBarRecord(record.value, kExternalSource);
+      if (!decoded.ok()) {
+        return decoded.status().WithContext(topic + ":" + std::to_string(partition) + ":" + std::to_string(record.offset));
+      }
+      out->AppendAll(*decoded);
+    }
+  }
+  return Status::OK();
+}
+
+// Indices of `batch` with one row per (source, line): a crash between a stage's output
+// and its offset commit makes the log deliver a row twice.
+std::vector<size_t> DistinctByLineage(const BarBatch& batch) {
+  std::vector<size_t> order(batch.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return std::tie(batch.source[a], batch.line[a]) < std::tie(batch.source[b], batch.line[b]);
+  });
+  std::vector<size_t> distinct;
+  distinct.reserve(order.size());
+  for (size_t k = 0; k < order.size(); ++k) {
+    if (k > 0 && batch.source[order[k]] == batch.source[order[k - 1]] && batch.line[order[k]] == batch.line[order[k - 1]]) {
+      continue;
+    }
+    distinct.push_back(order[k]);
+  }
+  return distinct;
+}
+
+// Appends silver rows read back from the lake (with their lineage) as candidates.
+Status LoadExistingSilver(const std::string& lake_dir, const LakeSnapshot& base, int bucket, BarBatch* out) {
+  const DataFile* bars = base.FindFile(std::string(kSilverBars), bucket);
+  if (bars == nullptr) return Status::OK();
+  const DataFile* lineage = base.FindFile(std::string(kBarsLineage), bucket);
+  if (lineage == nullptr) return Status::Corruption("snapshot lists " + bars->path + " without its lineage file");
+  SL_ASSIGN_OR_RETURN(Table t, ReadParquetFile(lake_dir + "/" + bars->path));
+  SL_ASSIGN_OR_RETURN(Table l, ReadParquetFile(lake_dir + "/" + lineage->path));
+  const size_t n = t.num_rows();
+  if (l.num_rows() != n) return Status::Corruption(lineage->path + " does not match " + bars->path);
+  const Column* c[8];
+  const char* names[8] = {"ticker", "date", "open", "high", "low", "close", "adj_close", "volume"};
+  for (int i = 0; i < 8; ++i) {
+    c[i] = t.Find(names[i]);
+    if (c[i] == nullptr) return Status::Corruption(bars->path + ": missing column " + names[i]);
+  }
+  const Column* source = l.Find("source");
+  const Column* line = l.Find("line");
+  if (source == nullptr || line == nullptr) return Status::Corruption(lineage->path + ": missing columns");
+  std::vector<int32_t> recode(c[0]->dictionary.size());
+  for (size_t d = 0; d < recode.size(); ++d) recode[d] = out->InternTicker(c[0]->dictionary[d]);
+  out->Reserve(out->size() + n);
+  for (size_t i = 0; i < n; ++i) {
+    out->Append(recode[c[0]->codes[i]], c[1]->i32[i], c[2]->f64[i], c[3]->f64[i], c[4]->f64[i], c[5]->f64[i],
+                c[6]->f64[i], c[7]->i64[i], static_cast<uint32_t>(source->i32[i]), line->i64[i], RejectReason::kNone);
+  }
+  return Status::OK();
+}
+
+Status LoadExistingRejects(const std::string& lake_dir, const LakeSnapshot& base, int bucket, std::vector<RejectRow>* out) {
+  const DataFile* file = base.FindFile(std::string(kRejects), bucket);
+  if (file == nullptr) return Status::OK();
+  SL_ASSIGN_OR_RETURN(Table t, ReadParquetFile(lake_dir + "/" + file->path));
+  const Column* source_file = t.Find("source_file");
+  const Column* line = t.Find("line");
+  const Column* ticker = t.Find("ticker");
+  const Column* date = t.Find("date");
+  const Column* reason = t.Find("reason");
+  if (!source_file || !line || !ticker || !date || !reason) return Status::Corruption(file->path + ": missing columns");
+  for (size_t i = 0; i < t.num_rows(); ++i) {
+    RejectRow r;
+    r.source_file = source_file->StringAt(i);
+    r.line = line->i64[i];
+    if (!ticker->IsNull(i)) r.ticker = ticker->StringAt(i);
+    r.date = date->IsNull(i) ? kNullDate : date->i32[i];
+    auto why = RejectReasonFromName(reason->StringAt(i));
+    if (!why) return Status::Corruption(file->path + ": unknown reject reason '" + std::string(reason->StringAt(i)) + "'");
+    r.reason = *why;
+    out->push_back(std::move(r));
+  }
+  return Status::OK();
+}
+
+// Appends a string to a dictionary-coded column, coding each distinct value once.
+class StringColumnBuilder {
+ public:
+  explicit StringColumnBuilder(Column* column) : column_(column) {}
+  void Append(std::string_view value) {
+    auto it = codes_.find(std::string(value));
+    int32_t code;
+    if (it == codes_.end()) {
+      code = static_cast<int32_t>(column_->dictionary.size());
+      column_->dictionary.emplace_back(value);
+      codes_.emplace(std::string(value), code);
+    } else {
+      code = it->second;
+    }
+    column_->AppendCode(code);
+  }
+
+ private:
+  Column* column_;
+  std::unordered_map<std::string, int32_t> codes_;
+};
+
+void AppendIndicators(const Indicators& ind, const DailySeries& s, int32_t ticker_code, Table* t) {
+  const size_t n = s.size();
+  auto& cols = t->columns;
+  for (size_t i = 0; i < n; ++i) cols[0].AppendCode(ticker_code);
+  cols[1].i32.insert(cols[1].i32.end(), s.date.begin(), s.date.end());
+  cols[2].f64.insert(cols[2].f64.end(), s.close.begin(), s.close.end());
+  for (size_t k = 0; k < ind.columns.size(); ++k) {
+    Column& c = cols[3 + k];
+    const IndicatorColumn& src = ind.columns[k];
+    const size_t defined_from = std::min(src.first_defined, n);
+    c.f64.insert(c.f64.end(), src.values.begin(), src.values.begin() + static_cast<std::ptrdiff_t>(n));
+    c.valid.resize(c.f64.size() - n, 1);
+    c.valid.insert(c.valid.end(), defined_from, 0);
+    c.valid.insert(c.valid.end(), n - defined_from, 1);
+  }
+  Column& obv = cols[3 + ind.columns.size()];
+  obv.i64.insert(obv.i64.end(), ind.obv.begin(), ind.obv.begin() + static_cast<std::ptrdiff_t>(n));
+}
+
+void AppendPeriodBars(const PeriodBars& p, int32_t ticker_code, Table* t) {
+  auto& cols = t->columns;
+  const size_t n = p.size();
+  for (size_t i = 0; i < n; ++i) cols[0].AppendCode(ticker_code);
+  cols[1].i32.insert(cols[1].i32.end(), p.period_start.begin(), p.period_start.end());
+  cols[2].i32.insert(cols[2].i32.end(), p.period_end.begin(), p.period_end.end());
+  cols[3].f64.insert(cols[3].f64.end(), p.open.begin(), p.open.end());
+  cols[4].f64.insert(cols[4].f64.end(), p.high.begin(), p.high.end());
+  cols[5].f64.insert(cols[5].f64.end(), p.low.begin(), p.low.end());
+  cols[6].f64.insert(cols[6].f64.end(), p.close.begin(), p.close.end());
+  cols[7].f64.insert(cols[7].f64.end(), p.adj_close.begin(), p.adj_close.end());
+  cols[8].i64.insert(cols[8].i64.end(), p.volume.begin(), p.volume.end());
+  cols[9].i32.insert(cols[9].i32.end(), p.trading_days.begin(), p.trading_days.end());
+  Column& ret = cols[10];
+  ret.f64.insert(ret.f64.end(), p.period_return.begin(), p.period_return.end());
+  ret.valid.resize(ret.f64.size() - n, 1);
+  ret.valid.insert(ret.valid.end(), p.has_return.begin(), p.has_return.end());
+}
+
+Table RejectsTable(std::vector<RejectRow>* rows) {
+  std::sort(rows->begin(), rows->end(), [](const RejectRow& a, const RejectRow& b) { return a.Key() < b.Key(); });
+  Table t = EmptyTableFor(kRejects);
+  StringColumnBuilder source_file(&t.columns[0]), ticker(&t.columns[2]), reason(&t.columns[4]);
+  for (auto& c : t.columns) c.Reserve(rows->size());
+  for (const RejectRow& r : *rows) {
+    source_file.Append(r.source_file);
+    t.columns[1].AppendInt64(r.line);
+    if (r.ticker.empty()) {
+      t.columns[2].AppendNull();
+    } else {
+      ticker.Append(r.ticker);
+    }
+    if (r.date == kNullDate) {
+      t.columns[3].AppendNull();
+    } else {
+      t.columns[3].AppendInt32(r.date);
+    }
+    reason.Append(RejectReasonName(r.reason));
+  }
+  return t;
+}
+
+// The heart of the stage for one bucket: merge, resolve duplicates, recompute.
+BucketOutput MergeBucket(const BarBatch& existing, const BarBatch& fresh, const std::vector<size_t>& fresh_rows,
+                         const BarBatch& fresh_rejects, const std::vector<size_t>& fresh_reject_rows,
+                         std::vector<RejectRow> rejects, const SourceRegistry& registry) {
+  BucketOutput out;
+  // Candidates: existing silver rows first, then new rows; all in one dictionary sorted
+  // by name so the output is ordered by (ticker, date).
+  BarBatch all;
+  all.AppendAll(existing);
+  const size_t existing_count = all.size();
+  for (size_t i : fresh_rows) all.AppendRowFrom(fresh, i);
+  std::vector<int32_t> rank(all.ticker_names.size());
+  {
+    std::vector<int32_t> by_name(all.ticker_names.size());
+    std::iota(by_name.begin(), by_name.end(), 0);
+    std::sort(by_name.begin(), by_name.end(), [&](int32_t a, int32_t b) { return all.ticker_names[a] < all.ticker_names[b]; });
+    for (size_t r = 0; r < by_name.size(); ++r) rank[by_name[r]] = static_cast<int32_t>(r);
+  }
+  std::vector<size_t> order(all.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return std::make_tuple(rank[all.ticker[a]], all.date[a], all.source[a], all.line[a]) <
+           std::make_tuple(rank[all.ticker[b]], all.date[b], all.source[b], all.line[b]);
+  });
+
+  Table bars = EmptyTableFor(kSilverBars);
+  Table lineage = EmptyTableFor(kBarsLineage);
+  Table indicators = EmptyTableFor(kGoldIndicators);
+  Table weekly = EmptyTableFor(kGoldBarsWeekly), monthly = EmptyTableFor(kGoldBarsMonthly),
+        quarterly = EmptyTableFor(kGoldBarsQuarterly);
+  for (Table* t : {&bars, &indicators}) {
+    for (auto& c : t->columns) c.Reserve(order.size());
+  }
+  // Every output table shares the one dictionary of ticker names (in rank order).
+  std::vector<std::string> dictionary(all.ticker_names.size());
+  for (size_t code = 0; code < rank.size(); ++code) dictionary[rank[code]] = all.ticker_names[code];
+  for (Table* t : {&bars, &indicators, &weekly, &monthly, &quarterly}) t->columns[0].dictionary = dictionary;
+
+  DailySeries series;
+  Indicators ind;
+  PeriodBars period;
+  size_t k = 0;
+  while (k < order.size()) {
+    const int32_t code = all.ticker[order[k]];
+    series = DailySeries{};
+    // One ticker's rows; of each (date) group the last in input order wins.
+    for (; k < order.size() && all.ticker[order[k]] == code; ++k) {
+      const size_t i = order[k];
+      const bool last_of_date = k + 1 == order.size() || all.ticker[order[k + 1]] != code || all.date[order[k + 1]] != all.date[i];
+      if (!last_of_date) {
+        if (i < existing_count) {
+          ++out.earlier_rows_displaced;
+        } else {
+          ++out.duplicates;
+        }
+        rejects.push_back(RejectRow{SourceFileName(registry, all.source[i]), all.line[i], all.ticker_names[code],
+                                    all.date[i], RejectReason::kDuplicate});
+        continue;
+      }
+      if (i >= existing_count) ++out.accepted;
+      bars.columns[0].AppendCode(rank[code]);
+      bars.columns[1].AppendInt32(all.date[i]);
+      bars.columns[2].AppendDouble(all.open[i]);
+      bars.columns[3].AppendDouble(all.high[i]);
+      bars.columns[4].AppendDouble(all.low[i]);
+      bars.columns[5].AppendDouble(all.close[i]);
+      bars.columns[6].AppendDouble(all.adj_close[i]);
+      bars.columns[7].AppendInt64(all.volume[i]);
+      lineage.columns[0].AppendInt32(static_cast<int32_t>(all.source[i]));
+      lineage.columns[1].AppendInt64(all.line[i]);
+      series.date.push_back(all.date[i]);
+      series.open.push_back(all.open[i]);
+      series.high.push_back(all.high[i]);
+      series.low.push_back(all.low[i]);
+      series.close.push_back(all.close[i]);
+      series.adj_close.push_back(all.adj_close[i]);
+      series.volume.push_back(all.volume[i]);
+    }
+    ComputeIndicators(series, &ind);
+    AppendIndicators(ind, series, rank[code], &indicators);
+    const std::pair<Period, Table*> periods[] = {{Period::kWeek, &weekly}, {Period::kMonth, &monthly}, {Period::kQuarter, &quarterly}};
+    for (const auto& [kind, table] : periods) {
+      ComputePeriodBars(series, kind, &period);
+      AppendPeriodBars(period, rank[code], table);
+    }
+  }
+  // An earlier row displaced now was counted as accepted by its own run; this run's
+  // rows that were displaced within it are this run's duplicates.
+
+  for (size_t i : fresh_reject_rows) {
+    const RejectReason why = fresh_rejects.reason[i];
+    ++out.rejected;
+    ++out.rejected_by_reason[static_cast<size_t>(why)];
+    const int32_t t = fresh_rejects.ticker[i];
+    rejects.push_back(RejectRow{SourceFileName(registry, fresh_rejects.source[i]), fresh_rejects.line[i],
+                                t == kNoTicker ? std::string() : fresh_rejects.ticker_names[t], fresh_rejects.date[i], why});
+  }
+  out.rejected_by_reason[static_cast<size_t>(RejectReason::kDuplicate)] = out.duplicates;
+
+  out.tables.emplace_back(std::string(kSilverBars), std::move(bars));
+  out.tables.emplace_back(std::string(kBarsLineage), std::move(lineage));
+  out.tables.emplace_back(std::string(kGoldIndicators), std::move(indicators));
+  out.tables.emplace_back(std::string(kGoldBarsWeekly), std::move(weekly));
+  out.tables.emplace_back(std::string(kGoldBarsMonthly), std::move(monthly));
+  out.tables.emplace_back(std::string(kGoldBarsQuarterly), std::move(quarterly));
+  out.tables.emplace_back(std::string(kRejects), RejectsTable(&rejects));
+  return out;
+}
+
+Result<DataFile> WriteTableFile(const std::string& lake_dir, const std::string& table_name, int bucket,
+                                int64_t snapshot_id, const Table& table) {
+  DataFile file;
+  file.path = DataFileName(table_name, bucket, snapshot_id);
+  file.bucket = bucket;
+  file.rows = static_cast<int64_t>(table.num_rows());
+  const std::string full = lake_dir + "/" + file.path;
+  SL_RETURN_IF_ERROR(CreateDirectories(full.substr(0, full.rfind('/'))));
+  ParquetWriteOptions options;
+  options.compression = ParquetCompression::kZstd;
+  SL_RETURN_IF_ERROR(WriteParquetFile(full, table, options));
+  SL_ASSIGN_OR_RETURN(MappedFile written, MappedFile::Open(full));
+  file.bytes = static_cast<int64_t>(written.size());
+  return file;
+}
+
+}  // namespace
+
+Result<LakeStageResult> RunLakeStage(const std::string& lake_dir, int partitions, int threads,
+                                     const SourceRegistry& registry, MessageLog* log,
+                                     const LakeSnapshot& base, const std::string& run_summary_json) {
+  const std::string processed(kProcessedTopic), rejects_topic(kRejectsTopic);
+  SL_RETURN_IF_ERROR(log->EnsureTopic(processed, partitions));
+  SL_RETURN_IF_ERROR(log->EnsureTopic(rejects_topic, partitions));
+
+  LakeSnapshot next = base;
+  next.partitions = partitions;
+  const int64_t next_id = base.id + 1;
+  auto base_offset = [&](const std::string& topic, int p) -> int64_t {
+    auto it = base.consumed_offsets.find(topic);
+    return it != base.consumed_offsets.end() && static_cast<size_t>(p) < it->second.size() ? it->second[p] : 0;
+  };
+  next.consumed_offsets[processed].resize(static_cast<size_t>(partitions), 0);
+  next.consumed_offsets[rejects_topic].resize(static_cast<size_t>(partitions), 0);
+
+  LakeStageResult result;
+  std::mutex result_mutex;
+  std::vector<std::vector<DataFile>> written(static_cast<size_t>(partitions));
+  std::vector<bool> touched(static_cast<size_t>(partitions), false);
+  SL_RETURN_IF_ERROR(ParallelFor(static_cast<size_t>(partitions), threads, [&](size_t b_index, int) -> Status {
+    const int b = static_cast<int>(b_index);
+    SL_ASSIGN_OR_RETURN(const int64_t processed_end, log->EndOffset(processed, b));
+    SL_ASSIGN_OR_RETURN(const int64_t rejects_end, log->EndOffset(rejects_topic, b));
+    const int64_t processed_from = base_offset(processed, b), rejects_from = base_offset(rejects_topic, b);
+    {
+      std::lock_guard<std::mutex> lock(result_mutex);
+      next.consumed_offsets[processed][b_index] = processed_end;
+      next.consumed_offsets[rejects_topic][b_index] = rejects_end;
+    }
+    if (processed_end <= processed_from && rejects_end <= rejects_from) return Status::OK();
+
+    BarBatch fresh, fresh_rejects, existing;
+    SL_RETURN_IF_ERROR(FetchAll(log, processed, b, processed_from, processed_end, &fresh));
+    SL_RETURN_IF_ERROR(FetchAll(log, rejects_topic, b, rejects_from, rejects_end, &fresh_rejects));
+    SL_RETURN_IF_ERROR(LoadExistingSilver(lake_dir, base, b, &existing));
+    std::vector<RejectRow> rejects;
+    SL_RETURN_IF_ERROR(LoadExistingRejects(lake_dir, base, b, &rejects));
+
+    BucketOutput out = MergeBucket(existing, fresh, DistinctByLineage(fresh), fresh_rejects,
+                                   DistinctByLineage(fresh_rejects), std::move(rejects), registry);
+    std::vector<DataFile> files;
+    for (const auto& [name, table] : out.tables) {
+      if (table.num_rows() == 0) continue;
+      SL_ASSIGN_OR_RETURN(DataFile f, WriteTableFile(lake_dir, name, b, next_id, table));
+      files.push_back(std::move(f));
+    }
+    std::lock_guard<std::mutex> lock(result_mutex);
+    written[b_index] = std::move(files);
+    touched[b_index] = true;
+    result.accepted += out.accepted;
+    result.rejected += out.rejected;
+    result.duplicates += out.duplicates;
+    result.earlier_rows_displaced += out.earlier_rows_displaced;
+    for (int r = 0; r < kRejectReasonCount; ++r) result.rejected_by_reason[r] += out.rejected_by_reason[r];
+    ++result.buckets_rewritten;
+    return Status::OK();
+  }));
+
+  if (result.buckets_rewritten == 0) return result;  // nothing new: the lake stays as it is
+
+  for (std::string_view table : AllTableNames()) {
+    auto& files = next.tables[std::string(table)];
+    std::erase_if(files, [&](const DataFile& f) { return f.bucket < partitions && touched[static_cast<size_t>(f.bucket)]; });
+    for (int b = 0; b < partitions; ++b) {
+      for (const DataFile& f : written[static_cast<size_t>(b)]) {
+        if (f.path.starts_with(std::string(table) + "/")) files.push_back(f);
+      }
+    }
+    std::sort(files.begin(), files.end(), [](const DataFile& a, const DataFile& b) { return a.bucket < b.bucket; });
+    // Readers that glob a table's directory need at least one file, even an empty one.
+    if (files.empty()) {
+      SL_ASSIGN_OR_RETURN(DataFile f, WriteTableFile(lake_dir, std::string(table), 0, next_id, EmptyTableFor(table)));
+      files.push_back(std::move(f));
+    }
+    result.tables_written.emplace_back(table);
+  }
+  next.sources_applied = registry.next_id();
+  nlohmann::json summary = nlohmann::json::parse(run_summary_json, nullptr, false);
+  if (!summary.is_object()) summary = nlohmann::json::object();
+  summary["accepted"] = result.accepted;
+  summary["rejected"] = result.rejected;
+  summary["duplicates"] = result.duplicates;
+  summary["earlier_rows_displaced"] = result.earlier_rows_displaced;
+  next.run_summary_json = summary.dump();
+
+  SL_RETURN_IF_ERROR(SyncFileSystem(lake_dir));
+  SL_RETURN_IF_ERROR(CommitSnapshot(lake_dir, &next));
+  result.snapshot_id = next.id;
+  SL_RETURN_IF_ERROR(RemoveUnreferencedFiles(lake_dir, next));
+  return result;
+}
+
+}  // namespace stocklake

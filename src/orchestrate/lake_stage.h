@@ -1,0 +1,38 @@
+// Stage 3: processed-stock-data and stock-rejects -> the lake tables. For every bucket
+// (= partition) with new records since the current snapshot: merge the new rows with the
+// bucket's silver rows (of several rows for a ticker and date the last in input order
+// wins; the others become `duplicate` rejects), recompute the bucket's indicators and
+// period bars from its full history (so appended days continue the indicator state
+// exactly), and write the bucket's files. One snapshot commit publishes every bucket and
+// the consumed offsets together.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/reject_reason.h"
+#include "core/status.h"
+#include "lake/snapshot.h"
+#include "lake/source_registry.h"
+#include "log/message_log.h"
+
+namespace stocklake {
+
+struct LakeStageResult {
+  int64_t accepted = 0;    // new rows now in silver/bars
+  int64_t rejected = 0;    // new rows rejected by a check (not duplicates)
+  int64_t duplicates = 0;  // new rows displaced by a later row for the same ticker and date
+  int64_t rejected_by_reason[kRejectReasonCount] = {};
+  int64_t earlier_rows_displaced = 0;
+  int64_t buckets_rewritten = 0;
+  int64_t snapshot_id = 0;  // 0: nothing new, no snapshot committed
+  std::vector<std::string> tables_written;
+};
+
+//! `run_summary_json` is stored in the snapshot.
+Result<LakeStageResult> RunLakeStage(const std::string& lake_dir, int partitions, int threads,
+                                     const SourceRegistry& registry, MessageLog* log,
+                                     const LakeSnapshot& base, const std::string& run_summary_json);
+
+}  // namespace stocklake

@@ -1,0 +1,48 @@
+// What `stocklake run` is asked to do, and what it reports back.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace stocklake {
+
+struct RunOptions {
+  std::vector<std::string> inputs;  // files or directories, in the order given
+  std::string lake_dir;
+  std::string log_url;    // "" = file:<lake>/_log
+  std::string store_url;  // "" or "none" = no serving store
+  int partitions = 16;    // for a new lake; an existing lake keeps its own
+  int threads = 2;
+  bool progress = false;  // draw a progress line on stderr
+};
+
+struct StageTiming {
+  std::string stage;
+  double seconds = 0;
+  int64_t rows = 0;
+};
+
+struct RunSummary {
+  int64_t files_seen = 0;
+  int64_t files_ingested = 0;      // new content this run
+  int64_t files_skipped = 0;       // already in the lake with the same content
+  int64_t files_unrecognised = 0;  // no accepted header: every row rejected
+  std::vector<std::string> warnings;
+
+  // Rows of this run's new input: rows_read = accepted + rejected + duplicates.
+  int64_t rows_read = 0;
+  int64_t accepted = 0;
+  int64_t rejected = 0;
+  int64_t duplicates = 0;
+  int64_t rejected_by_reason[8] = {};
+  //! Rows from earlier runs displaced by a newer row for the same ticker and date.
+  int64_t earlier_rows_displaced = 0;
+
+  int64_t snapshot_id = 0;  // 0 when nothing new was committed
+  std::vector<std::string> tables_written;
+  std::vector<StageTiming> stages;
+  double total_seconds = 0;
+};
+
+}  // namespace stocklake
