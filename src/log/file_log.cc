@@ -1,0 +1,858 @@
+#include "log/file_log.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include <algorithm>
+#include <bit>
+#include <cerrno>
+#include <chrono>
+#include <cinttypes>
+#include <cstdio>
+#include <cstring>
+#include <map>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <shared_mutex>
+
+#include "core/files.h"
+
+namespace stocklake {
+
+static_assert(std::endian::native == std::endian::little, "segment headers are written little-endian");
+
+namespace {
+
+constexpr uint32_t kBatchMagic = 0x31424C53;  // "SLB1" in file byte order
+constexpr size_t kHeaderSize = 24;
+constexpr size_t kCrcStart = 12;          // the CRC covers base offset, count and payload
+constexpr size_t kRecordOverhead = 8;     // u32 key length + u32 value length
+constexpr uint64_t kIndexInterval = 64 << 10;  // file bytes between sparse index entries
+constexpr size_t kMaxRecordBytes = size_t{1} << 30;
+constexpr const char* kGroupsDir = "_groups";
+constexpr const char* kTopicMetaFile = "topic.json";
+
+struct BatchHeader {
+  uint32_t magic = 0;
+  uint32_t length = 0;
+  uint32_t crc = 0;
+  int64_t base_offset = 0;
+  uint32_t count = 0;
+};
+
+void EncodeHeader(const BatchHeader& h, char* out) {
+  std::memcpy(out, &h.magic, 4);
+  std::memcpy(out + 4, &h.length, 4);
+  std::memcpy(out + 8, &h.crc, 4);
+  std::memcpy(out + 12, &h.base_offset, 8);
+  std::memcpy(out + 20, &h.count, 4);
+}
+
+BatchHeader DecodeHeader(const char* in) {
+  BatchHeader h;
+  std::memcpy(&h.magic, in, 4);
+  std::memcpy(&h.length, in + 4, 4);
+  std::memcpy(&h.crc, in + 8, 4);
+  std::memcpy(&h.base_offset, in + 12, 8);
+  std::memcpy(&h.count, in + 20, 4);
+  return h;
+}
+
+uint32_t BatchCrc(const char* header, std::string_view payload) {
+  uLong crc = crc32(0L, Z_NULL, 0);
+  crc = crc32(crc, reinterpret_cast<const Bytef*>(header + kCrcStart), kHeaderSize - kCrcStart);
+  // zlib takes uInt lengths; payloads stay far below 4 GiB (kMaxRecordBytes) but be exact.
+  size_t done = 0;
+  while (done < payload.size()) {
+    const size_t n = std::min<size_t>(payload.size() - done, size_t{1} << 30);
+    crc = crc32(crc, reinterpret_cast<const Bytef*>(payload.data() + done), static_cast<uInt>(n));
+    done += n;
+  }
+  return static_cast<uint32_t>(crc);
+}
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+Status ErrnoStatus(const std::string& what, const std::string& path) {
+  const int err = errno;
+  std::string msg = what + " '" + path + "': " + std::strerror(err);
+  if (err == ENOENT) return Status::NotFound(msg);
+  return Status::IOError(msg);
+}
+
+// Owns a file descriptor.
+class Fd {
+ public:
+  Fd() = default;
+  explicit Fd(int fd) : fd_(fd) {}
+  Fd(Fd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+  Fd& operator=(Fd&& other) noexcept {
+    if (this != &other) {
+      Close();
+      fd_ = std::exchange(other.fd_, -1);
+    }
+    return *this;
+  }
+  ~Fd() { Close(); }
+  int get() const { return fd_; }
+  bool valid() const { return fd_ >= 0; }
+  void Close() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+  }
+
+ private:
+  int fd_ = -1;
+};
+
+// Reads exactly n bytes at pos; a short read means the file is shorter than its index says.
+Status PreadExact(int fd, char* buf, size_t n, uint64_t pos, const std::string& path) {
+  size_t done = 0;
+  while (done < n) {
+    const ssize_t r = ::pread(fd, buf + done, n - done, static_cast<off_t>(pos + done));
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      return ErrnoStatus("cannot read", path);
+    }
+    if (r == 0) {
+      return Status::Corruption("'" + path + "' ends at byte " + std::to_string(pos + done) + ", expected " +
+                                std::to_string(n - done) + " more bytes; the file was truncated behind the log's back");
+    }
+    done += static_cast<size_t>(r);
+  }
+  return Status::OK();
+}
+
+Status PwriteAll(int fd, const char* a, size_t a_len, const char* b, size_t b_len, uint64_t pos,
+                 const std::string& path) {
+  iovec iov[2] = {{const_cast<char*>(a), a_len}, {const_cast<char*>(b), b_len}};
+  int first = 0;
+  while (first < 2) {
+    const ssize_t n = ::pwritev(fd, iov + first, 2 - first, static_cast<off_t>(pos));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return ErrnoStatus("cannot write", path);
+    }
+    pos += static_cast<uint64_t>(n);
+    size_t left = static_cast<size_t>(n);
+    while (first < 2 && left >= iov[first].iov_len) {
+      left -= iov[first].iov_len;
+      ++first;
+    }
+    if (first < 2) {
+      iov[first].iov_base = static_cast<char*>(iov[first].iov_base) + left;
+      iov[first].iov_len -= left;
+    }
+  }
+  return Status::OK();
+}
+
+std::string SegmentName(int64_t base_offset) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%020" PRId64 ".log", base_offset);
+  return buf;
+}
+
+bool ParseSegmentName(const std::string& name, int64_t* base_offset) {
+  if (name.size() != 24 || name.compare(20, 4, ".log") != 0) return false;
+  int64_t v = 0;
+  for (size_t i = 0; i < 20; ++i) {
+    if (name[i] < '0' || name[i] > '9') return false;
+    if (v > (INT64_MAX - 9) / 10) return false;
+    v = v * 10 + (name[i] - '0');
+  }
+  *base_offset = v;
+  return true;
+}
+
+bool ValidName(const std::string& name) {
+  if (name.empty() || name.size() > 249 || name == "." || name == "..") return false;
+  for (const char c : name) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+                    c == '_' || c == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+// What a Fetch does with one record.
+enum class Take { kNext, kStopAfter, kStopBefore };
+
+// A position inside a batch payload: record `index` starts at byte `pos`.
+struct RecordPosition {
+  uint32_t index = 0;
+  size_t pos = 0;
+};
+
+struct IndexEntry {
+  int64_t offset;  // base offset of the batch at pos
+  uint64_t pos;
+};
+
+struct Segment {
+  int64_t base_offset = 0;
+  int64_t end_offset = 0;  // one past the last record
+  uint64_t size = 0;       // bytes of whole batches
+  std::string path;
+  std::vector<IndexEntry> index;  // sparse; the first batch is always indexed
+  int64_t mtime_ms = 0;
+
+  void AddBatch(int64_t batch_base, uint64_t pos) {
+    if (index.empty() || pos - index.back().pos >= kIndexInterval) index.push_back({batch_base, pos});
+  }
+  //! Position of the last indexed batch starting at or before `offset`.
+  uint64_t SeekPosition(int64_t offset) const {
+    auto it = std::upper_bound(index.begin(), index.end(), offset,
+                               [](int64_t o, const IndexEntry& e) { return o < e.offset; });
+    return it == index.begin() ? 0 : std::prev(it)->pos;
+  }
+};
+
+// Checks a header against what the position in the segment requires.
+bool HeaderFits(const BatchHeader& h, uint64_t pos, uint64_t file_size) {
+  return h.magic == kBatchMagic && h.count >= 1 && uint64_t{h.length} >= uint64_t{h.count} * kRecordOverhead &&
+         pos + kHeaderSize + h.length <= file_size;
+}
+
+// True when a whole valid batch (header, length and checksum) starts at `pos` of `data`.
+bool ValidBatchAt(std::string_view data, uint64_t pos) {
+  if (data.size() - pos < kHeaderSize) return false;
+  const BatchHeader h = DecodeHeader(data.data() + pos);
+  if (!HeaderFits(h, pos, data.size())) return false;
+  return BatchCrc(data.data() + pos, data.substr(pos + kHeaderSize, h.length)) == h.crc;
+}
+
+}  // namespace
+
+struct Partition {
+  std::mutex mu;
+  std::string label;  // "topic:partition" for messages
+  std::string dir;
+  std::vector<Segment> segments;
+  int64_t next_offset = 0;  // includes the pending records
+  std::string pending;      // payload of the batch being filled
+  int64_t pending_base = 0;
+  uint32_t pending_count = 0;
+  Fd write_fd;              // the last segment, opened on first write
+  bool needs_sync = false;  // written since the last fsync of write_fd
+  bool dir_needs_sync = false;
+  Status broken;  // set when loading or writing failed; every call then returns it
+  // The last batch Fetch read and verified: consumers reading a batch record by record
+  // would otherwise re-read and re-checksum it once per record. Batches never change once
+  // written, and retention only removes whole segments below Begin(), which Fetch refuses.
+  int64_t cached_base = -1;
+  std::string cached_payload;
+  RecordPosition cached_resume;  // where the last Fetch stopped inside the cached batch
+
+  int64_t WrittenEnd() const { return next_offset - pending_count; }
+  int64_t Begin() const { return segments.empty() ? WrittenEnd() : segments.front().base_offset; }
+};
+
+struct Topic {
+  std::vector<std::unique_ptr<Partition>> partitions;
+};
+
+struct FileLog::Impl {
+  std::string dir;
+  FileLogOptions options;
+  Fd lock_fd;
+
+  std::shared_mutex topics_mu;
+  std::map<std::string, std::unique_ptr<Topic>> topics;
+
+  std::mutex groups_mu;
+  // group -> topic -> partition -> next offset to read
+  std::map<std::string, std::map<std::string, std::map<int, int64_t>>> groups;
+
+  Result<Partition*> Find(const std::string& topic, int partition);
+  Status LoadTopic(const std::string& name, int partitions, bool create);
+  Status LoadGroups();
+  Status WriteBatch(Partition& p);
+  Status Roll(Partition& p, int64_t base_offset);
+  Status FlushPartition(Partition& p);
+  void Retain(Partition& p, int64_t now_ms);
+};
+
+namespace {
+
+// Walks the headers (not payloads) of a segment that was complete when the next one was
+// started; any inconsistency is damage, never a torn write.
+Status ScanSealedSegment(Segment& s, const std::string& label) {
+  Fd fd(::open(s.path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) return ErrnoStatus("cannot open segment", s.path);
+  uint64_t pos = 0;
+  int64_t expected = s.base_offset;
+  char buf[kHeaderSize];
+  while (pos < s.size) {
+    const auto damaged = [&](const std::string& what) {
+      return Status::Corruption(label + ": segment '" + s.path + "' is damaged at byte " + std::to_string(pos) +
+                                " (offset " + std::to_string(expected) + "): " + what +
+                                ". It is not the last segment, so this is not a torn write; restore the file "
+                                "from a backup, or delete it and every later segment of the partition");
+    };
+    if (s.size - pos < kHeaderSize) return damaged("a partial batch header");
+    SL_RETURN_IF_ERROR(PreadExact(fd.get(), buf, kHeaderSize, pos, s.path));
+    const BatchHeader h = DecodeHeader(buf);
+    if (!HeaderFits(h, pos, s.size)) return damaged("an invalid batch header");
+    if (h.base_offset != expected) return damaged("batch base offset " + std::to_string(h.base_offset));
+    s.AddBatch(h.base_offset, pos);
+    expected += h.count;
+    pos += kHeaderSize + h.length;
+  }
+  s.end_offset = expected;
+  return Status::OK();
+}
+
+// Verifies every batch of the last segment. The first bad batch starts a torn tail when
+// nothing valid follows it: the file is truncated there. A valid batch after it means the
+// damage is in the middle, which is reported rather than cut away.
+Status RecoverLastSegment(Segment& s, const std::string& label) {
+  uint64_t good = 0;
+  int64_t expected = s.base_offset;
+  bool torn = false;
+  {
+    SL_ASSIGN_OR_RETURN(MappedFile file, MappedFile::Open(s.path));
+    const std::string_view data = file.data();
+    while (good < data.size()) {
+      if (!ValidBatchAt(data, good)) break;
+      const BatchHeader h = DecodeHeader(data.data() + good);
+      if (h.base_offset != expected) break;
+      s.AddBatch(h.base_offset, good);
+      expected += h.count;
+      good += kHeaderSize + h.length;
+    }
+    if (good < data.size()) {
+      torn = true;
+      const std::string_view magic(reinterpret_cast<const char*>(&kBatchMagic), 4);
+      for (size_t at = data.find(magic, good + 1); at != std::string_view::npos; at = data.find(magic, at + 1)) {
+        if (ValidBatchAt(data, at)) {
+          return Status::Corruption(label + ": segment '" + s.path + "' is damaged at byte " + std::to_string(good) +
+                                    " (offset " + std::to_string(expected) + ") but holds a valid batch at byte " +
+                                    std::to_string(at) +
+                                    ", so this is not a torn write; restore the file from a backup, or truncate it "
+                                    "to " + std::to_string(good) + " bytes to drop the records from offset " +
+                                    std::to_string(expected) + " on");
+        }
+      }
+    }
+  }
+  if (torn) {
+    // The tail was never acknowledged by a Flush that completed; cut it so appends continue
+    // from the last whole batch.
+    if (::truncate(s.path.c_str(), static_cast<off_t>(good)) != 0) return ErrnoStatus("cannot truncate", s.path);
+    Fd fd(::open(s.path.c_str(), O_WRONLY | O_CLOEXEC));
+    if (!fd.valid() || ::fsync(fd.get()) != 0) return ErrnoStatus("cannot fsync", s.path);
+  }
+  s.size = good;
+  s.end_offset = expected;
+  return Status::OK();
+}
+
+Status LoadPartition(Partition& p) {
+  SL_RETURN_IF_ERROR(CreateDirectories(p.dir));
+  SL_ASSIGN_OR_RETURN(auto names, ListDirectory(p.dir));
+  for (const auto& name : names) {
+    int64_t base = 0;
+    if (!ParseSegmentName(name, &base)) continue;
+    Segment s;
+    s.base_offset = base;
+    s.end_offset = base;
+    s.path = p.dir + "/" + name;
+    struct stat st {};
+    if (::stat(s.path.c_str(), &st) != 0) return ErrnoStatus("cannot stat", s.path);
+    s.size = static_cast<uint64_t>(st.st_size);
+    s.mtime_ms = int64_t{st.st_mtim.tv_sec} * 1000 + st.st_mtim.tv_nsec / 1000000;
+    p.segments.push_back(std::move(s));
+  }
+  for (size_t i = 0; i < p.segments.size(); ++i) {
+    Segment& s = p.segments[i];
+    if (i > 0 && s.base_offset != p.segments[i - 1].end_offset) {
+      return Status::Corruption(p.label + ": segment '" + s.path + "' starts at offset " +
+                                std::to_string(s.base_offset) + " but the previous one ends at " +
+                                std::to_string(p.segments[i - 1].end_offset) +
+                                "; a segment is missing or damaged, restore it from a backup");
+    }
+    if (i + 1 < p.segments.size()) {
+      SL_RETURN_IF_ERROR(ScanSealedSegment(s, p.label));
+    } else {
+      SL_RETURN_IF_ERROR(RecoverLastSegment(s, p.label));
+    }
+  }
+  p.next_offset = p.segments.empty() ? 0 : p.segments.back().end_offset;
+  return Status::OK();
+}
+
+// Parses the records of one batch payload from `*at` on, calling take(offset, key, value)
+// until it says stop; then `*at` is the first record not consumed.
+template <typename Where, typename TakeFn>
+Status ForEachRecord(std::string_view payload, int64_t base, uint32_t count, const Where& where, TakeFn&& take,
+                     RecordPosition* at, bool* stopped) {
+  size_t pos = at->pos;
+  for (uint32_t i = at->index; i < count; ++i) {
+    uint32_t key_len = 0;
+    uint32_t value_len = 0;
+    if (payload.size() - pos < kRecordOverhead) {
+      return Status::Corruption(where() + ": record at offset " + std::to_string(base + i) + " runs past its batch");
+    }
+    std::memcpy(&key_len, payload.data() + pos, 4);
+    std::memcpy(&value_len, payload.data() + pos + 4, 4);
+    if (payload.size() - pos - kRecordOverhead < uint64_t{key_len} + value_len) {
+      return Status::Corruption(where() + ": record at offset " + std::to_string(base + i) + " runs past its batch");
+    }
+    const size_t next = pos + kRecordOverhead + key_len + value_len;
+    const Take what = take(base + i, payload.substr(pos + kRecordOverhead, key_len),
+                           payload.substr(pos + kRecordOverhead + key_len, value_len));
+    if (what == Take::kStopBefore) {
+      *at = {i, pos};
+      *stopped = true;
+      return Status::OK();
+    }
+    pos = next;
+    if (what == Take::kStopAfter) {
+      *at = {i + 1, pos};
+      *stopped = true;
+      return Status::OK();
+    }
+  }
+  *at = {count, pos};
+  return Status::OK();
+}
+
+}  // namespace
+
+Result<Partition*> FileLog::Impl::Find(const std::string& topic, int partition) {
+  std::shared_lock lock(topics_mu);
+  auto it = topics.find(topic);
+  if (it == topics.end()) {
+    return Status::NotFound("topic '" + topic + "' does not exist in the log at '" + dir +
+                            "'; create it with EnsureTopic");
+  }
+  const auto& partitions = it->second->partitions;
+  if (partition < 0 || static_cast<size_t>(partition) >= partitions.size()) {
+    return Status::InvalidArgument("partition " + std::to_string(partition) + " of topic '" + topic +
+                                   "' does not exist; the topic has " + std::to_string(partitions.size()) +
+                                   " partitions");
+  }
+  return partitions[static_cast<size_t>(partition)].get();
+}
+
+Status FileLog::Impl::LoadTopic(const std::string& name, int partitions, bool create) {
+  auto topic = std::make_unique<Topic>();
+  const std::string topic_dir = dir + "/" + name;
+  for (int i = 0; i < partitions; ++i) {
+    auto p = std::make_unique<Partition>();
+    p->label = name + ":" + std::to_string(i);
+    p->dir = topic_dir + "/" + std::to_string(i);
+    // A damaged partition does not stop the others: its own calls report the damage.
+    p->broken = LoadPartition(*p);
+    if (!p->broken.ok() && create) return p->broken;
+    topic->partitions.push_back(std::move(p));
+  }
+  if (create) {
+    const nlohmann::json meta = {{"partitions", partitions}};
+    SL_RETURN_IF_ERROR(WriteFileAtomic(topic_dir + "/" + kTopicMetaFile, meta.dump() + "\n"));
+    SL_RETURN_IF_ERROR(SyncDirectory(dir));
+  }
+  topics[name] = std::move(topic);
+  return Status::OK();
+}
+
+Status FileLog::Impl::LoadGroups() {
+  const std::string groups_dir = dir + "/" + kGroupsDir;
+  SL_RETURN_IF_ERROR(CreateDirectories(groups_dir));
+  SL_ASSIGN_OR_RETURN(auto names, ListDirectory(groups_dir));
+  for (const auto& name : names) {
+    if (name.size() <= 5 || name.compare(name.size() - 5, 5, ".json") != 0) continue;
+    const std::string path = groups_dir + "/" + name;
+    SL_ASSIGN_OR_RETURN(std::string text, ReadFileToString(path));
+    auto& group = groups[name.substr(0, name.size() - 5)];
+    try {
+      const auto json = nlohmann::json::parse(text);
+      for (const auto& [topic, parts] : json.at("topics").items()) {
+        for (const auto& [partition, offset] : parts.items()) {
+          group[topic][std::stoi(partition)] = offset.get<int64_t>();
+        }
+      }
+    } catch (const std::exception& e) {
+      return Status::Corruption("committed offsets file '" + path + "' does not parse (" + e.what() +
+                                "); it is replaced atomically, so restore it or delete it to restart the group");
+    }
+  }
+  return Status::OK();
+}
+
+Status FileLog::Impl::Roll(Partition& p, int64_t base_offset) {
+  if (p.write_fd.valid()) {
+    // The sealed segment must be durable before a later one can exist: recovery only
+    // expects torn writes in the last segment.
+    if (p.needs_sync && ::fdatasync(p.write_fd.get()) != 0) return ErrnoStatus("cannot fsync", p.segments.back().path);
+    p.write_fd.Close();
+    p.needs_sync = false;
+  }
+  Segment s;
+  s.base_offset = base_offset;
+  s.end_offset = base_offset;
+  s.path = p.dir + "/" + SegmentName(base_offset);
+  s.mtime_ms = NowMs();
+  Fd fd(::open(s.path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+  if (!fd.valid()) return ErrnoStatus("cannot create segment", s.path);
+  p.write_fd = std::move(fd);
+  p.segments.push_back(std::move(s));
+  p.dir_needs_sync = true;
+  return Status::OK();
+}
+
+Status FileLog::Impl::WriteBatch(Partition& p) {
+  if (p.pending_count == 0) return Status::OK();
+  const uint64_t batch_size = kHeaderSize + p.pending.size();
+  if (p.segments.empty() ||
+      (p.segments.back().size > 0 && p.segments.back().size + batch_size > options.segment_bytes)) {
+    SL_RETURN_IF_ERROR(Roll(p, p.pending_base));
+  }
+  Segment& s = p.segments.back();
+  if (!p.write_fd.valid()) {
+    p.write_fd = Fd(::open(s.path.c_str(), O_WRONLY | O_CLOEXEC));
+    if (!p.write_fd.valid()) return ErrnoStatus("cannot open segment for appending", s.path);
+  }
+  char header[kHeaderSize];
+  BatchHeader h;
+  h.magic = kBatchMagic;
+  h.length = static_cast<uint32_t>(p.pending.size());
+  h.base_offset = p.pending_base;
+  h.count = p.pending_count;
+  EncodeHeader(h, header);
+  h.crc = BatchCrc(header, p.pending);
+  EncodeHeader(h, header);
+  SL_RETURN_IF_ERROR(
+      PwriteAll(p.write_fd.get(), header, kHeaderSize, p.pending.data(), p.pending.size(), s.size, s.path));
+  s.AddBatch(h.base_offset, s.size);
+  s.size += batch_size;
+  s.end_offset += h.count;
+  s.mtime_ms = NowMs();
+  p.needs_sync = true;
+  p.pending.clear();
+  // A single huge record grows the buffer; do not keep that memory for every later batch.
+  if (p.pending.capacity() > 4 * options.batch_bytes) p.pending.shrink_to_fit();
+  p.pending_count = 0;
+  return Status::OK();
+}
+
+Status FileLog::Impl::FlushPartition(Partition& p) {
+  if (!p.broken.ok()) return p.broken;
+  Status st = WriteBatch(p);
+  if (!st.ok()) {
+    // A half-written batch may now sit at the end of the file; the next open cuts it.
+    p.broken = st.WithContext(p.label + ": the log must be reopened");
+    return st;
+  }
+  if (p.needs_sync) {
+    if (::fdatasync(p.write_fd.get()) != 0) {
+      p.broken = ErrnoStatus("cannot fsync", p.segments.back().path);
+      return p.broken;
+    }
+    p.needs_sync = false;
+  }
+  if (p.dir_needs_sync) {
+    SL_RETURN_IF_ERROR(SyncDirectory(p.dir));
+    p.dir_needs_sync = false;
+  }
+  return Status::OK();
+}
+
+void FileLog::Impl::Retain(Partition& p, int64_t now_ms) {
+  uint64_t total = 0;
+  for (const auto& s : p.segments) total += s.size;
+  while (p.segments.size() > 1) {
+    const Segment& s = p.segments.front();
+    const bool by_size = options.retention_bytes >= 0 &&
+                         total - s.size >= static_cast<uint64_t>(options.retention_bytes);
+    const bool by_age = options.retention_ms >= 0 && now_ms - s.mtime_ms > options.retention_ms;
+    if (!by_size && !by_age) break;
+    if (!RemoveFile(s.path).ok()) break;  // retried at the next Flush
+    total -= s.size;
+    p.segments.erase(p.segments.begin());
+    p.dir_needs_sync = true;
+  }
+}
+
+FileLog::FileLog(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+FileLog::~FileLog() {
+  if (impl_) (void)Flush();
+}
+
+Result<std::unique_ptr<FileLog>> FileLog::Open(const std::string& dir, const FileLogOptions& options) {
+  if (options.segment_bytes == 0 || options.batch_bytes == 0) {
+    return Status::InvalidArgument("file log options: segment_bytes and batch_bytes must be positive");
+  }
+  auto impl = std::make_unique<Impl>();
+  impl->dir = dir;
+  impl->options = options;
+  SL_RETURN_IF_ERROR(CreateDirectories(dir));
+  const std::string lock_path = dir + "/.lock";
+  impl->lock_fd = Fd(::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
+  if (!impl->lock_fd.valid()) return ErrnoStatus("cannot open lock file", lock_path);
+  if (::flock(impl->lock_fd.get(), LOCK_EX | LOCK_NB) != 0) {
+    return Status::Aborted("the log directory '" + dir +
+                           "' is in use by another FileLog (this or another process); close it first");
+  }
+  SL_ASSIGN_OR_RETURN(auto names, ListDirectory(dir));
+  for (const auto& name : names) {
+    if (name == kGroupsDir || !ValidName(name)) continue;
+    const std::string meta_path = dir + "/" + name + "/" + kTopicMetaFile;
+    if (!PathExists(meta_path)) continue;  // a topic whose creation did not finish
+    SL_ASSIGN_OR_RETURN(std::string text, ReadFileToString(meta_path));
+    int partitions = 0;
+    try {
+      partitions = nlohmann::json::parse(text).at("partitions").get<int>();
+    } catch (const std::exception& e) {
+      return Status::Corruption("topic file '" + meta_path + "' does not parse: " + e.what());
+    }
+    if (partitions <= 0) return Status::Corruption("topic file '" + meta_path + "' has no partitions");
+    SL_RETURN_IF_ERROR(impl->LoadTopic(name, partitions, false));
+  }
+  SL_RETURN_IF_ERROR(impl->LoadGroups());
+  auto log = std::unique_ptr<FileLog>(new FileLog(std::move(impl)));
+  SL_RETURN_IF_ERROR(log->ApplyRetention());
+  return log;
+}
+
+Result<std::unique_ptr<MessageLog>> OpenFileLog(const std::string& dir, const FileLogOptions& options) {
+  SL_ASSIGN_OR_RETURN(auto log, FileLog::Open(dir, options));
+  return std::unique_ptr<MessageLog>(std::move(log));
+}
+
+Status FileLog::EnsureTopic(const std::string& topic, int partitions) {
+  if (!ValidName(topic) || topic == kGroupsDir) {
+    return Status::InvalidArgument("invalid topic name '" + topic +
+                                   "': use 1 to 249 characters of [A-Za-z0-9._-], not '.', '..' or '_groups'");
+  }
+  std::unique_lock lock(impl_->topics_mu);
+  if (impl_->topics.count(topic) != 0) return Status::OK();
+  if (partitions <= 0 || partitions > 100000) {
+    return Status::InvalidArgument("topic '" + topic + "': partition count " + std::to_string(partitions) +
+                                   " must be between 1 and 100000");
+  }
+  return impl_->LoadTopic(topic, partitions, true);
+}
+
+Result<int> FileLog::PartitionCount(const std::string& topic) {
+  std::shared_lock lock(impl_->topics_mu);
+  auto it = impl_->topics.find(topic);
+  if (it == impl_->topics.end()) {
+    return Status::NotFound("topic '" + topic + "' does not exist in the log at '" + impl_->dir +
+                            "'; create it with EnsureTopic");
+  }
+  return static_cast<int>(it->second->partitions.size());
+}
+
+Status FileLog::Produce(const std::string& topic, int partition, std::string_view key, std::string_view value) {
+  SL_ASSIGN_OR_RETURN(Partition * p, impl_->Find(topic, partition));
+  if (key.size() + value.size() > kMaxRecordBytes) {
+    return Status::InvalidArgument(p->label + ": record of " + std::to_string(key.size() + value.size()) +
+                                   " bytes is larger than the 1 GiB limit; split it");
+  }
+  std::lock_guard lock(p->mu);
+  if (!p->broken.ok()) return p->broken;
+  const size_t record_size = kRecordOverhead + key.size() + value.size();
+  // Seal first when this record would push the batch past its size, so a batch exceeds
+  // batch_bytes only when it holds a single large record.
+  if (p->pending_count > 0 && p->pending.size() + record_size > impl_->options.batch_bytes) {
+    if (Status st = impl_->WriteBatch(*p); !st.ok()) {
+      p->broken = st.WithContext(p->label + ": the log must be reopened");
+      return st;
+    }
+  }
+  if (p->pending_count == 0) {
+    p->pending_base = p->next_offset;
+    if (p->pending.capacity() < impl_->options.batch_bytes) p->pending.reserve(impl_->options.batch_bytes);
+  }
+  const auto key_len = static_cast<uint32_t>(key.size());
+  const auto value_len = static_cast<uint32_t>(value.size());
+  const size_t at = p->pending.size();
+  p->pending.resize(at + record_size);
+  char* out = p->pending.data() + at;
+  std::memcpy(out, &key_len, 4);
+  std::memcpy(out + 4, &value_len, 4);
+  if (!key.empty()) std::memcpy(out + kRecordOverhead, key.data(), key.size());
+  if (!value.empty()) std::memcpy(out + kRecordOverhead + key.size(), value.data(), value.size());
+  ++p->pending_count;
+  ++p->next_offset;
+  return Status::OK();
+}
+
+Status FileLog::Flush() {
+  Status first_error;
+  {
+    std::shared_lock lock(impl_->topics_mu);
+    for (auto& [name, topic] : impl_->topics) {
+      for (auto& p : topic->partitions) {
+        std::lock_guard plock(p->mu);
+        if (!p->broken.ok() && p->pending_count == 0 && !p->needs_sync) continue;  // nothing to lose
+        Status st = impl_->FlushPartition(*p);
+        if (!st.ok() && first_error.ok()) first_error = st;
+      }
+    }
+  }
+  SL_RETURN_IF_ERROR(first_error);
+  return ApplyRetention();
+}
+
+Status FileLog::ApplyRetention() {
+  if (impl_->options.retention_bytes < 0 && impl_->options.retention_ms < 0) return Status::OK();
+  const int64_t now = NowMs();
+  std::shared_lock lock(impl_->topics_mu);
+  for (auto& [name, topic] : impl_->topics) {
+    for (auto& p : topic->partitions) {
+      std::lock_guard plock(p->mu);
+      if (!p->broken.ok()) continue;
+      impl_->Retain(*p, now);
+      if (p->dir_needs_sync) {
+        SL_RETURN_IF_ERROR(SyncDirectory(p->dir));
+        p->dir_needs_sync = false;
+      }
+    }
+  }
+  return Status::OK();
+}
+
+Result<int64_t> FileLog::EndOffset(const std::string& topic, int partition) {
+  SL_ASSIGN_OR_RETURN(Partition * p, impl_->Find(topic, partition));
+  std::lock_guard lock(p->mu);
+  if (!p->broken.ok()) return p->broken;
+  return p->next_offset;
+}
+
+Result<int64_t> FileLog::BeginOffset(const std::string& topic, int partition) {
+  SL_ASSIGN_OR_RETURN(Partition * p, impl_->Find(topic, partition));
+  std::lock_guard lock(p->mu);
+  if (!p->broken.ok()) return p->broken;
+  return p->Begin();
+}
+
+Result<std::vector<LogRecord>> FileLog::Fetch(const std::string& topic, int partition, int64_t offset,
+                                              size_t max_bytes) {
+  SL_ASSIGN_OR_RETURN(Partition * p, impl_->Find(topic, partition));
+  std::lock_guard lock(p->mu);
+  if (!p->broken.ok()) return p->broken;
+  const int64_t begin = p->Begin();
+  if (offset < begin) {
+    return Status::NotFound(p->label + ": offset " + std::to_string(offset) + " is out of range: records before " +
+                            std::to_string(begin) + " were deleted by retention; resume from BeginOffset");
+  }
+  if (offset > p->next_offset) {
+    return Status::InvalidArgument(p->label + ": offset " + std::to_string(offset) +
+                                   " is out of range: the partition ends at " + std::to_string(p->next_offset));
+  }
+  std::vector<LogRecord> out;
+  size_t used = 0;
+  const auto take = [&](int64_t record_offset, std::string_view key, std::string_view value) {
+    if (record_offset < offset) return Take::kNext;
+    if (!out.empty() && used + value.size() > max_bytes) return Take::kStopBefore;
+    out.push_back(LogRecord{record_offset, std::string(key), std::string(value)});
+    used += value.size();
+    return used < max_bytes ? Take::kNext : Take::kStopAfter;
+  };
+  bool stopped = false;
+  int64_t cursor = offset;
+  if (cursor < p->WrittenEnd()) {
+    auto seg = std::upper_bound(p->segments.begin(), p->segments.end(), cursor,
+                                [](int64_t o, const Segment& s) { return o < s.base_offset; });
+    if (seg != p->segments.begin()) --seg;
+    char buf[kHeaderSize];
+    for (; seg != p->segments.end() && !stopped && cursor < p->WrittenEnd(); ++seg) {
+      Fd fd(::open(seg->path.c_str(), O_RDONLY | O_CLOEXEC));
+      if (!fd.valid()) return ErrnoStatus("cannot open segment", seg->path).WithContext(p->label);
+      uint64_t pos = seg->SeekPosition(cursor);
+      while (pos < seg->size && !stopped) {
+        const auto where = [&] {
+          return p->label + " (segment '" + seg->path + "', byte " + std::to_string(pos) + ")";
+        };
+        SL_RETURN_IF_ERROR(PreadExact(fd.get(), buf, kHeaderSize, pos, seg->path));
+        const BatchHeader h = DecodeHeader(buf);
+        if (!HeaderFits(h, pos, seg->size) || h.base_offset > cursor) {
+          return Status::Corruption(where() + ": invalid batch header near offset " + std::to_string(cursor) +
+                                    "; the segment was damaged after it was written, restore it from a backup");
+        }
+        const uint64_t next_pos = pos + kHeaderSize + h.length;
+        if (h.base_offset + h.count <= cursor) {
+          pos = next_pos;
+          continue;
+        }
+        if (p->cached_base != h.base_offset || p->cached_payload.size() != h.length) {
+          p->cached_base = -1;
+          p->cached_resume = {};
+          p->cached_payload.resize(h.length);
+          SL_RETURN_IF_ERROR(PreadExact(fd.get(), p->cached_payload.data(), h.length, pos + kHeaderSize, seg->path));
+          if (BatchCrc(buf, p->cached_payload) != h.crc) {
+            return Status::Corruption(where() + ": checksum mismatch in the batch of offsets " +
+                                      std::to_string(h.base_offset) + ".." +
+                                      std::to_string(h.base_offset + h.count - 1) +
+                                      "; the segment was damaged after it was written, restore it from a backup");
+          }
+          p->cached_base = h.base_offset;
+        }
+        RecordPosition at;
+        if (p->cached_resume.index > 0 && h.base_offset + p->cached_resume.index == cursor) at = p->cached_resume;
+        SL_RETURN_IF_ERROR(ForEachRecord(p->cached_payload, h.base_offset, h.count, where, take, &at, &stopped));
+        p->cached_resume = at;
+        cursor = h.base_offset + h.count;
+        pos = next_pos;
+      }
+    }
+  }
+  if (!stopped && p->pending_count > 0 && cursor < p->next_offset) {
+    RecordPosition at;
+    SL_RETURN_IF_ERROR(
+        ForEachRecord(p->pending, p->pending_base, p->pending_count, [&] { return p->label; }, take, &at, &stopped));
+  }
+  return out;
+}
+
+Status FileLog::CommitOffset(const std::string& group, const std::string& topic, int partition, int64_t next_offset) {
+  if (!ValidName(group) || group.size() > 200) {
+    return Status::InvalidArgument("invalid consumer group name '" + group +
+                                   "': use 1 to 200 characters of [A-Za-z0-9._-], not '.' or '..'");
+  }
+  if (partition < 0 || next_offset < 0) {
+    return Status::InvalidArgument("commit for group '" + group + "' on " + topic + ":" + std::to_string(partition) +
+                                   ": partition and offset must not be negative");
+  }
+  std::lock_guard lock(impl_->groups_mu);
+  auto& offsets = impl_->groups[group];
+  offsets[topic][partition] = next_offset;
+  nlohmann::json json = {{"topics", nlohmann::json::object()}};
+  for (const auto& [t, parts] : offsets) {
+    auto& entry = json["topics"][t];
+    entry = nlohmann::json::object();
+    for (const auto& [part, off] : parts) entry[std::to_string(part)] = off;
+  }
+  return WriteFileAtomic(impl_->dir + "/" + kGroupsDir + "/" + group + ".json", json.dump() + "\n");
+}
+
+Result<int64_t> FileLog::CommittedOffset(const std::string& group, const std::string& topic, int partition) {
+  {
+    std::lock_guard lock(impl_->groups_mu);
+    auto g = impl_->groups.find(group);
+    if (g != impl_->groups.end()) {
+      auto t = g->second.find(topic);
+      if (t != g->second.end()) {
+        auto it = t->second.find(partition);
+        if (it != t->second.end()) return it->second;
+      }
+    }
+  }
+  auto p = impl_->Find(topic, partition);
+  if (!p.ok()) return int64_t{0};
+  std::lock_guard lock((*p)->mu);
+  return (*p)->Begin();
+}
+
+}  // namespace stocklake
