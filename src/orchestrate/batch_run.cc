@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/crash_point.h"
 #include "core/files.h"
 #include "ingest/source_files.h"
 #include "lake/snapshot.h"
@@ -92,6 +93,7 @@ Result<RunSummary> RunBatch(const RunOptions& options) {
   summary.rows_read = ingest.rows_read;
 
   stage_start = std::chrono::steady_clock::now();
+  CrashPoint("after-ingest");
   SL_ASSIGN_OR_RETURN(CleanResult clean, RunCleanStage(partitions, options.threads, registry, log.get()));
   summary.stages.push_back({"clean", SecondsSince(stage_start), clean.rows});
 

@@ -3,6 +3,7 @@
 #include <mutex>
 #include <string>
 
+#include "core/crash_point.h"
 #include "log/bar_codec.h"
 #include "log/topics.h"
 #include "orchestrate/parallel.h"
@@ -79,6 +80,7 @@ Result<CleanResult> RunCleanStage(int partitions, int threads, const SourceRegis
       }
     }
     consumed_to[p_index] = offset;
+    if (p_index == static_cast<size_t>(partitions) / 2) CrashPoint("clean-half-produced");
     std::lock_guard<std::mutex> lock(total_mutex);
     total.records += local.records;
     total.rows += local.rows;
@@ -88,6 +90,7 @@ Result<CleanResult> RunCleanStage(int partitions, int threads, const SourceRegis
   }));
 
   SL_RETURN_IF_ERROR(log->Flush());
+  CrashPoint("clean-flushed");
   for (int p = 0; p < partitions; ++p) {
     SL_RETURN_IF_ERROR(log->CommitOffset(kCleanGroup, raw, p, consumed_to[static_cast<size_t>(p)]));
   }

@@ -3,6 +3,7 @@
 #include <ctime>
 #include <mutex>
 
+#include "core/crash_point.h"
 #include "core/files.h"
 #include "ingest/bar_reader.h"
 #include "ingest/source_files.h"
@@ -66,6 +67,7 @@ Result<IngestResult> RunIngestStage(const RunOptions& options, int partitions, S
   if (fresh.empty()) return result;
 
   SL_RETURN_IF_ERROR(registry->Register(&fresh));
+  CrashPoint("ingest-registered");
   SL_RETURN_IF_ERROR(log->EnsureTopic(std::string(kRawTopic), partitions));
 
   std::mutex result_mutex;
@@ -91,6 +93,7 @@ Result<IngestResult> RunIngestStage(const RunOptions& options, int partitions, S
       if (!stats.warning.empty()) result.warnings.push_back(stats.warning);
     }
     progress.Advance(1);
+    if (i == fresh.size() / 2) CrashPoint("ingest-half-produced");
     return Status::OK();
   }));
   progress.Finish();
@@ -99,6 +102,7 @@ Result<IngestResult> RunIngestStage(const RunOptions& options, int partitions, S
   // lets downstream stages use these sources.
   SL_RETURN_IF_ERROR(log->Flush());
   SL_RETURN_IF_ERROR(SyncFileSystem(options.lake_dir));
+  CrashPoint("ingest-flushed");
   SL_RETURN_IF_ERROR(registry->MarkCommitted(fresh.front().id, fresh.back().id));
   return result;
 }

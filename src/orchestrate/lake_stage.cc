@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/crash_point.h"
 #include "core/files.h"
 #include "lake/parquet_reader.h"
 #include "lake/parquet_writer.h"
@@ -341,6 +342,7 @@ Result<DataFile> WriteTableFile(const std::string& lake_dir, const std::string& 
   SL_RETURN_IF_ERROR(CreateDirectories(full.substr(0, full.rfind('/'))));
   ParquetWriteOptions options;
   options.compression = ParquetCompression::kZstd;
+  options.threads = 1;  // buckets are already written in parallel
   SL_RETURN_IF_ERROR(WriteParquetFile(full, table, options));
   SL_ASSIGN_OR_RETURN(MappedFile written, MappedFile::Open(full));
   file.bytes = static_cast<int64_t>(written.size());
@@ -437,7 +439,9 @@ Result<LakeStageResult> RunLakeStage(const std::string& lake_dir, int partitions
   next.run_summary_json = summary.dump();
 
   SL_RETURN_IF_ERROR(SyncFileSystem(lake_dir));
+  CrashPoint("lake-files-written");
   SL_RETURN_IF_ERROR(CommitSnapshot(lake_dir, &next));
+  CrashPoint("lake-committed");
   result.snapshot_id = next.id;
   SL_RETURN_IF_ERROR(RemoveUnreferencedFiles(lake_dir, next));
   return result;

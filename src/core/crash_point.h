@@ -1,0 +1,11 @@
+// Named points where a test can make the process die as if by kill -9, to prove that a
+// crash at exactly that moment leaves the lake and log recoverable. Set
+// STOCKLAKE_CRASH_AT=<name> to arm one point; unset, each call is one cached compare.
+#pragma once
+
+namespace stocklake {
+
+//! Dies by SIGKILL when STOCKLAKE_CRASH_AT equals `name`.
+void CrashPoint(const char* name);
+
+}  // namespace stocklake
