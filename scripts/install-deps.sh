@@ -9,8 +9,11 @@ packages=(
   libgtest-dev libgmock-dev
   libzstd-dev libsnappy-dev zlib1g-dev
   libsimdjson-dev libcli11-dev libfmt-dev nlohmann-json3-dev libxxhash-dev
-  nodejs npm
 )
+# Node.js may come from elsewhere (NodeSource bundles npm and conflicts with Debian's
+# npm package): install Debian's only when the commands are missing.
+command -v node >/dev/null 2>&1 || packages+=(nodejs)
+command -v npm >/dev/null 2>&1 || packages+=(npm)
 
 missing=()
 for p in "${packages[@]}"; do
