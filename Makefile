@@ -4,7 +4,7 @@ BUILD_TYPE ?= Release
 JOBS ?= $(shell nproc)
 DEMO_DIR ?= demo
 
-.PHONY: deps build test demo asan bench clean
+.PHONY: deps build program test demo asan bench clean
 
 deps:
 	@scripts/install-deps.sh
@@ -15,12 +15,16 @@ $(BUILD_DIR)/CMakeCache.txt:
 build: deps $(BUILD_DIR)/CMakeCache.txt
 	cmake --build $(BUILD_DIR) -j$(JOBS)
 
+# Just the program (the demo needs no test binaries).
+program: deps $(BUILD_DIR)/CMakeCache.txt
+	cmake --build $(BUILD_DIR) -j$(JOBS) --target stocklake
+
 test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j$(JOBS)
 
 # Generates a sample dataset (with bad rows of every kind), runs the whole batch on the
 # embedded defaults, runs it again to show it is idempotent, and reads a table back.
-demo: build
+demo: program
 	rm -rf $(DEMO_DIR)
 	$(BUILD_DIR)/stocklake generate --tickers 40 --days 1260 --seed 7 --bad-rows 0.01 --out $(DEMO_DIR)/data
 	$(BUILD_DIR)/stocklake run --input $(DEMO_DIR)/data --lake $(DEMO_DIR)/lake
@@ -33,7 +37,7 @@ demo: build
 asan:
 	$(MAKE) test BUILD_DIR=build-asan BUILD_TYPE=Asan
 
-bench: build
+bench: program
 	bench/run.sh 20000000
 
 clean:
