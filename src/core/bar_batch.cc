@@ -1,5 +1,7 @@
 #include "core/bar_batch.h"
 
+#include <algorithm>
+
 namespace stocklake {
 
 void BarBatch::Reserve(size_t rows) {
@@ -66,7 +68,9 @@ void BarBatch::AppendAll(const BarBatch& other) {
   // Re-code the dictionary once, not per row.
   std::vector<int32_t> recode(other.ticker_names.size());
   for (size_t t = 0; t < other.ticker_names.size(); ++t) recode[t] = InternTicker(other.ticker_names[t]);
-  Reserve(size() + other.size());
+  // Grow geometrically: an exact reserve per call would copy the batch on every append.
+  const size_t needed = size() + other.size();
+  if (needed > date.capacity()) Reserve(std::max(needed, 2 * date.capacity()));
   for (size_t i = 0; i < other.size(); ++i) {
     const int32_t code = other.ticker[i] == kNoTicker ? kNoTicker : recode[other.ticker[i]];
     Append(code, other.date[i], other.open[i], other.high[i], other.low[i], other.close[i],

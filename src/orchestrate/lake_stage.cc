@@ -233,7 +233,7 @@ BucketOutput MergeBucket(const BarBatch& existing, const BarBatch& fresh, const 
   BarBatch all;
   all.AppendAll(existing);
   const size_t existing_count = all.size();
-  for (size_t i : fresh_rows) all.AppendRowFrom(fresh, i);
+  all.AppendAll(fresh);
   std::vector<int32_t> rank(all.ticker_names.size());
   {
     std::vector<int32_t> by_name(all.ticker_names.size());
@@ -241,8 +241,11 @@ BucketOutput MergeBucket(const BarBatch& existing, const BarBatch& fresh, const 
     std::sort(by_name.begin(), by_name.end(), [&](int32_t a, int32_t b) { return all.ticker_names[a] < all.ticker_names[b]; });
     for (size_t r = 0; r < by_name.size(); ++r) rank[by_name[r]] = static_cast<int32_t>(r);
   }
-  std::vector<size_t> order(all.size());
+  // Existing rows, then the new rows that are not redeliveries.
+  std::vector<size_t> order(existing_count);
   std::iota(order.begin(), order.end(), 0);
+  order.reserve(existing_count + fresh_rows.size());
+  for (size_t i : fresh_rows) order.push_back(existing_count + i);
   std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
     return std::make_tuple(rank[all.ticker[a]], all.date[a], all.source[a], all.line[a]) <
            std::make_tuple(rank[all.ticker[b]], all.date[b], all.source[b], all.line[b]);
