@@ -9,6 +9,8 @@ packages=(
   libgtest-dev libgmock-dev
   libzstd-dev libsnappy-dev zlib1g-dev
   libsimdjson-dev libcli11-dev libfmt-dev nlohmann-json3-dev libxxhash-dev
+  librdkafka-dev libpq-dev libsqlite3-dev
+  postgresql          # server binaries for the store tests (apt starts no service here)
 )
 # Node.js may come from elsewhere (NodeSource bundles npm and conflicts with Debian's
 # npm package): install Debian's only when the commands are missing.
