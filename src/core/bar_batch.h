@@ -52,6 +52,9 @@ struct BarBatch {
 
   //! Appends every row of `other`.
   void AppendAll(const BarBatch& other);
+
+  //! Appends the rows of `other` listed in `rows`, in that order.
+  void AppendRows(const BarBatch& other, const size_t* rows, size_t count);
 };
 
 }  // namespace stocklake

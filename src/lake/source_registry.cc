@@ -106,7 +106,9 @@ Status SourceRegistry::Register(std::vector<SourceRecord>* sources) {
     r.committed = false;
     char id_text[16];
     std::snprintf(id_text, sizeof id_text, "%08u", r.id);
-    r.bronze_path = "bronze/ingest_date=" + r.ingest_date + "/" + id_text + "/" + r.relative_path;
+    // One flat directory per day: a directory per source would cost an inode each.
+    const std::string base_name = r.relative_path.substr(r.relative_path.find_last_of('/') + 1);
+    r.bronze_path = "bronze/ingest_date=" + r.ingest_date + "/" + id_text + "-" + base_name;
     char hash[17];
     std::snprintf(hash, sizeof hash, "%016llx", static_cast<unsigned long long>(r.content_hash));
     nlohmann::json j = {{"id", r.id},          {"path", r.relative_path}, {"input", r.input_path},

@@ -23,11 +23,11 @@ void PutU32(std::string& out, size_t& pos, uint32_t v) {
 }
 
 template <typename T>
-void PutColumn(std::string& out, size_t& pos, const std::vector<T>& column) {
+void PutColumn(std::string& out, size_t& pos, const std::vector<T>& column, size_t begin, size_t end) {
   static_assert(std::is_trivially_copyable_v<T>);
-  if (column.empty()) return;
-  std::memcpy(out.data() + pos, column.data(), column.size() * sizeof(T));
-  pos += column.size() * sizeof(T);
+  if (begin == end) return;
+  std::memcpy(out.data() + pos, column.data() + begin, (end - begin) * sizeof(T));
+  pos += (end - begin) * sizeof(T);
 }
 
 // Bounds-checked reader over the binary encoding; every failure names the byte position.
@@ -196,8 +196,10 @@ Result<BarBatch> DecodeJson(std::string_view value, uint32_t json_source_id, std
 
 }  // namespace
 
-std::string EncodeBarBatch(const BarBatch& batch) {
-  const size_t rows = batch.size();
+std::string EncodeBarBatch(const BarBatch& batch) { return EncodeBarBatchRows(batch, 0, batch.size()); }
+
+std::string EncodeBarBatchRows(const BarBatch& batch, size_t begin, size_t end) {
+  const size_t rows = end - begin;
   size_t names_bytes = 0;
   for (const auto& name : batch.ticker_names) names_bytes += 4 + name.size();
   std::string out;
@@ -213,17 +215,17 @@ std::string EncodeBarBatch(const BarBatch& batch) {
     std::memcpy(out.data() + pos, name.data(), name.size());
     pos += name.size();
   }
-  PutColumn(out, pos, batch.ticker);
-  PutColumn(out, pos, batch.date);
-  PutColumn(out, pos, batch.open);
-  PutColumn(out, pos, batch.high);
-  PutColumn(out, pos, batch.low);
-  PutColumn(out, pos, batch.close);
-  PutColumn(out, pos, batch.adj_close);
-  PutColumn(out, pos, batch.volume);
-  PutColumn(out, pos, batch.source);
-  PutColumn(out, pos, batch.line);
-  PutColumn(out, pos, batch.reason);
+  PutColumn(out, pos, batch.ticker, begin, end);
+  PutColumn(out, pos, batch.date, begin, end);
+  PutColumn(out, pos, batch.open, begin, end);
+  PutColumn(out, pos, batch.high, begin, end);
+  PutColumn(out, pos, batch.low, begin, end);
+  PutColumn(out, pos, batch.close, begin, end);
+  PutColumn(out, pos, batch.adj_close, begin, end);
+  PutColumn(out, pos, batch.volume, begin, end);
+  PutColumn(out, pos, batch.source, begin, end);
+  PutColumn(out, pos, batch.line, begin, end);
+  PutColumn(out, pos, batch.reason, begin, end);
   return out;
 }
 

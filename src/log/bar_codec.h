@@ -48,6 +48,9 @@ inline constexpr uint8_t kBarBatchMagic = 0xB5;
 //! line and reason). Requires equal column lengths (BarBatch's invariant).
 std::string EncodeBarBatch(const BarBatch& batch);
 
+//! The same encoding of rows [begin, end) only (the whole dictionary is kept).
+std::string EncodeBarBatchRows(const BarBatch& batch, size_t begin, size_t end);
+
 //! Decodes either the binary encoding or a JSON object for ONE bar (schema above). A JSON
 //! bar whose fields are missing, ill-typed or unparsable is not an error: it decodes to one
 //! row with reason kParseError. `json_source_id` fills the `source` column of JSON rows.

@@ -1,5 +1,6 @@
 #include "orchestrate/clean_stage.h"
 
+#include <algorithm>
 #include <mutex>
 #include <string>
 
@@ -17,11 +18,12 @@ constexpr size_t kFetchBytes = 64 << 20;
 
 // Splits `batch` into rows still candidates and rows rejected, keeping input order.
 void SplitByVerdict(const BarBatch& batch, BarBatch* accepted, BarBatch* rejected) {
+  std::vector<size_t> keep, drop;
+  for (size_t i = 0; i < batch.size(); ++i) (batch.reason[i] == RejectReason::kNone ? keep : drop).push_back(i);
   accepted->Clear();
   rejected->Clear();
-  for (size_t i = 0; i < batch.size(); ++i) {
-    (batch.reason[i] == RejectReason::kNone ? accepted : rejected)->AppendRowFrom(batch, i);
-  }
+  accepted->AppendRows(batch, keep.data(), keep.size());
+  rejected->AppendRows(batch, drop.data(), drop.size());
 }
 
 }  // namespace
@@ -74,6 +76,13 @@ Result<CleanResult> RunCleanStage(int partitions, int threads, const SourceRegis
         }
         local.rows += static_cast<int64_t>(batch.size());
         ApplyRowChecks(&batch);
+        const bool all_accepted = std::all_of(batch.reason.begin(), batch.reason.end(),
+                                              [](RejectReason r) { return r == RejectReason::kNone; });
+        if (all_accepted && !external) {
+          // Nothing to split: the record's bytes already are the processed record.
+          SL_RETURN_IF_ERROR(log->Produce(processed, p, record.key, record.value));
+          continue;
+        }
         SplitByVerdict(batch, &accepted, &rejected);
         if (!accepted.empty()) SL_RETURN_IF_ERROR(log->Produce(processed, p, record.key, EncodeBarBatch(accepted)));
         if (!rejected.empty()) SL_RETURN_IF_ERROR(log->Produce(rejects, p, record.key, EncodeBarBatch(rejected)));

@@ -67,24 +67,25 @@ Result<IngestResult> RunIngestStage(const RunOptions& options, int partitions, S
   if (fresh.empty()) return result;
 
   SL_RETURN_IF_ERROR(registry->Register(&fresh));
+  // Every source of a run shares one bronze directory (the run's ingestion date).
+  SL_RETURN_IF_ERROR(CreateDirectories(options.lake_dir + "/" + ParentOf(fresh.front().bronze_path)));
   CrashPoint("ingest-registered");
   SL_RETURN_IF_ERROR(log->EnsureTopic(std::string(kRawTopic), partitions));
 
+  const std::string raw_topic(kRawTopic);
   std::mutex result_mutex;
   ProgressLine progress(options.progress, "ingest", static_cast<int64_t>(fresh.size()), "files");
   std::vector<BarBatch> batches(static_cast<size_t>(options.threads));
   SL_RETURN_IF_ERROR(ParallelFor(fresh.size(), options.threads, [&](size_t i, int worker) -> Status {
     const SourceRecord& source = fresh[i];
     const SourceFile& file = *fresh_files[i];
-    const std::string bronze = options.lake_dir + "/" + source.bronze_path;
-    SL_RETURN_IF_ERROR(CreateDirectories(ParentOf(bronze)));
-    SL_RETURN_IF_ERROR(CopyFile(file.absolute_path, bronze));
+    SL_RETURN_IF_ERROR(CopyFile(file.absolute_path, options.lake_dir + "/" + source.bronze_path));
 
     BarBatch& batch = batches[static_cast<size_t>(worker)];
     batch.Clear();
     SL_ASSIGN_OR_RETURN(ReadStats stats, ReadBarsFromFile(file, source.id, &batch));
-    SL_RETURN_IF_ERROR(ForEachTickerChunk(batch, file.relative_path, [&](std::string_view key, const BarBatch& chunk) {
-      return log->Produce(std::string(kRawTopic), PartitionForKey(key, partitions), key, EncodeBarBatch(chunk));
+    SL_RETURN_IF_ERROR(ForEachTickerRecord(batch, file.relative_path, [&](std::string_view key, std::string value) {
+      return log->Produce(raw_topic, PartitionForKey(key, partitions), key, value);
     }));
     {
       std::lock_guard<std::mutex> lock(result_mutex);

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <functional>
+#include <string>
 #include <string_view>
 
 #include "core/bar_batch.h"
@@ -13,8 +14,9 @@ namespace stocklake {
 
 inline constexpr size_t kMaxRowsPerRecord = 32768;
 
-//! Calls emit(key, chunk) for every chunk; stops at and returns the first error.
-Status ForEachTickerChunk(const BarBatch& batch, std::string_view unknown_ticker_key,
-                          const std::function<Status(std::string_view key, const BarBatch& chunk)>& emit);
+//! Calls emit(key, encoded record value) for every chunk; stops at and returns the
+//! first error.
+Status ForEachTickerRecord(const BarBatch& batch, std::string_view unknown_ticker_key,
+                           const std::function<Status(std::string_view key, std::string value)>& emit);
 
 }  // namespace stocklake
