@@ -181,6 +181,7 @@ Status CopyFile(const std::string& from, const std::string& to) {
     if (n == 0) break;
     remaining -= n;
   }
+  ::sync_file_range(out.fd, 0, 0, SYNC_FILE_RANGE_WRITE);  // start write-back; SyncFileSystem waits
   return Status::OK();
 }
 

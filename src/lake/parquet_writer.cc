@@ -210,6 +210,9 @@ class ChunkEncoder {
   //! Appends definition levels (with v1's 4-byte length prefix) for rows [begin, end).
   void AppendDefinitionLevels(const Column& column, size_t begin, size_t end);
   size_t PageRows(size_t chunk_rows) const;
+  //! Rewrites the 8-byte values in page_ from `at` on as BYTE_STREAM_SPLIT: all first
+  //! bytes, then all second bytes, and so on.
+  void SplitByteStreams(size_t at);
   //! Compresses page_ and appends header + body to out_.
   Status FlushPage(pq::PageType type, int32_t num_values, int32_t encoding, ChunkMeta* meta);
 
@@ -219,6 +222,7 @@ class ChunkEncoder {
   std::string page_;        // uncompressed page body
   std::string compressed_;  // compressed page body (sized to the largest bound seen)
   std::string header_;
+  std::string split_scratch_;
   std::vector<uint32_t> indices_;
   std::vector<int32_t> chunk_code_;        // table dictionary code -> chunk dictionary index
   std::vector<int32_t> chunk_dictionary_;  // chunk dictionary index -> table code
@@ -439,6 +443,16 @@ Status ChunkEncoder::Encode(const Column& column, size_t begin, size_t end, Chun
   return Status::InvalidArgument("column '" + column.name + "' has an unknown type");
 }
 
+void ChunkEncoder::SplitByteStreams(size_t at) {
+  const size_t n = (page_.size() - at) / 8;
+  split_scratch_.assign(page_.data() + at, n * 8);
+  const auto* src = reinterpret_cast<const uint8_t*>(split_scratch_.data());
+  auto* dst = reinterpret_cast<uint8_t*>(page_.data() + at);
+  for (size_t i = 0; i < n; ++i) {
+    for (size_t b = 0; b < 8; ++b) dst[b * n + i] = src[i * 8 + b];
+  }
+}
+
 size_t ChunkEncoder::PageRows(size_t chunk_rows) const {
   return options_.page_rows == 0 ? chunk_rows : options_.page_rows;
 }
@@ -505,9 +519,20 @@ Status ChunkEncoder::WriteFixedChunk(const Column& column, const std::vector<T>&
       }
       page_.resize(static_cast<size_t>(dst - page_.data()));
     }
-    SL_RETURN_IF_ERROR(FlushPage(pq::kDataPage, static_cast<int32_t>(page_end - page_begin), pq::kPlain, meta));
+    int32_t encoding = pq::kPlain;
+    if constexpr (std::is_same_v<T, double>) {
+      if (options_.byte_stream_split_doubles) {
+        SplitByteStreams(at);
+        encoding = pq::kByteStreamSplit;
+      }
+    }
+    SL_RETURN_IF_ERROR(FlushPage(pq::kDataPage, static_cast<int32_t>(page_end - page_begin), encoding, meta));
   }
-  meta->encodings = {pq::kPlain, pq::kRle};
+  if (std::is_same_v<T, double> && options_.byte_stream_split_doubles) {
+    meta->encodings = {pq::kByteStreamSplit, pq::kRle};
+  } else {
+    meta->encodings = {pq::kPlain, pq::kRle};
+  }
   return Status::OK();
 }
 
@@ -700,7 +725,10 @@ Status WriteParquetFile(const std::string& path, const Table& table, const Parqu
     ParquetEncoder encoder(table, options, &sink);
     status = encoder.Encode().WithContext("writing " + path);
   }
-  if (status.ok() && ::fsync(fd) != 0) status = Status::IOError("fsync " + path + ": " + std::strerror(errno));
+  if (status.ok() && options.fsync && ::fsync(fd) != 0) {
+    status = Status::IOError("fsync " + path + ": " + std::strerror(errno));
+  }
+  if (status.ok() && !options.fsync) ::sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
   if (::close(fd) != 0 && status.ok()) status = Status::IOError("close " + path + ": " + std::strerror(errno));
   if (!status.ok()) ::unlink(path.c_str());
   return status;

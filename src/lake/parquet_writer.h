@@ -21,13 +21,20 @@ struct ParquetWriteOptions {
   //! A string column chunk whose distinct values take more PLAIN bytes than this is
   //! written PLAIN instead of dictionary-encoded (parquet-mr's default limit).
   size_t dictionary_max_bytes = 1 << 20;
+  //! DOUBLE columns as BYTE_STREAM_SPLIT (the bytes of each value position stored as
+  //! separate streams): prices and indicators then compress several times better and
+  //! faster than PLAIN, whose mantissa bytes look random to the compressor.
+  bool byte_stream_split_doubles = true;
+  //! true: fsync before returning. false: only start the write-back (the caller makes
+  //! many files durable with one SyncFileSystem, and the disk works while it computes).
+  bool fsync = true;
   //! Threads encoding column chunks of a row group in parallel; 0 = one per core. The
   //! file's bytes do not depend on it.
   int threads = 0;
 };
 
 //! Writes `table` to a new Parquet file at `path` (replacing any file there) and fsyncs
-//! it. Column types map to: kDate -> INT32 + DATE logical type; kInt32 -> INT32; kInt64
+//! it (unless options.fsync is false). Column types map to: kDate -> INT32 + DATE logical type; kInt32 -> INT32; kInt64
 //! -> INT64; kDouble -> DOUBLE; kString -> BYTE_ARRAY + STRING(UTF8) logical type,
 //! dictionary-encoded (RLE_DICTIONARY with a PLAIN dictionary page), falling back to
 //! PLAIN when the dictionary is large. Nullable columns are OPTIONAL with RLE/bit-packed

@@ -345,7 +345,8 @@ Result<DataFile> WriteTableFile(const std::string& lake_dir, const std::string& 
   SL_RETURN_IF_ERROR(CreateDirectories(full.substr(0, full.rfind('/'))));
   ParquetWriteOptions options;
   options.compression = ParquetCompression::kZstd;
-  options.threads = 1;  // buckets are already written in parallel
+  options.threads = 1;     // buckets are already written in parallel
+  options.fsync = false;   // one SyncFileSystem before the commit covers every file
   SL_RETURN_IF_ERROR(WriteParquetFile(full, table, options));
   SL_ASSIGN_OR_RETURN(MappedFile written, MappedFile::Open(full));
   file.bytes = static_cast<int64_t>(written.size());
