@@ -1,9 +1,7 @@
 // Measures the generator and the Huge Stock Market reader at scale: generates a dataset
 // into a scratch directory, then reads every file into one BarBatch on one thread.
-// Not part of the CMake build (bench/ is built by hand):
-//   g++ -std=c++20 -O2 -I src bench/ingest_bench.cc -L build-ingest -lstocklake_ingest \
-//       -lstocklake_core -lsimdjson -lfmt -lpthread -o /tmp/ingest_bench
-//   /tmp/ingest_bench [tickers] [days] [dir]
+// Build: cmake --build build --target ingest_bench
+//   build/ingest_bench [tickers] [days] [dir]
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>

@@ -1,0 +1,108 @@
+// Serving-store benchmark (not a test): load rate of a lake into a store, and latency of
+// the API's most common query, one ticker's year of daily bars.
+//   1. stocks alone: every bucket's silver/bars rows into a fresh store (ReplaceBucket
+//      with only that table), timed;
+//   2. the whole sync (all tables, runs) into another fresh store;
+//   3. Bars(ticker, day, one year) for random tickers: median and p99 latency.
+// Built and driven by bench/store_bench.sh (which starts a throwaway PostgreSQL):
+//   store_bench LAKE_DIR STOCKS_ONLY_URL FULL_SYNC_URL [QUERIES]
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "lake/parquet_reader.h"
+#include "lake/snapshot.h"
+#include "lake/table_schemas.h"
+#include "store/serving_store.h"
+#include "store/store_sync.h"
+
+using namespace stocklake;
+
+namespace {
+
+double Seconds(std::chrono::steady_clock::time_point since) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
+}
+
+int Fail(const Status& st) {
+  std::fprintf(stderr, "store_bench: %s\n", st.ToString().c_str());
+  return 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 4) {
+    std::fprintf(stderr, "usage: store_bench LAKE_DIR STOCKS_ONLY_URL FULL_SYNC_URL [QUERIES]\n");
+    return 2;
+  }
+  const std::string lake = argv[1];
+  const int queries = argc > 4 ? std::atoi(argv[4]) : 2000;
+  auto snap = LoadCurrentSnapshot(lake);
+  if (!snap.ok()) return Fail(snap.status());
+
+  // 1. The stocks table alone. Parquet decoding is timed apart from the load.
+  {
+    auto store = OpenServingStore(argv[2]);
+    if (!store.ok()) return Fail(store.status());
+    double load_seconds = 0, read_seconds = 0;
+    int64_t rows = 0;
+    for (const DataFile& f : snap->tables[std::string(kSilverBars)]) {
+      auto t0 = std::chrono::steady_clock::now();
+      auto table = ReadParquetFile(lake + "/" + f.path);
+      if (!table.ok()) return Fail(table.status());
+      read_seconds += Seconds(t0);
+      BucketContents contents;
+      contents.bucket = f.bucket;
+      contents.state = LoadedBucket{snap->id, snap->partitions, "bench"};
+      rows += static_cast<int64_t>(table->num_rows());
+      contents.tables.emplace(std::string(kSilverBars), std::move(*table));
+      t0 = std::chrono::steady_clock::now();
+      Status st = (*store)->ReplaceBucket(contents);
+      if (!st.ok()) return Fail(st);
+      load_seconds += Seconds(t0);
+    }
+    std::printf("stocks alone   %lld rows in %.2f s load (+%.2f s Parquet read): %.0f rows/s\n",
+                static_cast<long long>(rows), load_seconds, read_seconds, static_cast<double>(rows) / load_seconds);
+  }
+
+  // 2. The whole sync.
+  auto store = OpenServingStore(argv[3]);
+  if (!store.ok()) return Fail(store.status());
+  SyncStats stats;
+  Status st = SyncStoreWithLake(**store, lake, &stats);
+  if (!st.ok()) return Fail(st);
+  std::printf("whole sync     %lld rows (%lld bars) in %.2f s: %.0f rows/s, %.0f bar rows/s, %d buckets\n",
+              static_cast<long long>(stats.rows_loaded), static_cast<long long>(stats.bar_rows_loaded), stats.seconds,
+              static_cast<double>(stats.rows_loaded) / stats.seconds,
+              static_cast<double>(stats.bar_rows_loaded) / stats.seconds, stats.buckets_loaded);
+  const auto t_rerun = std::chrono::steady_clock::now();
+  st = SyncStoreWithLake(**store, lake, &stats);
+  if (!st.ok()) return Fail(st);
+  std::printf("rerun sync     %d buckets loaded in %.3f s\n", stats.buckets_loaded, Seconds(t_rerun));
+
+  // 3. One ticker's year of daily bars.
+  auto tickers = (*store)->SearchTickers("", 1 << 30);
+  if (!tickers.ok()) return Fail(tickers.status());
+  std::mt19937 rng(42);
+  std::vector<double> micros;
+  size_t rows_seen = 0;
+  for (int q = 0; q < queries; ++q) {
+    const std::string& ticker = (*tickers)[rng() % tickers->size()];
+    const int32_t year = 2010 + static_cast<int32_t>(rng() % 8);
+    const auto t0 = std::chrono::steady_clock::now();
+    auto bars = (*store)->Bars({ticker, BarInterval::kDay, DaysFromCivil(year, 1, 1), DaysFromCivil(year, 12, 31)});
+    micros.push_back(Seconds(t0) * 1e6);
+    if (!bars.ok()) return Fail(bars.status());
+    rows_seen += bars->num_rows();
+  }
+  std::sort(micros.begin(), micros.end());
+  std::printf("year of bars   %d queries, %.0f rows each on average: median %.0f us, p99 %.0f us\n", queries,
+              static_cast<double>(rows_seen) / queries, micros[micros.size() / 2],
+              micros[micros.size() * 99 / 100]);
+  return 0;
+}
