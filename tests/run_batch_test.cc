@@ -13,6 +13,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "log/file_log.h"
+#include "log/topics.h"
 #include "test_util.h"
 
 namespace stocklake {
@@ -292,6 +294,46 @@ TEST(RunBatchTest, AppendingLaterDaysEqualsAFullRerun) {
   ASSERT_EQ(c.exit_code, 0) << c.output;
   ExpectSameTables(incremental, full);
   ExpectTablesMatchDefinitions(incremental);
+}
+
+// Any producer may publish one JSON object per bar to the raw topic; such bars flow
+// into the lake like file rows, and a bar that does not fit is rejected, not lost.
+TEST(RunBatchTest, JsonBarsFromOtherProducersReachTheLake) {
+  TempDir dir;
+  const std::string lake = dir.Join("lake");
+  {
+    auto log = OpenFileLog(lake + "/_log");
+    ASSERT_TRUE(log.ok()) << log.status().ToString();
+    const std::string raw(kRawTopic);
+    ASSERT_TRUE((*log)->EnsureTopic(raw, 16).ok());
+    const std::pair<std::string, std::string> bars[] = {
+        {"QQQ", R"({"ticker":"qqq","date":"2024-01-02","open":400,"high":402,"low":399,"close":401,"volume":1000})"},
+        {"QQQ", R"({"ticker":"QQQ","date":"2024-01-03","open":401,"high":405,"low":400,"close":404,"adj_close":403.5,"volume":2000})"},
+        {"QQQ", R"({"ticker":"QQQ","date":"2024-01-04","open":"x","high":405,"low":400,"close":404,"volume":2000})"},
+        {"QQQ", "not json at all"}};
+    for (const auto& [key, value] : bars) {
+      ASSERT_TRUE((*log)->Produce(raw, PartitionForKey(key, 16), key, value).ok());
+    }
+    ASSERT_TRUE((*log)->Flush().ok());
+  }
+  auto run = Stocklake("run --input " + testing::FixturePath("run/mixed/yahoo/MSFT.csv") + " --lake " + lake);
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  // 3 rows of MSFT.csv (1 accepted, 2 rejected) and 4 records from the other producer.
+  EXPECT_NE(run.output.find("7 read = 3 accepted + 4 rejected + 0 duplicates"), std::string::npos) << run.output;
+  auto silver = DuckDb("SELECT CAST(date AS VARCHAR) AS date, close, adj_close, volume FROM " + Table(lake, "silver/bars") +
+                       " WHERE ticker = 'QQQ' ORDER BY date");
+  ASSERT_EQ(silver.size(), 2u) << silver.dump();
+  EXPECT_EQ(silver[0]["date"], "2024-01-02");
+  EXPECT_DOUBLE_EQ(silver[0]["adj_close"].get<double>(), 401);
+  EXPECT_DOUBLE_EQ(silver[1]["adj_close"].get<double>(), 403.5);
+  auto rejects = DuckDb("SELECT source_file, line, coalesce(ticker, '<null>') AS ticker, reason FROM " +
+                        Table(lake, "rejects") + " WHERE source_file = 'raw-stock-data' ORDER BY line");
+  ASSERT_EQ(rejects.size(), 2u) << rejects.dump();
+  EXPECT_EQ(rejects[0]["ticker"], "QQQ");
+  EXPECT_EQ(rejects[0]["reason"], "parse_error");
+  EXPECT_EQ(rejects[1]["ticker"], "<null>");  // undecodable bytes: nothing known but the offset
+  EXPECT_EQ(rejects[1]["reason"], "parse_error");
+  EXPECT_LT(AsInt(rejects[0]["line"]), AsInt(rejects[1]["line"]));
 }
 
 TEST(RunBatchTest, BadUsageExitsTwoAndWritesNothing) {

@@ -96,6 +96,8 @@ Result<RunSummary> RunBatch(const RunOptions& options) {
   CrashPoint("after-ingest");
   SL_ASSIGN_OR_RETURN(CleanResult clean, RunCleanStage(partitions, options.threads, registry, log.get()));
   summary.stages.push_back({"clean", SecondsSince(stage_start), clean.rows});
+  summary.rows_read += clean.external_rows;
+  summary.external_rows = clean.external_rows;
 
   nlohmann::json run_json = {{"files_ingested", ingest.files_ingested},
                              {"files_skipped", ingest.files_skipped},
@@ -127,6 +129,9 @@ std::string FormatRunSummary(const RunSummary& s) {
       static_cast<long long>(s.files_skipped), static_cast<long long>(s.files_unrecognised));
   add("rows       %lld read = %lld accepted + %lld rejected + %lld duplicates\n", static_cast<long long>(s.rows_read),
       static_cast<long long>(s.accepted), static_cast<long long>(s.rejected), static_cast<long long>(s.duplicates));
+  if (s.external_rows > 0) {
+    add("  of which %lld published to the raw topic by other producers\n", static_cast<long long>(s.external_rows));
+  }
   for (int r = 1; r < kRejectReasonCount; ++r) {
     if (s.rejected_by_reason[r] == 0) continue;
     add("  %-22s %lld\n", std::string(RejectReasonName(static_cast<RejectReason>(r))).c_str(),

@@ -55,6 +55,7 @@ Result<CleanResult> RunCleanStage(int partitions, int threads, const SourceRegis
         if (!decoded.ok()) {
           // Undecodable bytes are kept as a reject naming their offset, never dropped.
           ++local.undecodable_records;
+          ++local.external_rows;
           BarBatch bad;
           bad.Append(kNoTicker, kNullDate, 0, 0, 0, 0, 0, 0, kExternalSource, record.offset,
                      RejectReason::kParseError);
@@ -75,6 +76,7 @@ Result<CleanResult> RunCleanStage(int partitions, int threads, const SourceRegis
           continue;
         }
         local.rows += static_cast<int64_t>(batch.size());
+        if (external) local.external_rows += static_cast<int64_t>(batch.size());
         ApplyRowChecks(&batch);
         const bool all_accepted = std::all_of(batch.reason.begin(), batch.reason.end(),
                                               [](RejectReason r) { return r == RejectReason::kNone; });
@@ -95,6 +97,7 @@ Result<CleanResult> RunCleanStage(int partitions, int threads, const SourceRegis
     total.rows += local.rows;
     total.rows_of_uncommitted_sources += local.rows_of_uncommitted_sources;
     total.undecodable_records += local.undecodable_records;
+    total.external_rows += local.external_rows;
     return Status::OK();
   }));
 

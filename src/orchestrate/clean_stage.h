@@ -22,6 +22,9 @@ struct CleanResult {
   int64_t rows = 0;
   int64_t rows_of_uncommitted_sources = 0;  // dropped: their ingest never committed
   int64_t undecodable_records = 0;          // published to stock-rejects as parse_error
+  //! Rows that other producers published (JSON bars and undecodable records): read by
+  //! this run like rows of its input files.
+  int64_t external_rows = 0;
 };
 
 Result<CleanResult> RunCleanStage(int partitions, int threads, const SourceRegistry& registry, MessageLog* log);

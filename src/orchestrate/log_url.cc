@@ -1,6 +1,7 @@
 #include "orchestrate/log_url.h"
 
 #include "log/file_log.h"
+#include "log/kafka_log.h"
 
 namespace stocklake {
 
@@ -12,8 +13,8 @@ Result<std::unique_ptr<MessageLog>> OpenLogFromUrl(const std::string& url, const
     return OpenFileLog(dir);
   }
   if (url.starts_with("kafka://")) {
-    return Status::NotSupported("--log " + url +
-                                ": the Kafka backend is not built yet (tracked in issue #3); use file:DIR");
+    SL_ASSIGN_OR_RETURN(KafkaUrl kafka, ParseKafkaUrl(url));
+    return OpenKafkaLog(kafka.bootstrap_servers, kafka.options);
   }
   return Status::InvalidArgument("--log " + url + ": expected file:DIR or kafka://HOST:PORT[,HOST:PORT...]");
 }
