@@ -2,11 +2,11 @@
 
 #include <cinttypes>
 #include <cstdio>
-#include <ctime>
 #include <set>
 
 #include <nlohmann/json.hpp>
 
+#include "core/clock.h"
 #include "core/files.h"
 #include "lake/table_schemas.h"
 
@@ -21,14 +21,6 @@ std::string SnapshotPath(const std::string& lake_dir, int64_t id) {
   return MetaDir(lake_dir) + name;
 }
 
-std::string UtcNow() {
-  const std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 nlohmann::json ToJson(const LakeSnapshot& s) {
   nlohmann::json j;
@@ -112,7 +104,7 @@ Result<LakeSnapshot> LoadCurrentSnapshot(const std::string& lake_dir) {
 Status CommitSnapshot(const std::string& lake_dir, LakeSnapshot* snapshot) {
   SL_ASSIGN_OR_RETURN(LakeSnapshot previous, LoadCurrentSnapshot(lake_dir));
   snapshot->id = previous.id + 1;
-  snapshot->committed_at = UtcNow();
+  snapshot->committed_at = UtcTimestampNow();
   SL_RETURN_IF_ERROR(CreateDirectories(MetaDir(lake_dir) + "/snapshots"));
   SL_RETURN_IF_ERROR(WriteFileAtomic(SnapshotPath(lake_dir, snapshot->id), ToJson(*snapshot).dump(1)));
   return WriteFileAtomic(MetaDir(lake_dir) + "/CURRENT", std::to_string(snapshot->id) + "\n");

@@ -1,8 +1,8 @@
 #include "orchestrate/ingest_stage.h"
 
-#include <ctime>
 #include <mutex>
 
+#include "core/clock.h"
 #include "core/crash_point.h"
 #include "core/files.h"
 #include "ingest/bar_reader.h"
@@ -17,14 +17,6 @@ namespace stocklake {
 
 namespace {
 
-std::string TodayUtc() {
-  const std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char buf[16];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
-  return buf;
-}
 
 std::string ParentOf(const std::string& path) { return path.substr(0, path.find_last_of('/')); }
 
@@ -48,7 +40,7 @@ Result<IngestResult> RunIngestStage(const RunOptions& options, int partitions, S
 
   std::vector<SourceRecord> fresh;
   std::vector<const SourceFile*> fresh_files;
-  const std::string today = TodayUtc();
+  const std::string today = UtcDateToday();
   for (size_t i = 0; i < files.size(); ++i) {
     if (registry->IsIngested(files[i].relative_path, hashes[i])) {
       ++result.files_skipped;
