@@ -8,6 +8,10 @@
 //   u32 rows, u32 dictionary size, then per ticker name: u32 length + bytes
 //   columns of `rows` values each, in this order: ticker i32, date i32, open f64, high f64,
 //   low f64, close f64, adj_close f64, volume i64, source u32, line i64, reason u8.
+// Version 2 (what the pipeline writes): u8 0xB5, u8 2, then one zstd frame holding
+// version 1's bytes after the version byte, with every multi-byte column byte-stream
+// split (all first bytes of the column, then all second bytes, ...). About half the size
+// of version 1 on daily bars; decoders accept both.
 //
 // JSON schema of one raw-topic bar (JSON Schema draft 2020-12):
 //   {
@@ -44,12 +48,18 @@ namespace stocklake {
 //! First byte of the binary encoding.
 inline constexpr uint8_t kBarBatchMagic = 0xB5;
 
+enum class BarEncoding {
+  kPlain,       //!< version 1: the columns as they are
+  kCompressed,  //!< version 2: version 1's body with each column byte-stream split, in one zstd frame
+};
+
 //! Compact binary encoding of a BarBatch (all columns incl. the ticker dictionary, source,
 //! line and reason). Requires equal column lengths (BarBatch's invariant).
-std::string EncodeBarBatch(const BarBatch& batch);
+std::string EncodeBarBatch(const BarBatch& batch, BarEncoding encoding = BarEncoding::kCompressed);
 
 //! The same encoding of rows [begin, end) only (the whole dictionary is kept).
-std::string EncodeBarBatchRows(const BarBatch& batch, size_t begin, size_t end);
+std::string EncodeBarBatchRows(const BarBatch& batch, size_t begin, size_t end,
+                               BarEncoding encoding = BarEncoding::kCompressed);
 
 //! Decodes either the binary encoding or a JSON object for ONE bar (schema above). A JSON
 //! bar whose fields are missing, ill-typed or unparsable is not an error: it decodes to one
