@@ -4,7 +4,8 @@
 //      with only that table), timed;
 //   2. the whole sync (all tables, runs) into another fresh store;
 //   3. Bars(ticker, day, one year) for random tickers: median and p99 latency.
-// Built and driven by bench/store_bench.sh (which starts a throwaway PostgreSQL):
+// Built as the CMake target store_bench; driven by bench/store_bench.sh (which starts a
+// throwaway PostgreSQL):
 //   store_bench LAKE_DIR STOCKS_ONLY_URL FULL_SYNC_URL [QUERIES]
 #include <algorithm>
 #include <chrono>
@@ -70,16 +71,16 @@ int main(int argc, char** argv) {
                 static_cast<long long>(rows), load_seconds, read_seconds, static_cast<double>(rows) / load_seconds);
   }
 
-  // 2. The whole sync.
-  auto store = OpenServingStore(argv[3]);
-  if (!store.ok()) return Fail(store.status());
+  // 2. The whole sync, as `stocklake run --store` does it (2 connections on PostgreSQL).
   SyncStats stats;
-  Status st = SyncStoreWithLake(**store, lake, &stats);
+  Status st = SyncStoreWithLake(argv[3], lake, SyncOptions{}, &stats);
   if (!st.ok()) return Fail(st);
   std::printf("whole sync     %lld rows (%lld bars) in %.2f s: %.0f rows/s, %.0f bar rows/s, %d buckets\n",
               static_cast<long long>(stats.rows_loaded), static_cast<long long>(stats.bar_rows_loaded), stats.seconds,
               static_cast<double>(stats.rows_loaded) / stats.seconds,
               static_cast<double>(stats.bar_rows_loaded) / stats.seconds, stats.buckets_loaded);
+  auto store = OpenServingStore(argv[3]);
+  if (!store.ok()) return Fail(store.status());
   const auto t_rerun = std::chrono::steady_clock::now();
   st = SyncStoreWithLake(**store, lake, &stats);
   if (!st.ok()) return Fail(st);
@@ -104,5 +105,18 @@ int main(int argc, char** argv) {
   std::printf("year of bars   %d queries, %.0f rows each on average: median %.0f us, p99 %.0f us\n", queries,
               static_cast<double>(rows_seen) / queries, micros[micros.size() / 2],
               micros[micros.size() * 99 / 100]);
+
+  // 4. Top gainers at a date.
+  micros.clear();
+  for (int q = 0; q < std::max(queries / 10, 10); ++q) {
+    const Date at = DaysFromCivil(2010 + static_cast<int32_t>(rng() % 8), 6, 1) + static_cast<Date>(rng() % 5);
+    const auto t0 = std::chrono::steady_clock::now();
+    auto top = (*store)->CrossSection({at, CrossSectionOrder::kTopGainers, 10});
+    micros.push_back(Seconds(t0) * 1e6);
+    if (!top.ok()) return Fail(top.status());
+  }
+  std::sort(micros.begin(), micros.end());
+  std::printf("cross-section  %zu queries over %zu tickers: median %.0f us, p99 %.0f us\n", micros.size(),
+              tickers->size(), micros[micros.size() / 2], micros[micros.size() * 99 / 100]);
   return 0;
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Serving-store benchmark (not a test): builds bench/store_bench.cc against a Release
-# build, makes a lake of ROWS generated bars with the real binary, starts a throwaway
+# Serving-store benchmark (not a test): builds bench/store_bench.cc (target store_bench)
+# in a Release build, makes a lake of ROWS generated bars with the real binary, starts a throwaway
 # PostgreSQL (default settings, fsync on) and measures load rates and query latency
 # into PostgreSQL, then into SQLite.
 # Usage: bench/store_bench.sh [ROWS] (default 4,000,000). BUILD=build dir (default build).
@@ -12,10 +12,7 @@ work=${BENCH_DIR:-/tmp/stocklake-store-bench}
 days=2520
 tickers=$(( (rows + days - 1) / days ))
 mkdir -p "$work"
-cmake --build "$build" -j2 --target stocklake stocklake_store >/dev/null
-g++ -std=c++20 -O2 -I "$here/src" "$here/bench/store_bench.cc" -L "$build" -lstocklake_store -lstocklake_lake \
-  -lstocklake_core $(pkg-config --libs libpq sqlite3 libzstd libxxhash) -lsnappy -lz -lfmt -lpthread \
-  -o "$work/store_bench"
+cmake --build "$build" -j2 --target stocklake store_bench >/dev/null
 if [ ! -d "$work/lake-$rows" ]; then
   "$build/stocklake" generate --tickers "$tickers" --days "$days" --seed 42 --bad-rows 0.001 --out "$work/data-$rows"
   "$build/stocklake" run --input "$work/data-$rows" --lake "$work/lake-$rows" --quiet >/dev/null
@@ -33,7 +30,7 @@ as_pg "$pgbin/createdb" -h "$pgdir" -p "$port" -U postgres bars_only
 as_pg "$pgbin/createdb" -h "$pgdir" -p "$port" -U postgres full
 url=postgresql://postgres@127.0.0.1:$port
 echo "== PostgreSQL $("$pgbin/postgres" --version | awk '{print $3}'), lake of $rows generated bars"
-"$work/store_bench" "$work/lake-$rows" "$url/bars_only" "$url/full"
+"$build/store_bench" "$work/lake-$rows" "$url/bars_only" "$url/full"
 echo "== SQLite"
 rm -f "$work"/sqlite-*.db*
-"$work/store_bench" "$work/lake-$rows" "sqlite:$work/sqlite-bars.db" "sqlite:$work/sqlite-full.db"
+"$build/store_bench" "$work/lake-$rows" "sqlite:$work/sqlite-bars.db" "sqlite:$work/sqlite-full.db"

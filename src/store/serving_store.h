@@ -1,0 +1,164 @@
+// The serving store: the lake's tables in a database that answers the API's small,
+// latency-bound queries (one ticker's bars, a cross-section at a date) without scanning
+// Parquet. One interface, two backends chosen by URL: `sqlite:PATH` (embedded, the
+// default) and `postgresql://...` (a libpq URI, passed to libpq as is). The store is a
+// derived copy of the lake: SyncStoreWithLake (store_sync.h) fills it bucket by bucket.
+//
+// Query results are Tables (core/table.h) whose columns are the lake's columns, with the
+// lake's names and types, so a caller serialises them generically and a test compares
+// them with the lake's files directly. Every query is a parameterised statement: no user
+// string ever becomes SQL text.
+//
+// A ServingStore holds one connection and is not thread-safe: use one per thread.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/date.h"
+#include "core/status.h"
+#include "core/table.h"
+
+namespace stocklake {
+
+//! Bar granularity of ServingStore::Bars.
+enum class BarInterval { kDay, kWeek, kMonth, kQuarter };
+
+//! "day" | "week" | "month" | "quarter"; InvalidArgument otherwise.
+Result<BarInterval> ParseBarInterval(std::string_view name);
+
+//! Bars of one ticker. Dates are inclusive; kNullDate leaves that side open. Period bars
+//! are returned when their period [period_start, period_end] overlaps the range.
+struct BarsQuery {
+  std::string ticker;
+  BarInterval interval = BarInterval::kDay;
+  Date from = kNullDate;
+  Date to = kNullDate;
+};
+
+enum class CrossSectionOrder {
+  kTopGainers,  //!< highest return_1d first (rows without a return_1d are left out)
+  kTopLosers,   //!< lowest return_1d first (rows without a return_1d are left out)
+  kMostTraded,  //!< highest volume first
+};
+
+//! Every ticker's bar at one date, ranked. Ties are broken by ticker.
+struct CrossSectionQuery {
+  Date date = kNullDate;
+  CrossSectionOrder order = CrossSectionOrder::kTopGainers;
+  int limit = 10;
+};
+
+//! Rejected rows, optionally filtered (an empty filter matches everything), ordered by
+//! (source_file, line) and paginated by offset.
+struct RejectsQuery {
+  std::string reason;  //!< exact reason name, e.g. "bad_price"
+  std::string ticker;  //!< exact ticker
+  int64_t offset = 0;
+  int limit = 100;
+};
+
+//! One lake run, as its snapshot manifest's "run" summary recorded it.
+struct RunRecord {
+  int64_t snapshot_id = 0;
+  std::string committed_at;  //!< UTC, ISO-8601
+  int64_t rows_read = 0;
+  int64_t accepted = 0;
+  int64_t rejected = 0;
+  int64_t duplicates = 0;
+  int64_t earlier_rows_displaced = 0;
+  int64_t files_ingested = 0;
+  int64_t files_skipped = 0;
+  std::string summary_json = "{}";  //!< the whole summary, including fields not above
+};
+
+//! What the store last loaded for one bucket.
+struct LoadedBucket {
+  int64_t snapshot_id = 0;
+  int partitions = 0;  //!< the lake's bucket count at the time
+  //! The bucket's data files, one "table\tpath\n" line each, sorted: equal strings mean
+  //! equal contents, because lake data files are never rewritten under the same name.
+  std::string files;
+};
+
+//! One bucket's rows, keyed by lake table name (kSilverBars, kGoldIndicators, ...,
+//! kRejects). A table missing from the map has no rows in this bucket.
+struct BucketContents {
+  int bucket = 0;
+  LoadedBucket state;
+  std::map<std::string, Table, std::less<>> tables;
+};
+
+struct StoreOptions {
+  //! Schema version to migrate to; 0 = the newest this build knows. Older versions
+  //! exist so tests can build an old database and prove that upgrading it works.
+  int schema_version = 0;
+};
+
+class ServingStore {
+ public:
+  virtual ~ServingStore() = default;
+
+  //! "sqlite" or "postgresql".
+  virtual std::string_view backend() const = 0;
+
+  //! Highest migration applied (rows of schema_migrations).
+  virtual Result<int> SchemaVersion() = 0;
+
+  // ---- Loading (used by SyncStoreWithLake) ----
+
+  //! bucket -> what was last loaded into it.
+  virtual Result<std::map<int, LoadedBucket>> LoadedBuckets() = 0;
+
+  //! In ONE transaction: deletes every row of `contents.bucket` from every table,
+  //! inserts `contents.tables`, and records `contents.state` as the bucket's loaded state.
+  //! On error nothing of it is visible.
+  virtual Status ReplaceBucket(const BucketContents& contents) = 0;
+
+  //! Deletes every loaded row and bucket state (used when the lake's bucket count
+  //! changed, so tickers moved between buckets). One transaction.
+  virtual Status Reset() = 0;
+
+  virtual Result<std::set<int64_t>> RecordedRunIds() = 0;
+  //! Inserts the runs (ids not yet recorded) in one transaction.
+  virtual Status RecordRuns(const std::vector<RunRecord>& runs) = 0;
+
+  // ---- Queries (used by the REST API) ----
+
+  //! Columns of silver/bars for kDay, of gold/bars_<period> otherwise; ordered by date.
+  virtual Result<Table> Bars(const BarsQuery& query) = 0;
+
+  //! The ticker's newest gold/indicators row (0 rows for an unknown ticker).
+  virtual Result<Table> LatestIndicators(std::string_view ticker) = 0;
+
+  //! Columns: ticker (string), date, close (double), volume (int64), return_1d (double,
+  //! nullable); at most `limit` rows.
+  virtual Result<Table> CrossSection(const CrossSectionQuery& query) = 0;
+
+  //! Tickers that start with `prefix` byte for byte (no wildcards: '%' and '_' are
+  //! ordinary characters), ascending, at most `limit`.
+  virtual Result<std::vector<std::string>> SearchTickers(std::string_view prefix, int limit) = 0;
+
+  //! Every recorded run, by snapshot id.
+  virtual Result<std::vector<RunRecord>> Runs() = 0;
+
+  //! Columns of the rejects table.
+  virtual Result<Table> Rejects(const RejectsQuery& query) = 0;
+
+  //! Every row of the store table holding lake table `lake_table` (kSilverBars, ...,
+  //! kRejects), with the lake's columns, ordered by its key. For exports and tests.
+  virtual Result<Table> ScanTable(std::string_view lake_table) = 0;
+};
+
+//! Opens (creating if needed) the store named by `url` and migrates its schema.
+//! `sqlite:PATH` or `postgresql://...` / `postgres://...`; InvalidArgument for any other
+//! scheme, IOError when the database cannot be reached, NotSupported when its schema is
+//! newer than this build.
+Result<std::unique_ptr<ServingStore>> OpenServingStore(const std::string& url, const StoreOptions& options = {});
+
+}  // namespace stocklake

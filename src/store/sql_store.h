@@ -1,0 +1,105 @@
+// SqlStore: the part of a ServingStore that is the same SQL on every backend (the
+// migrations driver, bucket replacement, every query). A backend supplies a connection
+// through a handful of primitives: run a statement, run a parameterised query into a
+// Table, bulk-insert a Table, and its list of migrations.
+//
+// The shared SQL is written to run unchanged on SQLite and PostgreSQL: placeholders are
+// $1..$N (SQLite accepts them as named parameters), dates are compared as ISO text
+// ('YYYY-MM-DD': SQLite stores them so, PostgreSQL reads it as a date), text columns
+// compare byte-wise on both (COLLATE "C" in PostgreSQL), and NULLs are ordered
+// explicitly where order matters.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <variant>
+#include <vector>
+
+#include "store/serving_store.h"
+
+namespace stocklake {
+
+//! A statement parameter: NULL, an integer, a double or text (dates go as ISO text).
+using SqlParam = std::variant<std::monostate, int64_t, double, std::string>;
+
+//! One store table: its name, the lake table it mirrors and its ordering key.
+struct StoreTableDef {
+  std::string_view store_name;
+  std::string_view lake_name;
+  std::string_view order_by;  //!< ORDER BY list giving a deterministic scan order
+  bool keyed_by_ticker;       //!< rows are found by ticker (else by the bucket column)
+};
+
+//! The tables that mirror lake tables, in load order.
+const std::vector<StoreTableDef>& StoreTables();
+//! The definition mirroring `lake_name`, or nullptr.
+const StoreTableDef* FindStoreTable(std::string_view lake_name);
+
+//! Appends values to a Table's columns by column index, interning strings into each
+//! column's dictionary. Backends use it to turn result rows into Tables.
+class TableAppender {
+ public:
+  explicit TableAppender(Table* table);
+  void AppendNull(size_t col) { table_->columns[col].AppendNull(); }
+  void AppendInt(size_t col, int64_t v);
+  void AppendDouble(size_t col, double v) { table_->columns[col].AppendDouble(v); }
+  void AppendString(size_t col, std::string_view v);
+  //! Parses `text` as the column's type (dates as YYYY-MM-DD); Corruption if it cannot.
+  Status AppendText(size_t col, std::string_view text);
+
+ private:
+  Table* table_;
+  std::vector<std::unordered_map<std::string, int32_t>> codes_;
+};
+
+class SqlStore : public ServingStore {
+ public:
+  Result<int> SchemaVersion() override;
+  Result<std::map<int, LoadedBucket>> LoadedBuckets() override;
+  Status ReplaceBucket(const BucketContents& contents) override;
+  Status Reset() override;
+  Result<std::set<int64_t>> RecordedRunIds() override;
+  Status RecordRuns(const std::vector<RunRecord>& runs) override;
+  Result<Table> Bars(const BarsQuery& query) override;
+  Result<Table> LatestIndicators(std::string_view ticker) override;
+  Result<Table> CrossSection(const CrossSectionQuery& query) override;
+  Result<std::vector<std::string>> SearchTickers(std::string_view prefix, int limit) override;
+  Result<std::vector<RunRecord>> Runs() override;
+  Result<Table> Rejects(const RejectsQuery& query) override;
+  Result<Table> ScanTable(std::string_view lake_table) override;
+
+  //! Applies the migrations after the database's current version, up to `target`
+  //! (0 = all), each in its own transaction together with its schema_migrations row.
+  Status Migrate(int target);
+
+ protected:
+  //! Runs one or more statements without parameters or results.
+  virtual Status Execute(const std::string& sql) = 0;
+  //! Runs a parameterised statement and appends its rows to `out`, whose columns give
+  //! the expected types in select-list order (strings, dates as ISO text, numbers).
+  virtual Status Query(const std::string& sql, const std::vector<SqlParam>& params, Table* out) = 0;
+  //! Appends `rows` to `store_table`, every row tagged with `bucket`; columns by name.
+  virtual Status BulkInsert(std::string_view store_table, int bucket, const Table& rows) = 0;
+  //! Hook run before the bucket's transaction (PostgreSQL creates the year partitions the
+  //! rows need, committed on their own so parallel loaders do not serialise on them).
+  virtual Status PrepareBucket(const BucketContents& contents) { return Status::OK(); }
+  //! Hook run first inside the bucket's transaction (PostgreSQL serialises loaders of the
+  //! same bucket).
+  virtual Status LockBucket(int bucket) { return Status::OK(); }
+  //! Starts a write transaction (SQLite takes the write lock at once).
+  virtual Status Begin() { return Execute("BEGIN"); }
+  //! Serialises concurrent migrators inside the migration's transaction.
+  virtual Status LockSchema() { return Status::OK(); }
+  //! migrations[i] is the SQL of schema version i + 1.
+  virtual const std::vector<std::string>& Migrations() const = 0;
+
+  //! Runs `sql` with `params` discarding any rows.
+  Status Command(const std::string& sql, const std::vector<SqlParam>& params);
+
+ private:
+  Status ReplaceBucketInTransaction(const BucketContents& contents);
+};
+
+}  // namespace stocklake

@@ -1,0 +1,236 @@
+#include "store/sqlite_store.h"
+
+#include <sqlite3.h>
+
+#include <map>
+
+#include "store/sql_store.h"
+
+namespace stocklake {
+
+namespace {
+
+// Migrations are frozen once released: a change is a new entry, never an edit.
+const std::vector<std::string>& SqliteMigrations() {
+  static const std::vector<std::string> kMigrations = {
+      // 1: the tables.
+      R"sql(
+CREATE TABLE stocks (
+  bucket INTEGER NOT NULL, ticker TEXT NOT NULL, "date" TEXT NOT NULL,
+  "open" REAL NOT NULL, high REAL NOT NULL, low REAL NOT NULL, "close" REAL NOT NULL,
+  adj_close REAL NOT NULL, volume INTEGER NOT NULL,
+  PRIMARY KEY (ticker, "date")) WITHOUT ROWID;
+CREATE TABLE indicators (
+  bucket INTEGER NOT NULL, ticker TEXT NOT NULL, "date" TEXT NOT NULL, "close" REAL NOT NULL,
+  return_1d REAL, log_return_1d REAL, sma_20 REAL, sma_50 REAL, sma_200 REAL, ema_12 REAL,
+  ema_26 REAL, macd REAL, macd_signal REAL, macd_hist REAL, rsi_14 REAL, bb_middle REAL,
+  bb_upper REAL, bb_lower REAL, atr_14 REAL, volatility_20 REAL, obv INTEGER NOT NULL,
+  PRIMARY KEY (ticker, "date")) WITHOUT ROWID;
+CREATE TABLE bars_weekly (
+  bucket INTEGER NOT NULL, ticker TEXT NOT NULL, period_start TEXT NOT NULL, period_end TEXT NOT NULL,
+  "open" REAL NOT NULL, high REAL NOT NULL, low REAL NOT NULL, "close" REAL NOT NULL,
+  adj_close REAL NOT NULL, volume INTEGER NOT NULL, trading_days INTEGER NOT NULL, "return" REAL,
+  PRIMARY KEY (ticker, period_start)) WITHOUT ROWID;
+CREATE TABLE bars_monthly (
+  bucket INTEGER NOT NULL, ticker TEXT NOT NULL, period_start TEXT NOT NULL, period_end TEXT NOT NULL,
+  "open" REAL NOT NULL, high REAL NOT NULL, low REAL NOT NULL, "close" REAL NOT NULL,
+  adj_close REAL NOT NULL, volume INTEGER NOT NULL, trading_days INTEGER NOT NULL, "return" REAL,
+  PRIMARY KEY (ticker, period_start)) WITHOUT ROWID;
+CREATE TABLE bars_quarterly (
+  bucket INTEGER NOT NULL, ticker TEXT NOT NULL, period_start TEXT NOT NULL, period_end TEXT NOT NULL,
+  "open" REAL NOT NULL, high REAL NOT NULL, low REAL NOT NULL, "close" REAL NOT NULL,
+  adj_close REAL NOT NULL, volume INTEGER NOT NULL, trading_days INTEGER NOT NULL, "return" REAL,
+  PRIMARY KEY (ticker, period_start)) WITHOUT ROWID;
+CREATE TABLE rejects (
+  bucket INTEGER NOT NULL, source_file TEXT NOT NULL, line INTEGER NOT NULL, ticker TEXT,
+  "date" TEXT, reason TEXT NOT NULL);
+CREATE INDEX rejects_bucket_idx ON rejects (bucket);
+CREATE INDEX rejects_ticker_idx ON rejects (ticker);
+CREATE TABLE runs (
+  snapshot_id INTEGER PRIMARY KEY, committed_at TEXT NOT NULL, rows_read INTEGER NOT NULL,
+  accepted INTEGER NOT NULL, rejected INTEGER NOT NULL, duplicates INTEGER NOT NULL,
+  earlier_rows_displaced INTEGER NOT NULL, files_ingested INTEGER NOT NULL, files_skipped INTEGER NOT NULL);
+CREATE TABLE tickers (
+  ticker TEXT PRIMARY KEY, bucket INTEGER NOT NULL, first_date TEXT, last_date TEXT, days INTEGER NOT NULL);
+CREATE INDEX tickers_bucket_idx ON tickers (bucket);
+CREATE TABLE sync_state (
+  bucket INTEGER PRIMARY KEY, snapshot_id INTEGER NOT NULL, partitions INTEGER NOT NULL, files TEXT NOT NULL);
+)sql",
+      // 2: the whole run summary; an index for reject filters.
+      R"sql(
+ALTER TABLE runs ADD COLUMN summary_json TEXT NOT NULL DEFAULT '{}';
+CREATE INDEX rejects_reason_idx ON rejects (reason);
+)sql",
+  };
+  return kMigrations;
+}
+
+class SqliteStore final : public SqlStore {
+ public:
+  explicit SqliteStore(sqlite3* db) : db_(db) {}
+  ~SqliteStore() override {
+    for (auto& [sql, stmt] : statements_) sqlite3_finalize(stmt);
+    sqlite3_close(db_);
+  }
+
+  std::string_view backend() const override { return "sqlite"; }
+
+ protected:
+  Status Execute(const std::string& sql) override {
+    char* error = nullptr;
+    if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &error) != SQLITE_OK) {
+      Status st = Status::IOError(std::string("sqlite: ") + (error ? error : sqlite3_errmsg(db_)));
+      sqlite3_free(error);
+      return st;
+    }
+    return Status::OK();
+  }
+
+  Status Query(const std::string& sql, const std::vector<SqlParam>& params, Table* out) override {
+    SL_ASSIGN_OR_RETURN(sqlite3_stmt * stmt, Prepare(sql));
+    for (size_t i = 0; i < params.size(); ++i) {
+      const std::string name = "$" + std::to_string(i + 1);
+      const int index = sqlite3_bind_parameter_index(stmt, name.c_str());
+      if (index == 0) continue;  // not used by this statement
+      SL_RETURN_IF_ERROR(Bind(stmt, index, params[i]));
+    }
+    TableAppender appender(out);
+    const size_t columns = out->columns.size();
+    Status st;
+    int rc;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW && st.ok()) {
+      for (size_t c = 0; c < columns && st.ok(); ++c) {
+        const int col = static_cast<int>(c);
+        switch (sqlite3_column_type(stmt, col)) {
+          case SQLITE_NULL: appender.AppendNull(c); break;
+          case SQLITE_INTEGER:
+            if (out->columns[c].type == ColumnType::kDouble) {
+              appender.AppendDouble(c, sqlite3_column_double(stmt, col));
+            } else {
+              appender.AppendInt(c, sqlite3_column_int64(stmt, col));
+            }
+            break;
+          case SQLITE_FLOAT: appender.AppendDouble(c, sqlite3_column_double(stmt, col)); break;
+          default: {
+            const char* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, col));
+            st = appender.AppendText(c, std::string_view(text, static_cast<size_t>(sqlite3_column_bytes(stmt, col))));
+          }
+        }
+      }
+    }
+    if (st.ok() && rc != SQLITE_DONE && rc != SQLITE_ROW) st = Error("running " + sql.substr(0, 60));
+    sqlite3_reset(stmt);
+    sqlite3_clear_bindings(stmt);
+    return st;
+  }
+
+  Status BulkInsert(std::string_view store_table, int bucket, const Table& rows) override {
+    std::string sql = "INSERT INTO " + std::string(store_table) + " (bucket";
+    std::string values = "?1";
+    for (size_t c = 0; c < rows.columns.size(); ++c) {
+      sql += ", \"" + rows.columns[c].name + "\"";
+      values += ", ?" + std::to_string(c + 2);
+    }
+    sql += ") VALUES (" + values + ")";
+    SL_ASSIGN_OR_RETURN(sqlite3_stmt * stmt, Prepare(sql));
+    char date_text[16];
+    for (size_t r = 0; r < rows.num_rows(); ++r) {
+      sqlite3_bind_int(stmt, 1, bucket);
+      for (size_t c = 0; c < rows.columns.size(); ++c) {
+        const Column& col = rows.columns[c];
+        const int index = static_cast<int>(c + 2);
+        if (col.IsNull(r)) {
+          sqlite3_bind_null(stmt, index);
+          continue;
+        }
+        switch (col.type) {
+          case ColumnType::kString: {
+            const std::string& s = col.dictionary[static_cast<size_t>(col.codes[r])];
+            sqlite3_bind_text(stmt, index, s.data(), static_cast<int>(s.size()), SQLITE_STATIC);
+            break;
+          }
+          case ColumnType::kDate: {
+            const CivilDate d = CivilFromDays(col.i32[r]);
+            const int n = std::snprintf(date_text, sizeof date_text, "%04d-%02u-%02u", d.year, d.month, d.day);
+            sqlite3_bind_text(stmt, index, date_text, n, SQLITE_TRANSIENT);
+            break;
+          }
+          case ColumnType::kInt32: sqlite3_bind_int(stmt, index, col.i32[r]); break;
+          case ColumnType::kInt64: sqlite3_bind_int64(stmt, index, col.i64[r]); break;
+          case ColumnType::kDouble: sqlite3_bind_double(stmt, index, col.f64[r]); break;
+        }
+      }
+      const int rc = sqlite3_step(stmt);
+      sqlite3_reset(stmt);
+      if (rc != SQLITE_DONE) return Error("inserting into " + std::string(store_table));
+    }
+    return Status::OK();
+  }
+
+  Status Begin() override { return Execute("BEGIN IMMEDIATE"); }
+
+  const std::vector<std::string>& Migrations() const override { return SqliteMigrations(); }
+
+ private:
+  Status Error(const std::string& what) { return Status::IOError("sqlite: " + what + ": " + sqlite3_errmsg(db_)); }
+
+  Result<sqlite3_stmt*> Prepare(const std::string& sql) {
+    auto it = statements_.find(sql);
+    if (it != statements_.end()) return it->second;
+    sqlite3_stmt* stmt = nullptr;
+    if (sqlite3_prepare_v2(db_, sql.c_str(), static_cast<int>(sql.size()), &stmt, nullptr) != SQLITE_OK) {
+      return Error("preparing " + sql.substr(0, 80));
+    }
+    statements_.emplace(sql, stmt);
+    return stmt;
+  }
+
+  Status Bind(sqlite3_stmt* stmt, int index, const SqlParam& p) {
+    int rc = SQLITE_OK;
+    if (std::holds_alternative<std::monostate>(p)) {
+      rc = sqlite3_bind_null(stmt, index);
+    } else if (const int64_t* i = std::get_if<int64_t>(&p)) {
+      rc = sqlite3_bind_int64(stmt, index, *i);
+    } else if (const double* d = std::get_if<double>(&p)) {
+      rc = sqlite3_bind_double(stmt, index, *d);
+    } else {
+      const std::string& s = std::get<std::string>(p);
+      rc = sqlite3_bind_text(stmt, index, s.data(), static_cast<int>(s.size()), SQLITE_TRANSIENT);
+    }
+    return rc == SQLITE_OK ? Status::OK() : Error("binding a parameter");
+  }
+
+  sqlite3* db_;
+  std::map<std::string, sqlite3_stmt*> statements_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<ServingStore>> OpenSqliteStore(const std::string& path, const StoreOptions& options) {
+  sqlite3* db = nullptr;
+  const int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                                 nullptr);
+  if (rc != SQLITE_OK) {
+    std::string message = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+    sqlite3_close(db);
+    return Status::IOError("cannot open SQLite store " + path + ": " + message);
+  }
+  auto store = std::make_unique<SqliteStore>(db);
+  sqlite3_busy_timeout(db, 30000);
+  // A double-quoted name that matches no column must be an error, not a string literal.
+  sqlite3_db_config(db, SQLITE_DBCONFIG_DQS_DML, 0, nullptr);
+  sqlite3_db_config(db, SQLITE_DBCONFIG_DQS_DDL, 0, nullptr);
+  // WAL: readers (the API) never block the loader, and a commit is one append.
+  Status st;
+  char* error = nullptr;
+  if (sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-65536;", nullptr, nullptr, &error) !=
+      SQLITE_OK) {
+    st = Status::IOError(std::string("sqlite pragmas: ") + (error ? error : "?"));
+    sqlite3_free(error);
+  }
+  if (st.ok()) st = store->Migrate(options.schema_version);
+  if (!st.ok()) return st.WithContext("opening SQLite store " + path);
+  return std::unique_ptr<ServingStore>(std::move(store));
+}
+
+}  // namespace stocklake

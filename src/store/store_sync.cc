@@ -1,0 +1,194 @@
+#include "store/store_sync.h"
+
+#include <algorithm>
+#include <chrono>
+#include <atomic>
+#include <mutex>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "core/crash_point.h"
+#include "core/files.h"
+#include "lake/parquet_reader.h"
+#include "lake/snapshot.h"
+#include "store/sql_store.h"
+
+namespace stocklake {
+
+namespace {
+
+//! The bucket's file set as LoadedBucket::files records it.
+std::string FileSetOf(const LakeSnapshot& snapshot, int bucket) {
+  std::vector<std::string> lines;
+  for (const StoreTableDef& def : StoreTables()) {
+    const DataFile* f = snapshot.FindFile(std::string(def.lake_name), bucket);
+    if (f != nullptr) lines.push_back(std::string(def.lake_name) + "\t" + f->path + "\n");
+  }
+  std::sort(lines.begin(), lines.end());
+  std::string out;
+  for (const std::string& l : lines) out += l;
+  return out;
+}
+
+Result<BucketContents> ReadBucket(const std::string& lake_dir, const LakeSnapshot& snapshot, int bucket,
+                                  std::string files) {
+  BucketContents contents;
+  contents.bucket = bucket;
+  contents.state = LoadedBucket{snapshot.id, snapshot.partitions, std::move(files)};
+  for (const StoreTableDef& def : StoreTables()) {
+    const DataFile* f = snapshot.FindFile(std::string(def.lake_name), bucket);
+    if (f == nullptr || f->rows == 0) continue;
+    Result<Table> table = ReadParquetFile(lake_dir + "/" + f->path);
+    if (!table.ok()) {
+      return table.status().WithContext("reading the lake for the serving store (if a run rewrote the lake "
+                                        "meanwhile, sync again)");
+    }
+    contents.tables.emplace(std::string(def.lake_name), std::move(*table));
+  }
+  return contents;
+}
+
+Result<RunRecord> ParseRun(const std::string& text, const std::string& where) {
+  const nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
+  if (!j.is_object() || !j.contains("id")) return Status::Corruption(where + ": not a snapshot manifest");
+  try {
+    RunRecord r;
+    r.snapshot_id = j.at("id").get<int64_t>();
+    r.committed_at = j.value("committed_at", "");
+    const nlohmann::json run = j.contains("run") && j["run"].is_object() ? j["run"] : nlohmann::json::object();
+    r.rows_read = run.value("rows_read", int64_t{0});
+    r.accepted = run.value("accepted", int64_t{0});
+    r.rejected = run.value("rejected", int64_t{0});
+    r.duplicates = run.value("duplicates", int64_t{0});
+    r.earlier_rows_displaced = run.value("earlier_rows_displaced", int64_t{0});
+    r.files_ingested = run.value("files_ingested", int64_t{0});
+    r.files_skipped = run.value("files_skipped", int64_t{0});
+    r.summary_json = run.dump();
+    return r;
+  } catch (const nlohmann::json::exception& e) {
+    return Status::Corruption(where + ": malformed snapshot manifest: " + e.what());
+  }
+}
+
+Status RecordNewRuns(ServingStore& store, const std::string& lake_dir, int64_t current_id, SyncStats* stats) {
+  const std::string dir = lake_dir + "/_stocklake/snapshots";
+  auto names = ListDirectory(dir);
+  if (!names.ok()) return names.status().IsNotFound() ? Status::OK() : names.status();
+  SL_ASSIGN_OR_RETURN(std::set<int64_t> recorded, store.RecordedRunIds());
+  std::vector<RunRecord> runs;
+  for (const std::string& name : *names) {
+    if (!name.ends_with(".json")) continue;
+    const int64_t id = std::strtoll(name.c_str(), nullptr, 10);
+    if (id <= 0 || id > current_id || recorded.count(id)) continue;
+    SL_ASSIGN_OR_RETURN(std::string text, ReadFileToString(dir + "/" + name));
+    SL_ASSIGN_OR_RETURN(RunRecord run, ParseRun(text, dir + "/" + name));
+    runs.push_back(std::move(run));
+  }
+  SL_RETURN_IF_ERROR(store.RecordRuns(runs));
+  stats->runs_recorded = static_cast<int>(runs.size());
+  return Status::OK();
+}
+
+}  // namespace
+
+namespace {
+
+//! Loads work[i] for every i handed out by `next`, through `store`; the first error
+//! stops every worker.
+void LoadWorker(ServingStore& store, const std::string& lake_dir, const LakeSnapshot& snapshot,
+                const std::vector<std::pair<int, std::string>>& work, std::atomic<size_t>& next, std::mutex& mu,
+                Status& first_error, SyncStats& stats) {
+  for (size_t i; (i = next.fetch_add(1)) < work.size();) {
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      if (!first_error.ok()) return;
+    }
+    Result<BucketContents> contents = ReadBucket(lake_dir, snapshot, work[i].first, work[i].second);
+    Status st = contents.ok() ? store.ReplaceBucket(*contents) : contents.status();
+    std::lock_guard<std::mutex> lock(mu);
+    if (!st.ok()) {
+      if (first_error.ok()) first_error = st;
+      return;
+    }
+    CrashPoint("store-bucket-committed");
+    ++stats.buckets_loaded;
+    for (const auto& [name, table] : contents->tables) {
+      stats.rows_loaded += static_cast<int64_t>(table.num_rows());
+      if (name == "silver/bars") stats.bar_rows_loaded += static_cast<int64_t>(table.num_rows());
+    }
+  }
+}
+
+Status Sync(const std::vector<ServingStore*>& stores, const std::string& lake_dir, SyncStats* stats_out) {
+  const auto start = std::chrono::steady_clock::now();
+  ServingStore& store = *stores[0];
+  SyncStats stats;
+  SL_ASSIGN_OR_RETURN(LakeSnapshot snapshot, LoadCurrentSnapshot(lake_dir));
+  stats.snapshot_id = snapshot.id;
+  stats.buckets_total = snapshot.partitions;
+  SL_ASSIGN_OR_RETURN(auto loaded, store.LoadedBuckets());
+  const bool partitions_changed = std::any_of(loaded.begin(), loaded.end(), [&](const auto& entry) {
+    return entry.second.partitions != snapshot.partitions;
+  });
+  if (partitions_changed) {
+    SL_RETURN_IF_ERROR(store.Reset());
+    loaded.clear();
+    stats.reset = true;
+  }
+
+  // Buckets to replace: every lake bucket whose files differ, and every loaded bucket
+  // the lake no longer has (replaced by nothing).
+  std::vector<std::pair<int, std::string>> work;
+  for (int b = 0; b < snapshot.partitions; ++b) {
+    std::string files = FileSetOf(snapshot, b);
+    auto it = loaded.find(b);
+    if ((it != loaded.end() && it->second.files == files) || (it == loaded.end() && files.empty())) {
+      ++stats.buckets_unchanged;
+      continue;
+    }
+    work.emplace_back(b, std::move(files));
+  }
+  for (const auto& [b, state] : loaded) {
+    if (b >= snapshot.partitions && !state.files.empty()) work.emplace_back(b, std::string());
+  }
+
+  std::atomic<size_t> next{0};
+  std::mutex mu;
+  Status first_error;
+  std::vector<std::thread> threads;
+  for (size_t w = 1; w < stores.size() && w < work.size(); ++w) {
+    threads.emplace_back([&, w] { LoadWorker(*stores[w], lake_dir, snapshot, work, next, mu, first_error, stats); });
+  }
+  LoadWorker(store, lake_dir, snapshot, work, next, mu, first_error, stats);
+  for (std::thread& t : threads) t.join();
+  SL_RETURN_IF_ERROR(first_error);
+
+  SL_RETURN_IF_ERROR(RecordNewRuns(store, lake_dir, snapshot.id, &stats));
+  stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (stats_out != nullptr) *stats_out = stats;
+  return Status::OK();
+}
+
+}  // namespace
+
+Status SyncStoreWithLake(ServingStore& store, const std::string& lake_dir, SyncStats* stats) {
+  return Sync({&store}, lake_dir, stats);
+}
+
+Status SyncStoreWithLake(const std::string& store_url, const std::string& lake_dir, const SyncOptions& options,
+                         SyncStats* stats) {
+  std::vector<std::unique_ptr<ServingStore>> stores;
+  SL_ASSIGN_OR_RETURN(std::unique_ptr<ServingStore> first, OpenServingStore(store_url));
+  const bool parallel = first->backend() == "postgresql";
+  stores.push_back(std::move(first));
+  for (int i = 1; parallel && i < options.connections; ++i) {
+    SL_ASSIGN_OR_RETURN(std::unique_ptr<ServingStore> more, OpenServingStore(store_url));
+    stores.push_back(std::move(more));
+  }
+  std::vector<ServingStore*> raw;
+  for (auto& s : stores) raw.push_back(s.get());
+  return Sync(raw, lake_dir, stats);
+}
+
+}  // namespace stocklake

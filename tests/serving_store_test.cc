@@ -1,0 +1,663 @@
+// The serving store against both backends (SQLite, and a real PostgreSQL started by
+// tests/pg_harness): contents equal the lake's tables bit for bit, incremental syncs
+// reload only changed buckets, a kill between buckets then a resync converges, hostile
+// ticker strings stay data, older schemas upgrade, and the query layer agrees with
+// answers computed here from the lake's files.
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+
+#include <gtest/gtest.h>
+#include <libpq-fe.h>
+
+#include "core/files.h"
+#include "lake/parquet_reader.h"
+#include "lake/parquet_writer.h"
+#include "lake/snapshot.h"
+#include "lake/table_schemas.h"
+#include "pg_harness.h"
+#include "store/serving_store.h"
+#include "store/store_sync.h"
+#include "test_util.h"
+
+namespace stocklake {
+namespace {
+
+using testing::PgServer;
+using testing::RunCommand;
+using testing::TempDir;
+
+// Child mode: the crash test re-executes this binary with STOCKLAKE_STORE_TEST_CHILD set
+// to "URL\nLAKE"; it syncs and exits before gtest (or any CrashPoint call) runs, so the
+// crash point reads STOCKLAKE_CRASH_AT fresh.
+[[maybe_unused]] const bool kChildMode = [] {
+  const char* job = std::getenv("STOCKLAKE_STORE_TEST_CHILD");
+  if (job == nullptr) return false;
+  const std::string spec(job);
+  const size_t nl = spec.find('\n');
+  auto store = OpenServingStore(spec.substr(0, nl));
+  if (!store.ok()) _exit(3);
+  const Status st = SyncStoreWithLake(**store, spec.substr(nl + 1), nullptr);
+  _exit(st.ok() ? 0 : 4);
+}();
+
+using Row = std::vector<std::string>;
+
+//! One cell as an exact, type-tagged string: doubles by their bits, NULL distinct.
+std::string Cell(const Column& c, size_t r) {
+  if (c.IsNull(r)) return "NULL";
+  switch (c.type) {
+    case ColumnType::kString: return "s:" + std::string(c.StringAt(r));
+    case ColumnType::kDate: return "d:" + FormatDate(c.i32[r]);
+    case ColumnType::kInt32: return "i:" + std::to_string(c.i32[r]);
+    case ColumnType::kInt64: return "i:" + std::to_string(c.i64[r]);
+    case ColumnType::kDouble: {
+      uint64_t bits;
+      std::memcpy(&bits, &c.f64[r], sizeof bits);
+      return "f:" + std::to_string(bits);
+    }
+  }
+  return "?";
+}
+
+//! Rows of `t` in the column order of the lake table `lake_table`.
+std::vector<Row> RowsOf(const Table& t, std::string_view lake_table) {
+  const Table schema = EmptyTableFor(lake_table);
+  std::vector<const Column*> cols;
+  for (const Column& s : schema.columns) {
+    const Column* c = t.Find(s.name);
+    EXPECT_NE(c, nullptr) << "column " << s.name << " missing from " << lake_table;
+    if (c == nullptr) return {};
+    EXPECT_EQ(c->type, s.type) << s.name;
+    cols.push_back(c);
+  }
+  std::vector<Row> rows(t.num_rows());
+  for (size_t r = 0; r < rows.size(); ++r) {
+    for (const Column* c : cols) rows[r].push_back(Cell(*c, r));
+  }
+  return rows;
+}
+
+std::vector<Row> Sorted(std::vector<Row> rows) {
+  std::sort(rows.begin(), rows.end());
+  return rows;
+}
+
+//! Every row of a lake table, read from the current snapshot's files, sorted.
+std::vector<Row> LakeRows(const std::string& lake, std::string_view table) {
+  auto snap = LoadCurrentSnapshot(lake);
+  EXPECT_TRUE(snap.ok()) << snap.status().ToString();
+  std::vector<Row> all;
+  for (const DataFile& f : snap->tables[std::string(table)]) {
+    auto t = ReadParquetFile(lake + "/" + f.path);
+    EXPECT_TRUE(t.ok()) << t.status().ToString();
+    for (Row& r : RowsOf(*t, table)) all.push_back(std::move(r));
+  }
+  return Sorted(std::move(all));
+}
+
+const std::vector<std::string_view> kServedTables = {kSilverBars,      kGoldIndicators,    kGoldBarsWeekly,
+                                                     kGoldBarsMonthly, kGoldBarsQuarterly, kRejects};
+
+testing::CommandResult Stocklake(const std::string& args) {
+  return RunCommand(testing::StocklakeBinary() + " " + args);
+}
+
+//! Copies the first `keep` of the data rows of every file (header kept) from `from` to
+//! `to`; with `only` non-empty, only files whose names are in it.
+void CopyRows(const std::string& from, const std::string& to, double begin, double end,
+              const std::set<std::string>& only = {}) {
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(from)) {
+    if (!entry.is_regular_file()) continue;
+    if (!only.empty() && !only.count(entry.path().filename().string())) continue;
+    std::ifstream in(entry.path());
+    std::vector<std::string> lines;
+    for (std::string line; std::getline(in, line);) lines.push_back(line);
+    const size_t n = lines.size() - 1;
+    const size_t a = 1 + static_cast<size_t>(static_cast<double>(n) * begin);
+    const size_t b = 1 + static_cast<size_t>(static_cast<double>(n) * end);
+    std::string out = lines[0] + "\n";
+    for (size_t i = a; i < b; ++i) out += lines[i] + "\n";
+    testing::WriteTextFile(to + "/" + std::filesystem::relative(entry.path(), from).string(), out);
+  }
+}
+
+class ServingStoreTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  //! A URL naming a fresh, empty store of the parameter's backend.
+  std::string FreshStoreUrl() {
+    if (GetParam() == "sqlite") return "sqlite:" + dir_.Join("store" + std::to_string(++stores_) + ".db");
+    PgServer& pg = PgServer::Shared();
+    if (!pg.running()) {
+      ADD_FAILURE() << "PostgreSQL test server unavailable: " << pg.error();
+      return "";
+    }
+    const std::string url = pg.CreateDatabase();
+    EXPECT_FALSE(url.empty()) << pg.error();
+    return url;
+  }
+
+  std::unique_ptr<ServingStore> Open(const std::string& url, StoreOptions options = {}) {
+    auto store = OpenServingStore(url, options);
+    EXPECT_TRUE(store.ok()) << store.status().ToString();
+    return store.ok() ? std::move(*store) : nullptr;
+  }
+
+  //! A lake made by the real binary from generated data.
+  std::string GeneratedLake(const std::string& name, int tickers, int days) {
+    const std::string data = dir_.Join(name + "-data"), lake = dir_.Join(name);
+    auto gen = Stocklake("generate --tickers " + std::to_string(tickers) + " --days " + std::to_string(days) +
+                         " --seed 17 --bad-rows 0.03 --out " + data);
+    EXPECT_EQ(gen.exit_code, 0) << gen.output;
+    auto run = Stocklake("run --input " + data + " --lake " + lake);
+    EXPECT_EQ(run.exit_code, 0) << run.output;
+    return lake;
+  }
+
+  void ExpectStoreEqualsLake(ServingStore& store, const std::string& lake) {
+    for (std::string_view table : kServedTables) {
+      auto scanned = store.ScanTable(table);
+      ASSERT_TRUE(scanned.ok()) << scanned.status().ToString();
+      const std::vector<Row> expected = LakeRows(lake, table);
+      const std::vector<Row> actual = Sorted(RowsOf(*scanned, table));
+      EXPECT_EQ(actual.size(), expected.size()) << table;
+      EXPECT_TRUE(actual == expected) << "store table mirroring " << table << " differs from the lake";
+    }
+  }
+
+  TempDir dir_;
+  int stores_ = 0;
+};
+
+TEST_P(ServingStoreTest, ContentsEqualTheLakeAndRerunsDoNothing) {
+  const std::string lake = GeneratedLake("lake", 12, 400);
+  auto store = Open(FreshStoreUrl());
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(*store->SchemaVersion(), 2);
+  auto snap = LoadCurrentSnapshot(lake);
+  ASSERT_TRUE(snap.ok());
+  std::set<int> buckets_with_files;
+  for (const auto& [table, files] : snap->tables) {
+    if (table != kBarsLineage) {
+      for (const DataFile& f : files) buckets_with_files.insert(f.bucket);
+    }
+  }
+
+  SyncStats stats;
+  ASSERT_TRUE(SyncStoreWithLake(*store, lake, &stats).ok());
+  EXPECT_EQ(stats.snapshot_id, snap->id);
+  EXPECT_EQ(stats.buckets_loaded, static_cast<int>(buckets_with_files.size()));
+  EXPECT_EQ(stats.bar_rows_loaded, static_cast<int64_t>(LakeRows(lake, kSilverBars).size()));
+  EXPECT_EQ(stats.runs_recorded, 1);
+  ExpectStoreEqualsLake(*store, lake);
+
+  auto runs = store->Runs();
+  ASSERT_TRUE(runs.ok()) << runs.status().ToString();
+  ASSERT_EQ(runs->size(), 1u);
+  EXPECT_EQ((*runs)[0].snapshot_id, snap->id);
+  EXPECT_EQ((*runs)[0].committed_at, snap->committed_at);
+  EXPECT_EQ((*runs)[0].accepted, static_cast<int64_t>(LakeRows(lake, kSilverBars).size()));
+  EXPECT_EQ((*runs)[0].rejected, static_cast<int64_t>(LakeRows(lake, kRejects).size()) - (*runs)[0].duplicates);
+
+  SyncStats again;
+  ASSERT_TRUE(SyncStoreWithLake(*store, lake, &again).ok());
+  EXPECT_EQ(again.buckets_loaded, 0);
+  EXPECT_EQ(again.rows_loaded, 0);
+  EXPECT_EQ(again.runs_recorded, 0);
+
+  // A second connection (as the API would open) sees the same contents.
+  store.reset();
+}
+
+TEST_P(ServingStoreTest, IncrementalSyncReloadsOnlyChangedBuckets) {
+  const std::string data = dir_.Join("data"), early = dir_.Join("early"), late = dir_.Join("late");
+  const std::string lake = dir_.Join("lake");
+  ASSERT_EQ(Stocklake("generate --tickers 12 --days 300 --seed 5 --bad-rows 0.03 --out " + data).exit_code, 0);
+  CopyRows(data, early, 0.0, 0.7);
+  std::vector<std::string> names;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(data)) {
+    if (e.is_regular_file()) names.push_back(e.path().filename().string());
+  }
+  std::sort(names.begin(), names.end());
+  CopyRows(data, late, 0.7, 1.0, {names[0], names[1]});  // later days of two tickers only
+  auto a = Stocklake("run --input " + early + " --lake " + lake);
+  ASSERT_EQ(a.exit_code, 0) << a.output;
+  auto store = Open(FreshStoreUrl());
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(SyncStoreWithLake(*store, lake, nullptr).ok());
+  auto before = LoadCurrentSnapshot(lake);
+
+  auto b = Stocklake("run --input " + late + " --lake " + lake);
+  ASSERT_EQ(b.exit_code, 0) << b.output;
+  auto after = LoadCurrentSnapshot(lake);
+  ASSERT_GT(after->id, before->id);
+  // Buckets whose served files changed between the two snapshots, computed from the
+  // manifests alone.
+  std::set<int> changed;
+  for (std::string_view table : kServedTables) {
+    for (int bucket = 0; bucket < after->partitions; ++bucket) {
+      const DataFile* x = before->FindFile(std::string(table), bucket);
+      const DataFile* y = after->FindFile(std::string(table), bucket);
+      if ((x == nullptr) != (y == nullptr) || (x != nullptr && x->path != y->path)) changed.insert(bucket);
+    }
+  }
+  ASSERT_FALSE(changed.empty());
+  ASSERT_LE(changed.size(), 2u);
+
+  SyncStats stats;
+  ASSERT_TRUE(SyncStoreWithLake(*store, lake, &stats).ok());
+  EXPECT_EQ(stats.buckets_loaded, static_cast<int>(changed.size()));
+  EXPECT_EQ(stats.buckets_unchanged, after->partitions - static_cast<int>(changed.size()));
+  EXPECT_EQ(stats.runs_recorded, 1);
+  ExpectStoreEqualsLake(*store, lake);
+  EXPECT_EQ(store->Runs()->size(), 2u);
+}
+
+TEST_P(ServingStoreTest, KillBetweenBucketsThenResyncGivesIdenticalContents) {
+  const std::string lake = GeneratedLake("lake", 10, 250);
+  const std::string url = FreshStoreUrl();
+  ASSERT_FALSE(url.empty());
+  ASSERT_NE(Open(url), nullptr);  // the schema exists before the child starts
+  char self[4096];
+  const ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+  ASSERT_GT(n, 0);
+  self[n] = '\0';
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    setenv("STOCKLAKE_CRASH_AT", "store-bucket-committed", 1);
+    setenv("STOCKLAKE_STORE_TEST_CHILD", (url + "\n" + lake).c_str(), 1);
+    execl(self, self, static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << "child status " << status;
+
+  auto store = Open(url);
+  ASSERT_NE(store, nullptr);
+  auto loaded = store->LoadedBuckets();
+  ASSERT_TRUE(loaded.ok());
+  EXPECT_EQ(loaded->size(), 1u) << "the child died right after its first bucket's commit";
+
+  SyncStats stats;
+  ASSERT_TRUE(SyncStoreWithLake(*store, lake, &stats).ok());
+  auto clean = Open(FreshStoreUrl());
+  ASSERT_NE(clean, nullptr);
+  SyncStats clean_stats;
+  ASSERT_TRUE(SyncStoreWithLake(*clean, lake, &clean_stats).ok());
+  EXPECT_EQ(stats.buckets_loaded, clean_stats.buckets_loaded - 1);
+  ExpectStoreEqualsLake(*store, lake);
+  for (std::string_view table : kServedTables) {
+    EXPECT_TRUE(Sorted(RowsOf(*store->ScanTable(table), table)) == Sorted(RowsOf(*clean->ScanTable(table), table)))
+        << table;
+  }
+}
+
+TEST_P(ServingStoreTest, SyncByUrlWithSeveralConnectionsEqualsTheLake) {
+  const std::string lake = GeneratedLake("lake", 20, 200);
+  const std::string url = FreshStoreUrl();
+  ASSERT_FALSE(url.empty());
+  SyncStats stats;
+  const Status st = SyncStoreWithLake(url, lake, SyncOptions{3}, &stats);
+  ASSERT_TRUE(st.ok()) << st.ToString();
+  EXPECT_GT(stats.buckets_loaded, 1);
+  auto store = Open(url);
+  ASSERT_NE(store, nullptr);
+  ExpectStoreEqualsLake(*store, lake);
+  ASSERT_TRUE(SyncStoreWithLake(url, lake, SyncOptions{3}, &stats).ok());
+  EXPECT_EQ(stats.buckets_loaded, 0);
+}
+
+// ---- Hostile tickers, written into a lake directly (the pipeline would refuse them) ----
+
+const std::vector<std::string> kHostileTickers = {
+    "A'); DROP TABLE stocks;--", "\"", "%", "%X", "_", "_Y", "AB", "A_B", "A%B", "x\\y", "Ünïcødé-日本", "' OR '1'='1"};
+
+void AddString(Column* c, const std::string& v) {
+  auto it = std::find(c->dictionary.begin(), c->dictionary.end(), v);
+  if (it == c->dictionary.end()) {
+    c->dictionary.push_back(v);
+    it = c->dictionary.end() - 1;
+  }
+  c->AppendCode(static_cast<int32_t>(it - c->dictionary.begin()));
+}
+
+//! A two-bucket lake: each hostile ticker has 3 daily bars, indicators, period bars and
+//! a reject; one reject has no ticker and no date.
+std::string HostileLake(const std::string& lake) {
+  LakeSnapshot snap;
+  snap.partitions = 2;
+  snap.run_summary_json = R"({"accepted": 36, "rejected": 13, "note": "hand-made"})";
+  for (int bucket = 0; bucket < 2; ++bucket) {
+    std::map<std::string_view, Table> tables;
+    for (std::string_view name : kServedTables) tables[name] = EmptyTableFor(name);
+    for (size_t k = bucket; k < kHostileTickers.size(); k += 2) {
+      const std::string& ticker = kHostileTickers[k];
+      for (int day = 0; day < 3; ++day) {
+        const Date d = DaysFromCivil(2021 + day, 12, 31);  // three years: three partitions
+        const double base = 10.0 + static_cast<double>(k) + day * 0.1;
+        Table& bars = tables[kSilverBars];
+        AddString(&bars.columns[0], ticker);
+        bars.columns[1].AppendInt32(d);
+        for (int c = 2; c <= 6; ++c) bars.columns[static_cast<size_t>(c)].AppendDouble(base + c * 1e-9);
+        bars.columns[7].AppendInt64(1000 * static_cast<int64_t>(k + 1) + day);
+        Table& ind = tables[kGoldIndicators];
+        AddString(&ind.columns[0], ticker);
+        ind.columns[1].AppendInt32(d);
+        ind.columns[2].AppendDouble(base);
+        for (size_t c = 3; c < ind.columns.size() - 1; ++c) {
+          if (day == 0) {
+            ind.columns[c].AppendNull();
+          } else {
+            ind.columns[c].AppendDouble(0.1 / 3 * static_cast<double>(c) - static_cast<double>(k));
+          }
+        }
+        ind.columns.back().AppendInt64(-5 * day);
+      }
+      for (std::string_view period : {kGoldBarsWeekly, kGoldBarsMonthly, kGoldBarsQuarterly}) {
+        Table& p = tables[period];
+        AddString(&p.columns[0], ticker);
+        p.columns[1].AppendInt32(DaysFromCivil(2021, 12, 27));
+        p.columns[2].AppendInt32(DaysFromCivil(2021, 12, 31));
+        for (int c = 3; c <= 7; ++c) p.columns[static_cast<size_t>(c)].AppendDouble(1.0 / 7 * c);
+        p.columns[8].AppendInt64(7);
+        p.columns[9].AppendInt32(5);
+        p.columns[10].AppendNull();
+      }
+      Table& rej = tables[kRejects];
+      AddString(&rej.columns[0], "Stocks/" + ticker + ".txt");
+      rej.columns[1].AppendInt64(static_cast<int64_t>(k) + 2);
+      AddString(&rej.columns[2], ticker);
+      rej.columns[3].AppendInt32(DaysFromCivil(2020, 2, 29));
+      AddString(&rej.columns[4], "bad_price");
+    }
+    if (bucket == 1) {
+      Table& rej = tables[kRejects];
+      AddString(&rej.columns[0], "raw-stock-data");
+      rej.columns[1].AppendInt64(99);
+      rej.columns[2].AppendNull();
+      rej.columns[3].AppendNull();
+      AddString(&rej.columns[4], "parse_error");
+    }
+    for (auto& [name, table] : tables) {
+      const std::string path = DataFileName(std::string(name), bucket, 1);
+      EXPECT_TRUE(CreateDirectories(lake + "/" + std::string(name)).ok());
+      EXPECT_TRUE(WriteParquetFile(lake + "/" + path, table).ok());
+      snap.tables[std::string(name)].push_back(
+          DataFile{path, bucket, static_cast<int64_t>(table.num_rows()), 0});
+    }
+  }
+  EXPECT_TRUE(CommitSnapshot(lake, &snap).ok());
+  return lake;
+}
+
+//! PostgreSQL layout: stocks and indicators have one partition per year present
+//! (2021-2023 in the hostile lake) plus an empty DEFAULT partition.
+void ExpectYearPartitions(const std::string& url) {
+  PGconn* conn = PQconnectdb(url.c_str());
+  ASSERT_EQ(PQstatus(conn), CONNECTION_OK) << PQerrorMessage(conn);
+  auto one = [&](const char* sql) {
+    PGresult* res = PQexec(conn, sql);
+    std::string value = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1 ? PQgetvalue(res, 0, 0) : "?";
+    PQclear(res);
+    return value;
+  };
+  for (const std::string parent : {"stocks", "indicators"}) {
+    EXPECT_EQ(one(("SELECT string_agg(c.relname, ',' ORDER BY c.relname) FROM pg_inherits i JOIN pg_class c ON "
+                   "c.oid = i.inhrelid WHERE i.inhparent = '" + parent + "'::regclass").c_str()),
+              parent + "_default," + parent + "_y2021," + parent + "_y2022," + parent + "_y2023");
+    EXPECT_EQ(one(("SELECT count(*) FROM " + parent + "_default").c_str()), "0");
+    EXPECT_EQ(one(("SELECT count(*) FROM " + parent + "_y2022").c_str()), std::to_string(kHostileTickers.size()));
+  }
+  PQfinish(conn);
+}
+
+TEST_P(ServingStoreTest, HostileTickersAreStoredAndQueriedAsData) {
+  const std::string lake = HostileLake(dir_.Join("lake"));
+  const std::string url = FreshStoreUrl();
+  auto store = Open(url);
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(SyncStoreWithLake(*store, lake, nullptr).ok());
+  ExpectStoreEqualsLake(*store, lake);
+
+  for (const std::string& ticker : kHostileTickers) {
+    auto bars = store->Bars({ticker, BarInterval::kDay, kNullDate, kNullDate});
+    ASSERT_TRUE(bars.ok()) << ticker << ": " << bars.status().ToString();
+    ASSERT_EQ(bars->num_rows(), 3u) << ticker;
+    for (size_t r = 0; r < 3; ++r) EXPECT_EQ(bars->Find("ticker")->StringAt(r), ticker);
+    auto weekly = store->Bars({ticker, BarInterval::kWeek, DaysFromCivil(2021, 12, 30), kNullDate});
+    ASSERT_TRUE(weekly.ok());
+    EXPECT_EQ(weekly->num_rows(), 1u) << ticker;
+    auto latest = store->LatestIndicators(ticker);
+    ASSERT_TRUE(latest.ok());
+    ASSERT_EQ(latest->num_rows(), 1u) << ticker;
+    EXPECT_EQ(latest->Find("date")->i32[0], DaysFromCivil(2023, 12, 31));
+    auto rejects = store->Rejects({"", ticker, 0, 10});
+    ASSERT_TRUE(rejects.ok());
+    ASSERT_EQ(rejects->num_rows(), 1u) << ticker;
+    EXPECT_EQ(rejects->Find("source_file")->StringAt(0), "Stocks/" + ticker + ".txt");
+    auto found = store->SearchTickers(ticker, 100);
+    ASSERT_TRUE(found.ok());
+    EXPECT_TRUE(std::find(found->begin(), found->end(), ticker) != found->end()) << ticker;
+  }
+  // Prefix search compares bytes: '%' and '_' match only themselves.
+  auto expect_prefix = [&](const std::string& prefix) {
+    std::vector<std::string> expected;
+    for (const std::string& t : kHostileTickers) {
+      if (t.compare(0, prefix.size(), prefix) == 0) expected.push_back(t);
+    }
+    std::sort(expected.begin(), expected.end());
+    auto found = store->SearchTickers(prefix, 100);
+    ASSERT_TRUE(found.ok());
+    EXPECT_EQ(*found, expected) << "prefix " << prefix;
+  };
+  for (const char* prefix : {"%", "_", "A_", "A%", "A'", "'", "\"", "x\\", "Ü", "", "nothing"}) expect_prefix(prefix);
+  auto limited = store->SearchTickers("", 3);
+  ASSERT_TRUE(limited.ok());
+  EXPECT_EQ(limited->size(), 3u);
+
+  auto no_ticker = store->Rejects({"parse_error", "", 0, 10});
+  ASSERT_TRUE(no_ticker.ok());
+  ASSERT_EQ(no_ticker->num_rows(), 1u);
+  EXPECT_TRUE(no_ticker->Find("ticker")->IsNull(0));
+  EXPECT_TRUE(no_ticker->Find("date")->IsNull(0));
+  auto runs = store->Runs();
+  ASSERT_TRUE(runs.ok());
+  ASSERT_EQ(runs->size(), 1u);
+  EXPECT_EQ((*runs)[0].accepted, 36);
+  EXPECT_NE((*runs)[0].summary_json.find("hand-made"), std::string::npos);
+  // Every table is still there and whole.
+  ExpectStoreEqualsLake(*store, lake);
+  if (GetParam() == "postgresql") ExpectYearPartitions(url);
+}
+
+// ---- Query layer, checked against answers computed from the lake's rows ----
+
+TEST_P(ServingStoreTest, QueriesAgreeWithTheLake) {
+  const std::string lake = GeneratedLake("lake", 15, 300);
+  auto store = Open(FreshStoreUrl());
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(SyncStoreWithLake(*store, lake, nullptr).ok());
+  // Lake rows start with s:ticker, d:date.
+  const std::vector<Row> bars = LakeRows(lake, kSilverBars);
+  const std::vector<Row> indicators = LakeRows(lake, kGoldIndicators);
+  ASSERT_FALSE(bars.empty());
+  const std::string ticker = bars[bars.size() / 2][0].substr(2);
+  std::vector<Date> dates;
+  for (const Row& r : bars) {
+    if (r[0] == "s:" + ticker) {
+      Date d;
+      ParseIsoDate(r[1].c_str() + 2, r[1].size() - 2, &d);
+      dates.push_back(d);
+    }
+  }
+  ASSERT_GT(dates.size(), 100u);
+  const Date lo = dates[20], hi = dates[80];
+
+  auto day = store->Bars({ticker, BarInterval::kDay, lo, hi});
+  ASSERT_TRUE(day.ok()) << day.status().ToString();
+  std::vector<Row> expected;
+  for (const Row& r : bars) {
+    if (r[0] == "s:" + ticker && r[1] >= "d:" + FormatDate(lo) && r[1] <= "d:" + FormatDate(hi)) expected.push_back(r);
+  }
+  EXPECT_EQ(expected.size(), 61u);
+  EXPECT_TRUE(RowsOf(*day, kSilverBars) == expected) << "ordered by date, same rows";
+
+  auto monthly = store->Bars({ticker, BarInterval::kMonth, lo, hi});
+  ASSERT_TRUE(monthly.ok());
+  expected.clear();
+  for (const Row& r : LakeRows(lake, kGoldBarsMonthly)) {
+    // period_end >= lo and period_start <= hi
+    if (r[0] == "s:" + ticker && r[2] >= "d:" + FormatDate(lo) && r[1] <= "d:" + FormatDate(hi)) expected.push_back(r);
+  }
+  EXPECT_GE(expected.size(), 3u);
+  EXPECT_TRUE(RowsOf(*monthly, kGoldBarsMonthly) == expected);
+
+  auto latest = store->LatestIndicators(ticker);
+  ASSERT_TRUE(latest.ok());
+  Row newest;
+  for (const Row& r : indicators) {
+    if (r[0] == "s:" + ticker) newest = r;  // sorted: the last is the newest
+  }
+  ASSERT_EQ(latest->num_rows(), 1u);
+  EXPECT_EQ(RowsOf(*latest, kGoldIndicators)[0], newest);
+  EXPECT_EQ(store->LatestIndicators("NO-SUCH")->num_rows(), 0u);
+
+  // Cross-section at a date in the middle: reference from the lake rows.
+  const Date at = dates[dates.size() / 2];
+  struct Entry {
+    std::string ticker;
+    double close, ret;
+    int64_t volume;
+    bool has_ret;
+  };
+  std::vector<Entry> entries;
+  for (const Row& r : bars) {
+    if (r[1] != "d:" + FormatDate(at)) continue;
+    Entry e{r[0].substr(2), 0, 0, std::stoll(r[7].substr(2)), false};
+    uint64_t bits = std::stoull(r[5].substr(2));
+    std::memcpy(&e.close, &bits, sizeof bits);
+    for (const Row& i : indicators) {
+      if (i[0] == r[0] && i[1] == r[1] && i[3] != "NULL") {
+        bits = std::stoull(i[3].substr(2));
+        std::memcpy(&e.ret, &bits, sizeof bits);
+        e.has_ret = true;
+      }
+    }
+    entries.push_back(e);
+  }
+  ASSERT_GE(entries.size(), 5u);
+  auto check = [&](CrossSectionOrder order, auto better) {
+    std::vector<Entry> ranked;
+    for (const Entry& e : entries) {
+      if (order == CrossSectionOrder::kMostTraded || e.has_ret) ranked.push_back(e);
+    }
+    std::sort(ranked.begin(), ranked.end(), [&](const Entry& a, const Entry& b) {
+      if (better(a, b)) return true;
+      if (better(b, a)) return false;
+      return a.ticker < b.ticker;
+    });
+    ranked.resize(std::min<size_t>(ranked.size(), 4));
+    auto got = store->CrossSection({at, order, 4});
+    ASSERT_TRUE(got.ok()) << got.status().ToString();
+    ASSERT_EQ(got->num_rows(), ranked.size());
+    for (size_t r = 0; r < ranked.size(); ++r) {
+      EXPECT_EQ(got->Find("ticker")->StringAt(r), ranked[r].ticker) << r;
+      EXPECT_EQ(got->Find("date")->i32[r], at);
+      EXPECT_EQ(got->Find("volume")->i64[r], ranked[r].volume);
+      EXPECT_EQ(got->Find("close")->f64[r], ranked[r].close);
+    }
+  };
+  check(CrossSectionOrder::kTopGainers, [](const Entry& a, const Entry& b) { return a.ret > b.ret; });
+  check(CrossSectionOrder::kTopLosers, [](const Entry& a, const Entry& b) { return a.ret < b.ret; });
+  check(CrossSectionOrder::kMostTraded, [](const Entry& a, const Entry& b) { return a.volume > b.volume; });
+
+  // Rejects: filter by reason, read in pages, equals the filtered lake rows.
+  std::vector<Row> bad_price;
+  for (const Row& r : LakeRows(lake, kRejects)) {
+    if (r[4] == "s:bad_price") bad_price.push_back(r);
+  }
+  ASSERT_GT(bad_price.size(), 3u);
+  std::vector<Row> paged;
+  for (int64_t offset = 0;; offset += 3) {
+    auto page = store->Rejects({"bad_price", "", offset, 3});
+    ASSERT_TRUE(page.ok()) << page.status().ToString();
+    for (Row& r : RowsOf(*page, kRejects)) paged.push_back(std::move(r));
+    if (page->num_rows() < 3) break;
+  }
+  EXPECT_EQ(paged.size(), bad_price.size());
+  EXPECT_TRUE(Sorted(paged) == bad_price);
+  EXPECT_EQ(store->Rejects({"no_such_reason", "", 0, 10})->num_rows(), 0u);
+
+  // Prefix search over real tickers.
+  std::set<std::string> tickers;
+  for (const Row& r : bars) tickers.insert(r[0].substr(2));
+  const std::string prefix = ticker.substr(0, 1);
+  std::vector<std::string> with_prefix;
+  for (const std::string& t : tickers) {
+    if (t.starts_with(prefix)) with_prefix.push_back(t);
+  }
+  EXPECT_EQ(*store->SearchTickers(prefix, 1000), with_prefix);
+}
+
+// ---- Migrations ----
+
+TEST_P(ServingStoreTest, UpgradesAnOlderSchema) {
+  const std::string lake = GeneratedLake("lake", 6, 120);
+  const std::string url = FreshStoreUrl();
+  {
+    auto old = Open(url, StoreOptions{1});
+    ASSERT_NE(old, nullptr);
+    EXPECT_EQ(*old->SchemaVersion(), 1);
+    // A version-1 database holding data: one bucket loaded by the old schema.
+    auto snap = LoadCurrentSnapshot(lake);
+    BucketContents contents;
+    contents.bucket = snap->tables[std::string(kSilverBars)][0].bucket;
+    contents.state = LoadedBucket{snap->id, snap->partitions, "stale\n"};
+    for (std::string_view table : kServedTables) {
+      const DataFile* f = snap->FindFile(std::string(table), contents.bucket);
+      if (f != nullptr) contents.tables.emplace(std::string(table), *ReadParquetFile(lake + "/" + f->path));
+    }
+    ASSERT_TRUE(old->ReplaceBucket(contents).ok());
+    EXPECT_FALSE(old->Runs().ok()) << "version 1 has no runs.summary_json";
+  }
+  auto store = Open(url);
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(*store->SchemaVersion(), 2);
+  EXPECT_EQ(store->LoadedBuckets()->size(), 1u) << "upgrading keeps the data";
+  ASSERT_TRUE(SyncStoreWithLake(*store, lake, nullptr).ok());
+  ExpectStoreEqualsLake(*store, lake);
+  ASSERT_TRUE(store->Runs().ok());
+  EXPECT_EQ(store->Runs()->size(), 1u);
+  store.reset();
+  // Reopening a current database applies nothing; a newer one is refused.
+  EXPECT_NE(Open(url), nullptr);
+  EXPECT_FALSE(OpenServingStore(url, StoreOptions{3}).ok());
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, ServingStoreTest, ::testing::Values("sqlite", "postgresql"),
+                         [](const auto& info) { return info.param; });
+
+TEST(ServingStoreUrlTest, UnknownSchemesAreInvalidArguments) {
+  for (const char* url : {"mysql://u@h/db", "sqlite:", "none", "", "file:/tmp/x"}) {
+    auto store = OpenServingStore(url);
+    ASSERT_FALSE(store.ok()) << url;
+    EXPECT_TRUE(store.status().IsInvalidArgument()) << url << ": " << store.status().ToString();
+  }
+  auto unreachable = OpenServingStore("postgresql://nobody@127.0.0.1:1/none?connect_timeout=2");
+  ASSERT_FALSE(unreachable.ok());
+  EXPECT_TRUE(unreachable.status().IsIOError()) << unreachable.status().ToString();
+  EXPECT_TRUE(ParseBarInterval("quarter").ok());
+  EXPECT_FALSE(ParseBarInterval("year").ok());
+}
+
+}  // namespace
+}  // namespace stocklake
