@@ -13,7 +13,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "lake/table_schemas.h"
 #include "log/file_log.h"
+#include "pg_harness.h"
+#include "store/serving_store.h"
 #include "log/topics.h"
 #include "test_util.h"
 
@@ -149,6 +152,20 @@ void ExpectSameTables(const std::string& a, const std::string& b) {
   for (size_t t = 0; t < std::size(tables); ++t) {
     EXPECT_EQ(AsInt(diff[0]["a_only_" + std::to_string(t)]), 0) << tables[t];
     EXPECT_EQ(AsInt(diff[0]["b_only_" + std::to_string(t)]), 0) << tables[t];
+  }
+}
+
+// The serving store at `store_url` holds as many rows per table as the lake (row-level
+// equality of the store is serving_store_test's business; this checks the run wires it).
+void ExpectStoreMatchesLake(const std::string& store_url, const std::string& lake) {
+  auto store = OpenServingStore(store_url);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  for (std::string_view table : {kSilverBars, kGoldIndicators, kGoldBarsWeekly, kGoldBarsMonthly, kGoldBarsQuarterly,
+                                 kRejects}) {
+    auto rows = (*store)->ScanTable(table);
+    ASSERT_TRUE(rows.ok()) << rows.status().ToString();
+    auto count = DuckDb("SELECT count(*) AS n FROM " + Table(lake, std::string(table)));
+    EXPECT_EQ(static_cast<int64_t>(rows->num_rows()), AsInt(count[0]["n"])) << table;
   }
 }
 
@@ -336,6 +353,21 @@ TEST(RunBatchTest, JsonBarsFromOtherProducersReachTheLake) {
   EXPECT_LT(AsInt(rejects[0]["line"]), AsInt(rejects[1]["line"]));
 }
 
+TEST(RunBatchTest, LoadsPostgreSqlWhenAsked) {
+  auto& pg = testing::PgServer::Shared();
+  ASSERT_TRUE(pg.running()) << pg.error();
+  const std::string url = pg.CreateDatabase();
+  ASSERT_FALSE(url.empty()) << pg.error();
+  TempDir dir;
+  const std::string data = dir.Join("data"), lake = dir.Join("lake");
+  ASSERT_EQ(Stocklake("generate --tickers 6 --days 260 --seed 2 --bad-rows 0.02 --out " + data).exit_code, 0);
+  auto run = Stocklake("run --input " + data + " --lake " + lake + " --store '" + url + "'");
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_NE(run.output.find("store      postgresql://"), std::string::npos) << run.output;
+  ExpectStoreMatchesLake(url, lake);
+  EXPECT_FALSE(std::filesystem::exists(lake + "/_store"));  // no SQLite when PostgreSQL is named
+}
+
 TEST(RunBatchTest, BadUsageExitsTwoAndWritesNothing) {
   TempDir dir;
   const std::string lake = dir.Join("lake");
@@ -350,6 +382,9 @@ TEST(RunBatchTest, BadUsageExitsTwoAndWritesNothing) {
   EXPECT_EQ(bad_option.exit_code, 2) << bad_option.output;
   auto bad_log = Stocklake("run --input " + testing::FixturePath("run/mixed") + " --lake " + lake + " --log ftp://x");
   EXPECT_EQ(bad_log.exit_code, 2) << bad_log.output;
+  auto bad_store = Stocklake("run --input " + testing::FixturePath("run/mixed") + " --lake " + lake + " --store mysql://x");
+  EXPECT_EQ(bad_store.exit_code, 2) << bad_store.output;
+  EXPECT_FALSE(std::filesystem::exists(lake));
   auto no_command = Stocklake("");
   EXPECT_EQ(no_command.exit_code, 2) << no_command.output;
 }
@@ -363,7 +398,8 @@ TEST(RunBatchTest, CrashAtEveryCommitPointCompletesOnRerun) {
   ASSERT_EQ(Stocklake("generate --tickers 10 --days 300 --seed 4 --bad-rows 0.02 --out " + data).exit_code, 0);
   ASSERT_EQ(Stocklake("run --input " + data + " --lake " + clean).exit_code, 0);
   for (const char* point : {"ingest-registered", "ingest-half-produced", "ingest-flushed", "after-ingest",
-                            "clean-half-produced", "clean-flushed", "lake-files-written", "lake-committed"}) {
+                            "clean-half-produced", "clean-flushed", "lake-files-written", "lake-committed",
+                            "store-bucket-committed"}) {
     const std::string lake = dir.Join(std::string("crash-") + point);
     auto crashed = RunCommand("STOCKLAKE_CRASH_AT=" + std::string(point) + " " + StocklakeBinary() + " run --input " +
                               data + " --lake " + lake);
@@ -372,6 +408,7 @@ TEST(RunBatchTest, CrashAtEveryCommitPointCompletesOnRerun) {
     ASSERT_EQ(rerun.exit_code, 0) << point << ": " << rerun.output;
     SCOPED_TRACE(point);
     ExpectSameTables(lake, clean);
+    ExpectStoreMatchesLake("sqlite:" + lake + "/_store/stocklake.sqlite", lake);
   }
 }
 

@@ -47,7 +47,8 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--input", run.inputs, "File or directory of input (repeatable; order matters)")->required();
   run_cmd->add_option("--lake", run.lake_dir, "Lake directory")->required();
   run_cmd->add_option("--log", run.log_url, "file:DIR (default LAKE/_log) or kafka://HOST:PORT[,...]");
-  run_cmd->add_option("--store", run.store_url, "none (serving stores arrive with issue #4)");
+  run_cmd->add_option("--store", run.store_url,
+                      "none | sqlite:PATH | postgresql://USER@HOST:PORT/DB?... (default sqlite:LAKE/_store/stocklake.sqlite)");
   run_cmd->add_option("--partitions", run.partitions, "Partitions (ticker buckets) for a new lake")
       ->check(CLI::Range(1, 1024));
   run_cmd->add_option("--threads", run.threads, "Worker threads")->check(CLI::Range(1, 256));

@@ -19,6 +19,7 @@
 #include "orchestrate/ingest_stage.h"
 #include "orchestrate/lake_stage.h"
 #include "orchestrate/log_url.h"
+#include "store/store_sync.h"
 
 namespace stocklake {
 
@@ -50,6 +51,31 @@ class LakeLock {
   int fd_;
 };
 
+// The store a run loads: --store, or by default SQLite under the lake; "" for none.
+std::string ServingStoreUrl(const RunOptions& options) {
+  if (options.store_url == "none") return "";
+  if (options.store_url.empty()) return "sqlite:" + options.lake_dir + "/_store/stocklake.sqlite";
+  return options.store_url;
+}
+
+// Checked before anything is written, so a mistyped --store exits 2 with the lake untouched.
+Status CheckStoreUrl(const std::string& url) {
+  if (url.starts_with("sqlite:") && url.size() > 7) return Status::OK();
+  if (url.starts_with("postgresql://") || url.starts_with("postgres://")) return Status::OK();
+  return Status::InvalidArgument("--store " + url +
+                                 ": expected none, sqlite:PATH or postgresql://USER@HOST:PORT/DB?...");
+}
+
+// A URL fit for messages: any password (user:password@) replaced by ***.
+std::string RedactUrl(const std::string& url) {
+  const auto scheme_end = url.find("://");
+  const auto at = url.find('@');
+  if (scheme_end == std::string::npos || at == std::string::npos || at < scheme_end) return url;
+  const auto colon = url.find(':', scheme_end + 3);
+  if (colon == std::string::npos || colon > at) return url;
+  return url.substr(0, colon + 1) + "***" + url.substr(at);
+}
+
 double SecondsSince(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
@@ -60,10 +86,9 @@ Result<RunSummary> RunBatch(const RunOptions& options) {
   const auto run_start = std::chrono::steady_clock::now();
   if (options.inputs.empty()) return Status::InvalidArgument("run needs at least one --input PATH");
   if (options.lake_dir.empty()) return Status::InvalidArgument("run needs --lake DIR");
-  if (!options.store_url.empty() && options.store_url != "none") {
-    return Status::InvalidArgument("--store " + options.store_url +
-                                   ": serving stores are not built yet (tracked in issue #4); use --store none");
-  }
+  const std::string store_url = ServingStoreUrl(options);
+  if (!store_url.empty()) SL_RETURN_IF_ERROR(CheckStoreUrl(store_url));
+  SL_RETURN_IF_ERROR(CheckLogUrl(options.log_url));
   // Check the inputs before writing anything, so a bad path leaves no trace.
   SL_RETURN_IF_ERROR(ListSourceFiles(options.inputs).status());
 
@@ -113,6 +138,26 @@ Result<RunSummary> RunBatch(const RunOptions& options) {
   for (int r = 0; r < kRejectReasonCount; ++r) summary.rejected_by_reason[r] = lake.rejected_by_reason[r];
   summary.snapshot_id = lake.snapshot_id;
   summary.tables_written = lake.tables_written;
+
+  if (!store_url.empty()) {
+    // Always synced, even when the lake has nothing new: a run that crashed after its
+    // lake commit left the store behind, and this completes it.
+    stage_start = std::chrono::steady_clock::now();
+    if (store_url.starts_with("sqlite:")) {
+      const std::string path = store_url.substr(7);
+      const auto slash = path.find_last_of('/');
+      if (slash != std::string::npos && slash > 0) SL_RETURN_IF_ERROR(CreateDirectories(path.substr(0, slash)));
+    }
+    SyncStats sync;
+    SyncOptions sync_options;
+    sync_options.connections = options.threads;
+    SL_RETURN_IF_ERROR(SyncStoreWithLake(store_url, options.lake_dir, sync_options, &sync)
+                           .WithContext("loading the serving store " + RedactUrl(store_url)));
+    summary.stages.push_back({"store", SecondsSince(stage_start), sync.rows_loaded});
+    summary.store = RedactUrl(store_url);
+    summary.store_buckets_loaded = sync.buckets_loaded;
+    summary.store_rows_loaded = sync.rows_loaded;
+  }
   summary.total_seconds = SecondsSince(run_start);
   return summary;
 }
@@ -139,6 +184,10 @@ std::string FormatRunSummary(const RunSummary& s) {
   }
   if (s.earlier_rows_displaced > 0) {
     add("rows from earlier runs replaced by newer rows: %lld\n", static_cast<long long>(s.earlier_rows_displaced));
+  }
+  if (!s.store.empty()) {
+    add("store      %s: %lld buckets loaded, %lld rows\n", s.store.c_str(), static_cast<long long>(s.store_buckets_loaded),
+        static_cast<long long>(s.store_rows_loaded));
   }
   if (s.snapshot_id > 0) {
     out += "tables     ";

@@ -5,6 +5,16 @@
 
 namespace stocklake {
 
+Status CheckLogUrl(const std::string& url) {
+  if (url.empty()) return Status::OK();
+  if (url.starts_with("file:")) {
+    if (url.size() == 5) return Status::InvalidArgument("--log file: needs a directory, e.g. file:/data/log");
+    return Status::OK();
+  }
+  if (url.starts_with("kafka://")) return ParseKafkaUrl(url).status();
+  return Status::InvalidArgument("--log " + url + ": expected file:DIR or kafka://HOST:PORT[,HOST:PORT...]");
+}
+
 Result<std::unique_ptr<MessageLog>> OpenLogFromUrl(const std::string& url, const std::string& default_dir) {
   if (url.empty()) return OpenFileLog(default_dir);
   if (url.starts_with("file:")) {

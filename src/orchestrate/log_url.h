@@ -10,6 +10,10 @@
 
 namespace stocklake {
 
+//! Checks the URL's form without opening anything (InvalidArgument when malformed), so
+//! a bad --log fails before a run writes anything.
+Status CheckLogUrl(const std::string& url);
+
 //! `url` empty means the embedded log under the lake (`default_dir`). InvalidArgument for
 //! a URL of no known scheme.
 Result<std::unique_ptr<MessageLog>> OpenLogFromUrl(const std::string& url, const std::string& default_dir);

@@ -11,7 +11,7 @@ struct RunOptions {
   std::vector<std::string> inputs;  // files or directories, in the order given
   std::string lake_dir;
   std::string log_url;    // "" = file:<lake>/_log
-  std::string store_url;  // "" or "none" = no serving store
+  std::string store_url;  // "" = SQLite under the lake; "none" = no serving store
   int partitions = 16;    // for a new lake; an existing lake keeps its own
   int threads = 2;
   bool progress = false;  // draw a progress line on stderr
@@ -42,6 +42,9 @@ struct RunSummary {
 
   int64_t snapshot_id = 0;  // 0 when nothing new was committed
   std::vector<std::string> tables_written;
+  std::string store;  // the serving store loaded (password redacted); "" for none
+  int64_t store_buckets_loaded = 0;
+  int64_t store_rows_loaded = 0;
   std::vector<StageTiming> stages;
   double total_seconds = 0;
 };
