@@ -19,7 +19,7 @@ input_bytes=$(du -sb "$data" | cut -f1)
 rm -rf "$work/lake"
 sync
 echo "running stocklake run on $(( input_bytes / 1048576 )) MiB of input"
-/usr/bin/time -f "%e %M" -o "$work/time.txt" "$bin" run --input "$data" --lake "$work/lake" --quiet | tee "$work/summary.txt"
+/usr/bin/time -f "%e %M" -o "$work/time.txt" "$bin" run --input "$data" --lake "$work/lake" --store none --quiet | tee "$work/summary.txt"
 read -r seconds rss_kib < "$work/time.txt"
 read_rows=$(grep -oP '^rows\s+\K[0-9]+' "$work/summary.txt")
 echo "---"

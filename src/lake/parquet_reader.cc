@@ -1,5 +1,7 @@
 #include "lake/parquet_reader.h"
 
+#include "core/byte_stream_split.h"
+
 #include <snappy.h>
 #include <zlib.h>
 #include <zstd.h>
@@ -1020,6 +1022,10 @@ Status ColumnDecoder::DecodeFixed(int32_t encoding, std::string_view values, T* 
       if (values.size() / sizeof(T) < present) return Corrupt("page holds fewer values than its levels say");
       // Byte b of value i sits in stream b at position i; streams are `count` long.
       const size_t count = values.size() / sizeof(T);
+      if (present == count) {
+        JoinByteStreams(values.data(), reinterpret_cast<char*>(dst), count, sizeof(T));
+        return Status::OK();
+      }
       auto* out_bytes = reinterpret_cast<uint8_t*>(dst);
       const auto* in = reinterpret_cast<const uint8_t*>(values.data());
       for (size_t i = 0; i < present; ++i) {

@@ -1,5 +1,7 @@
 #include "lake/parquet_writer.h"
 
+#include "core/byte_stream_split.h"
+
 #include <fcntl.h>
 #include <snappy.h>
 #include <unistd.h>
@@ -446,11 +448,7 @@ Status ChunkEncoder::Encode(const Column& column, size_t begin, size_t end, Chun
 void ChunkEncoder::SplitByteStreams(size_t at) {
   const size_t n = (page_.size() - at) / 8;
   split_scratch_.assign(page_.data() + at, n * 8);
-  const auto* src = reinterpret_cast<const uint8_t*>(split_scratch_.data());
-  auto* dst = reinterpret_cast<uint8_t*>(page_.data() + at);
-  for (size_t i = 0; i < n; ++i) {
-    for (size_t b = 0; b < 8; ++b) dst[b * n + i] = src[i * 8 + b];
-  }
+  stocklake::SplitByteStreams(split_scratch_.data(), page_.data() + at, n, 8);
 }
 
 size_t ChunkEncoder::PageRows(size_t chunk_rows) const {
