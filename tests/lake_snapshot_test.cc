@@ -89,7 +89,7 @@ TEST(SourceRegistryTest, IdsCommitAndSurviveReopen) {
     ASSERT_TRUE(reg->Register(&batch).ok());
     EXPECT_EQ(batch[0].id, 0u);
     EXPECT_EQ(batch[1].id, 1u);
-    EXPECT_EQ(batch[1].bronze_path, "bronze/ingest_date=2026-11-25/00000001-b.us.txt");
+    EXPECT_EQ(batch[1].bronze_path, "bronze/ingest_date=2026-11-25/00000001-b.us.txt.zst");
     EXPECT_FALSE(reg->IsIngested("a.us.txt", 1));  // registered, not yet committed
     ASSERT_TRUE(reg->MarkCommitted(0, 1).ok());
     EXPECT_TRUE(reg->IsIngested("a.us.txt", 1));

@@ -10,6 +10,7 @@
 #include <xxhash.h>
 
 #include "core/files.h"
+#include "lake/bronze.h"
 
 namespace stocklake {
 
@@ -108,7 +109,7 @@ Status SourceRegistry::Register(std::vector<SourceRecord>* sources) {
     std::snprintf(id_text, sizeof id_text, "%08u", r.id);
     // One flat directory per day: a directory per source would cost an inode each.
     const std::string base_name = r.relative_path.substr(r.relative_path.find_last_of('/') + 1);
-    r.bronze_path = "bronze/ingest_date=" + r.ingest_date + "/" + id_text + "-" + base_name;
+    r.bronze_path = "bronze/ingest_date=" + r.ingest_date + "/" + id_text + "-" + base_name + std::string(kBronzeSuffix);
     char hash[17];
     std::snprintf(hash, sizeof hash, "%016llx", static_cast<unsigned long long>(r.content_hash));
     nlohmann::json j = {{"id", r.id},          {"path", r.relative_path}, {"input", r.input_path},

@@ -109,7 +109,8 @@ Result<RunSummary> RunBatch(const RunOptions& options) {
   RunSummary summary;
   auto stage_start = std::chrono::steady_clock::now();
   SL_ASSIGN_OR_RETURN(IngestResult ingest, RunIngestStage(options, partitions, &registry, log.get()));
-  summary.stages.push_back({"ingest", SecondsSince(stage_start), ingest.rows_read});
+  summary.stages.push_back({"ingest", SecondsSince(stage_start), ingest.rows_read,
+                            {{"hash", ingest.hash_seconds}, {"parse", ingest.parse_seconds}, {"sync", ingest.durable_seconds}}});
   summary.files_seen = ingest.files_seen;
   summary.files_ingested = ingest.files_ingested;
   summary.files_skipped = ingest.files_skipped;
@@ -200,7 +201,9 @@ std::string FormatRunSummary(const RunSummary& s) {
     out += "snapshot   nothing new: the lake is unchanged\n";
   }
   for (const StageTiming& t : s.stages) {
-    add("stage      %-7s %8.3f s  %lld rows\n", t.stage.c_str(), t.seconds, static_cast<long long>(t.rows));
+    add("stage      %-7s %8.3f s  %lld rows", t.stage.c_str(), t.seconds, static_cast<long long>(t.rows));
+    for (const auto& [name, seconds] : t.parts) add("  %s %.3f s", name.c_str(), seconds);
+    out += "\n";
   }
   add("total      %.3f s, %.0f rows/s\n", s.total_seconds,
       s.total_seconds > 0 ? static_cast<double>(s.rows_read) / s.total_seconds : 0.0);

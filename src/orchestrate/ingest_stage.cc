@@ -1,11 +1,13 @@
 #include "orchestrate/ingest_stage.h"
 
+#include <chrono>
 #include <mutex>
 
 #include "core/clock.h"
 #include "core/crash_point.h"
 #include "core/files.h"
 #include "ingest/bar_reader.h"
+#include "lake/bronze.h"
 #include "ingest/source_files.h"
 #include "log/bar_codec.h"
 #include "log/topics.h"
@@ -28,6 +30,13 @@ Result<IngestResult> RunIngestStage(const RunOptions& options, int partitions, S
   IngestResult result;
   result.files_seen = static_cast<int64_t>(files.size());
 
+  auto phase_start = std::chrono::steady_clock::now();
+  auto phase_seconds = [&phase_start] {
+    const auto now = std::chrono::steady_clock::now();
+    const double s = std::chrono::duration<double>(now - phase_start).count();
+    phase_start = now;
+    return s;
+  };
   // Content identity first: a file already received with the same bytes is skipped.
   std::vector<uint64_t> hashes(files.size());
   std::vector<int64_t> sizes(files.size());
@@ -38,6 +47,7 @@ Result<IngestResult> RunIngestStage(const RunOptions& options, int partitions, S
     return Status::OK();
   }));
 
+  result.hash_seconds = phase_seconds();
   std::vector<SourceRecord> fresh;
   std::vector<const SourceFile*> fresh_files;
   const std::string today = UtcDateToday();
@@ -71,11 +81,16 @@ Result<IngestResult> RunIngestStage(const RunOptions& options, int partitions, S
   SL_RETURN_IF_ERROR(ParallelFor(fresh.size(), options.threads, [&](size_t i, int worker) -> Status {
     const SourceRecord& source = fresh[i];
     const SourceFile& file = *fresh_files[i];
-    SL_RETURN_IF_ERROR(CopyFile(file.absolute_path, options.lake_dir + "/" + source.bronze_path));
+    auto mapped = MappedFile::Open(file.absolute_path);
+    if (!mapped.ok()) return mapped.status().WithContext("reading input file " + file.relative_path);
+    if (SourceRegistry::HashContent(mapped->data()) != source.content_hash) {
+      return Status::Aborted("input file " + file.absolute_path + " changed while the run was reading it; run again");
+    }
+    SL_RETURN_IF_ERROR(WriteBronzeCopy(mapped->data(), options.lake_dir + "/" + source.bronze_path));
 
     BarBatch& batch = batches[static_cast<size_t>(worker)];
     batch.Clear();
-    SL_ASSIGN_OR_RETURN(ReadStats stats, ReadBarsFromFile(file, source.id, &batch));
+    SL_ASSIGN_OR_RETURN(ReadStats stats, ReadBars(mapped->data(), file, source.id, &batch));
     SL_RETURN_IF_ERROR(ForEachTickerRecord(batch, file.relative_path, [&](std::string_view key, std::string value) {
       return log->Produce(raw_topic, PartitionForKey(key, partitions), key, value);
     }));
@@ -90,11 +105,13 @@ Result<IngestResult> RunIngestStage(const RunOptions& options, int partitions, S
     return Status::OK();
   }));
   progress.Finish();
+  result.parse_seconds = phase_seconds();
 
   // Durability order: bronze copies and raw records first, then the commit mark that
   // lets downstream stages use these sources.
   SL_RETURN_IF_ERROR(log->Flush());
   SL_RETURN_IF_ERROR(SyncFileSystem(options.lake_dir));
+  result.durable_seconds = phase_seconds();
   CrashPoint("ingest-flushed");
   SL_RETURN_IF_ERROR(registry->MarkCommitted(fresh.front().id, fresh.back().id));
   return result;

@@ -21,6 +21,9 @@ struct IngestResult {
   int64_t files_unrecognised = 0;
   int64_t rows_read = 0;
   std::vector<std::string> warnings;
+  double hash_seconds = 0;     // identifying files by content
+  double parse_seconds = 0;    // bronze copies, parsing, publishing
+  double durable_seconds = 0;  // waiting for the log and bronze to reach the disk
 };
 
 //! Runs the stage. InvalidArgument / NotFound when an input path is unusable (nothing is

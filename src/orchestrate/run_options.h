@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace stocklake {
@@ -21,6 +22,7 @@ struct StageTiming {
   std::string stage;
   double seconds = 0;
   int64_t rows = 0;
+  std::vector<std::pair<std::string, double>> parts;  // where the time went, when known
 };
 
 struct RunSummary {
