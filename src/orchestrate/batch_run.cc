@@ -121,7 +121,7 @@ Result<RunSummary> RunBatch(const RunOptions& options) {
   stage_start = std::chrono::steady_clock::now();
   CrashPoint("after-ingest");
   SL_ASSIGN_OR_RETURN(CleanResult clean, RunCleanStage(partitions, options.threads, registry, log.get()));
-  summary.stages.push_back({"clean", SecondsSince(stage_start), clean.rows});
+  summary.stages.push_back({"clean", SecondsSince(stage_start), clean.rows, {}});
   summary.rows_read += clean.external_rows;
   summary.external_rows = clean.external_rows;
 
@@ -131,7 +131,7 @@ Result<RunSummary> RunBatch(const RunOptions& options) {
   stage_start = std::chrono::steady_clock::now();
   SL_ASSIGN_OR_RETURN(LakeStageResult lake, RunLakeStage(options.lake_dir, partitions, options.threads, registry,
                                                          log.get(), base, run_json.dump()));
-  summary.stages.push_back({"lake", SecondsSince(stage_start), lake.accepted + lake.rejected + lake.duplicates});
+  summary.stages.push_back({"lake", SecondsSince(stage_start), lake.accepted + lake.rejected + lake.duplicates, {}});
   summary.accepted = lake.accepted;
   summary.rejected = lake.rejected;
   summary.duplicates = lake.duplicates;
@@ -154,7 +154,7 @@ Result<RunSummary> RunBatch(const RunOptions& options) {
     sync_options.connections = options.threads;
     SL_RETURN_IF_ERROR(SyncStoreWithLake(store_url, options.lake_dir, sync_options, &sync)
                            .WithContext("loading the serving store " + RedactUrl(store_url)));
-    summary.stages.push_back({"store", SecondsSince(stage_start), sync.rows_loaded});
+    summary.stages.push_back({"store", SecondsSince(stage_start), sync.rows_loaded, {}});
     summary.store = RedactUrl(store_url);
     summary.store_buckets_loaded = sync.buckets_loaded;
     summary.store_rows_loaded = sync.rows_loaded;

@@ -1,0 +1,25 @@
+// The `stocklake` subcommands. Each Add*Command registers its options on the app and
+// returns the function that runs it once parsed; that function returns the exit status
+// (cli.md: 0 success, 2 bad usage or unusable input path, 1 any other failure).
+#pragma once
+
+#include <functional>
+
+#include <CLI/CLI.hpp>
+
+#include "core/status.h"
+
+namespace stocklake::cli {
+
+using CommandRunner = std::function<int()>;
+
+inline constexpr int kExitFailure = 1;
+inline constexpr int kExitUsage = 2;
+
+//! Prints "stocklake <command>: <message>" on stderr and returns the exit status for it.
+int ReportError(const std::string& command, const Status& status);
+
+CommandRunner AddGenerateCommand(CLI::App& app);
+CommandRunner AddRunCommand(CLI::App& app);
+
+}  // namespace stocklake::cli

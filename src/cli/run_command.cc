@@ -1,0 +1,38 @@
+// `stocklake run`: the quarterly batch.
+#include <unistd.h>
+
+#include <cstdio>
+#include <memory>
+
+#include "cli/commands.h"
+#include "orchestrate/batch_run.h"
+
+namespace stocklake::cli {
+
+CommandRunner AddRunCommand(CLI::App& app) {
+  struct Parsed {
+    RunOptions run;
+    bool quiet = false;
+  };
+  auto parsed = std::make_shared<Parsed>();
+  auto* cmd = app.add_subcommand("run", "The quarterly batch: ingest, clean, indicators, period bars, lake, store");
+  cmd->add_option("--input", parsed->run.inputs, "File or directory of input (repeatable; order matters)")->required();
+  cmd->add_option("--lake", parsed->run.lake_dir, "Lake directory")->required();
+  cmd->add_option("--log", parsed->run.log_url, "file:DIR (default LAKE/_log) or kafka://HOST:PORT[,...][?options]");
+  cmd->add_option("--store", parsed->run.store_url,
+                  "none | sqlite:PATH | postgresql://USER@HOST:PORT/DB?... (default sqlite:LAKE/_store/stocklake.sqlite)");
+  cmd->add_option("--partitions", parsed->run.partitions, "Partitions (ticker buckets) for a new lake")
+      ->check(CLI::Range(1, 1024));
+  cmd->add_option("--threads", parsed->run.threads, "Worker threads")->check(CLI::Range(1, 256));
+  cmd->add_flag("--quiet", parsed->quiet, "No progress line");
+  return [cmd, parsed]() -> int {
+    if (!cmd->parsed()) return -1;
+    parsed->run.progress = !parsed->quiet && ::isatty(STDERR_FILENO);
+    auto summary = RunBatch(parsed->run);
+    if (!summary.ok()) return ReportError("run", summary.status());
+    std::fputs(FormatRunSummary(*summary).c_str(), stdout);
+    return 0;
+  };
+}
+
+}  // namespace stocklake::cli
