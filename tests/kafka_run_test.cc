@@ -13,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "lake_test_util.h"
 #include "test_util.h"
 
 namespace stocklake {
@@ -21,6 +22,9 @@ namespace {
 using testing::RunCommand;
 using testing::StocklakeBinary;
 using testing::TempDir;
+using testing::AsInt;
+using testing::DuckDb;
+using testing::ExpectSameLakes;
 
 constexpr int kPartitions = 8;
 
@@ -48,53 +52,6 @@ class MockCluster {
   rd_kafka_t* rk_ = nullptr;
   rd_kafka_mock_cluster_t* mc_ = nullptr;
 };
-
-nlohmann::json DuckDb(const std::string& sql) {
-  std::string quoted;
-  for (char c : sql) {
-    if (c == '\'') {
-      quoted += "'\\''";
-    } else {
-      quoted += c;
-    }
-  }
-  const auto result = RunCommand("node " STOCKLAKE_SOURCE_DIR "/tests/node/duckdb_query.mjs '" + quoted + "'");
-  EXPECT_EQ(result.exit_code, 0) << sql << "\n" << result.output;
-  auto parsed = nlohmann::json::parse(result.output, nullptr, false);
-  EXPECT_FALSE(parsed.is_discarded()) << result.output;
-  return parsed;
-}
-
-int64_t AsInt(const nlohmann::json& v) {
-  if (v.is_string()) return std::stoll(v.get<std::string>());
-  return v.get<int64_t>();
-}
-
-std::string Table(const std::string& lake, const std::string& name) {
-  return "read_parquet('" + lake + "/" + name + "/*.parquet')";
-}
-
-// Every row of every table of lake `a` is in lake `b` as often, and the other way round,
-// and the tables are not empty (an empty pair would compare equal).
-void ExpectSameTables(const std::string& a, const std::string& b) {
-  const char* tables[] = {"silver/bars", "gold/indicators", "gold/bars_weekly", "gold/bars_monthly",
-                          "gold/bars_quarterly", "rejects"};
-  std::string sql = "SELECT ";
-  for (size_t t = 0; t < std::size(tables); ++t) {
-    const std::string ta = Table(a, tables[t]), tb = Table(b, tables[t]), k = std::to_string(t);
-    sql += std::string(t ? ", " : "") + "(SELECT count(*) FROM " + ta + ") AS rows_" + k +
-           ", (SELECT count(*) FROM (SELECT * FROM " + ta + " EXCEPT ALL SELECT * FROM " + tb + ")) AS a_only_" + k +
-           ", (SELECT count(*) FROM (SELECT * FROM " + tb + " EXCEPT ALL SELECT * FROM " + ta + ")) AS b_only_" + k;
-  }
-  auto diff = DuckDb(sql);
-  ASSERT_EQ(diff.size(), 1u);
-  for (size_t t = 0; t < std::size(tables); ++t) {
-    const std::string k = std::to_string(t);
-    EXPECT_GT(AsInt(diff[0]["rows_" + k]), 0) << tables[t];
-    EXPECT_EQ(AsInt(diff[0]["a_only_" + k]), 0) << tables[t];
-    EXPECT_EQ(AsInt(diff[0]["b_only_" + k]), 0) << tables[t];
-  }
-}
 
 testing::CommandResult RunStocklake(const std::string& data, const std::string& lake, const std::string& log_option) {
   // session.timeout.ms through the environment: the pass-through path a deployment uses.
@@ -125,13 +82,13 @@ TEST_F(KafkaRunTest, LakeThroughKafkaEqualsLakeThroughTheEmbeddedLog) {
   const std::string lake = dir_->Join("kafka");
   const auto run = RunStocklake(dir_->Join("data"), lake, " --log " + cluster.url());
   ASSERT_EQ(run.exit_code, 0) << run.output;
-  ExpectSameTables(lake, dir_->Join("embedded"));
+  ExpectSameLakes(lake, dir_->Join("embedded"), /*require_rows=*/true);
 
   // A rerun on the same input finds nothing new, in the lake or the cluster's offsets.
   const auto again = RunStocklake(dir_->Join("data"), lake, " --log " + cluster.url());
   ASSERT_EQ(again.exit_code, 0) << again.output;
   EXPECT_NE(again.output.find("0 ingested"), std::string::npos) << again.output;
-  ExpectSameTables(lake, dir_->Join("embedded"));
+  ExpectSameLakes(lake, dir_->Join("embedded"), /*require_rows=*/true);
 }
 
 TEST_F(KafkaRunTest, BrokerDownAndUpMidRunLosesAndDuplicatesNothing) {
@@ -162,7 +119,7 @@ TEST_F(KafkaRunTest, BrokerDownAndUpMidRunLosesAndDuplicatesNothing) {
   ASSERT_EQ(run.exit_code, 0) << run.output;
   EXPECT_TRUE(outage_inside_run) << "the run ended before the broker came back; the test proves nothing\n"
                                  << run.output;
-  ExpectSameTables(lake, dir_->Join("embedded"));
+  ExpectSameLakes(lake, dir_->Join("embedded"), /*require_rows=*/true);
 }
 
 TEST_F(KafkaRunTest, UnreachableClusterAndBadUrlsFailClearly) {

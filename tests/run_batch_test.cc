@@ -18,6 +18,7 @@
 #include "pg_harness.h"
 #include "store/serving_store.h"
 #include "log/topics.h"
+#include "lake_test_util.h"
 #include "test_util.h"
 
 namespace stocklake {
@@ -26,37 +27,15 @@ namespace {
 using testing::RunCommand;
 using testing::StocklakeBinary;
 using testing::TempDir;
-
-nlohmann::json DuckDb(const std::string& sql) {
-  std::string quoted;
-  for (char c : sql) {
-    if (c == '\'') {
-      quoted += "'\\''";
-    } else {
-      quoted += c;
-    }
-  }
-  const auto result = RunCommand("node " STOCKLAKE_SOURCE_DIR "/tests/node/duckdb_query.mjs '" + quoted + "'");
-  EXPECT_EQ(result.exit_code, 0) << sql << "\n" << result.output;
-  auto parsed = nlohmann::json::parse(result.output, nullptr, false);
-  EXPECT_FALSE(parsed.is_discarded()) << result.output;
-  return parsed;
-}
-
-int64_t AsInt(const nlohmann::json& v) {
-  if (v.is_string()) return std::stoll(v.get<std::string>());
-  return v.get<int64_t>();
-}
-
-std::string Table(const std::string& lake, const std::string& name) {
-  return "read_parquet('" + lake + "/" + name + "/*.parquet')";
-}
+using testing::AsInt;
+using testing::DuckDb;
+using testing::ExpectSameLakes;
 
 testing::CommandResult Stocklake(const std::string& args) { return RunCommand(StocklakeBinary() + " " + args); }
 
 // Checks every table of `lake` against its definition recomputed from silver/bars in SQL.
 void ExpectTablesMatchDefinitions(const std::string& lake) {
-  const std::string bars = Table(lake, "silver/bars");
+  const std::string bars = testing::LakeTable(lake, "silver/bars");
   // One row per (ticker, date), upper-case tickers.
   auto dup = DuckDb("SELECT count(*) AS n, count(DISTINCT (ticker, date)) AS d, "
                     "sum(CASE WHEN ticker <> upper(ticker) THEN 1 ELSE 0 END) AS lower FROM " + bars);
@@ -100,7 +79,7 @@ void ExpectTablesMatchDefinitions(const std::string& lake) {
                        "OR (i.macd_signal IS NULL) <> (e.n < 33) OR (i.rsi_14 IS NULL) <> (e.n < 14) "
                        "OR (i.atr_14 IS NULL) <> (e.n < 14) THEN 1 ELSE 0 END) AS defined_from, "
                        "sum(CASE WHEN i.rsi_14 < 0 OR i.rsi_14 > 100 OR isnan(i.rsi_14) THEN 1 ELSE 0 END) AS rsi_range "
-                       "FROM e LEFT JOIN " + Table(lake, "gold/indicators") + " i USING (ticker, date)");
+                       "FROM e LEFT JOIN " + testing::LakeTable(lake, "gold/indicators") + " i USING (ticker, date)");
   ASSERT_EQ(checks.size(), 1u);
   const auto& c = checks[0];
   EXPECT_EQ(AsInt(c["rows"]), AsInt(c["joined"]));
@@ -108,7 +87,7 @@ void ExpectTablesMatchDefinitions(const std::string& lake) {
                         "defined_from", "rsi_range"}) {
     EXPECT_EQ(AsInt(c[k]), 0) << k << " mismatches in " << lake;
   }
-  auto count = DuckDb("SELECT (SELECT count(*) FROM " + Table(lake, "gold/indicators") + ") AS i, (SELECT count(*) FROM " +
+  auto count = DuckDb("SELECT (SELECT count(*) FROM " + testing::LakeTable(lake, "gold/indicators") + ") AS i, (SELECT count(*) FROM " +
                       bars + ") AS b");
   EXPECT_EQ(AsInt(count[0]["i"]), AsInt(count[0]["b"]));
 
@@ -126,32 +105,12 @@ void ExpectTablesMatchDefinitions(const std::string& lake) {
                            "sum(CASE WHEN p.period_end <> r.pe OR p.open <> r.o OR p.high <> r.h OR p.low <> r.l "
                            "OR p.close <> r.c OR p.adj_close <> r.ac OR p.volume <> r.v OR p.trading_days <> r.td "
                            "THEN 1 ELSE 0 END) AS bad, " +
-                    near("p.\"return\"", "r.ret") + " AS bad_return FROM r FULL OUTER JOIN " + Table(lake, table) +
+                    near("p.\"return\"", "r.ret") + " AS bad_return FROM r FULL OUTER JOIN " + testing::LakeTable(lake, table) +
                     " p ON p.ticker = r.ticker AND p.period_start = r.ps");
     EXPECT_EQ(AsInt(p[0]["rows"]), AsInt(p[0]["want_rows"])) << table;
     EXPECT_EQ(AsInt(p[0]["rows"]), AsInt(p[0]["got_rows"])) << table;
     EXPECT_EQ(AsInt(p[0]["bad"]), 0) << table;
     EXPECT_EQ(AsInt(p[0]["bad_return"]), 0) << table;
-  }
-}
-
-// Every row of every table of lake `a` is in lake `b` and the other way round (one
-// DuckDB query for all tables: each node start costs a quarter of a second).
-void ExpectSameTables(const std::string& a, const std::string& b) {
-  const char* tables[] = {"silver/bars", "gold/indicators", "gold/bars_weekly", "gold/bars_monthly",
-                          "gold/bars_quarterly", "rejects"};
-  std::string sql = "SELECT ";
-  for (size_t t = 0; t < std::size(tables); ++t) {
-    const std::string ta = Table(a, tables[t]), tb = Table(b, tables[t]), k = std::to_string(t);
-    sql += std::string(t ? ", " : "") + "(SELECT count(*) FROM (SELECT * FROM " + ta + " EXCEPT ALL SELECT * FROM " + tb +
-           ")) AS a_only_" + k + ", (SELECT count(*) FROM (SELECT * FROM " + tb + " EXCEPT ALL SELECT * FROM " + ta +
-           ")) AS b_only_" + k;
-  }
-  auto diff = DuckDb(sql);
-  ASSERT_EQ(diff.size(), 1u);
-  for (size_t t = 0; t < std::size(tables); ++t) {
-    EXPECT_EQ(AsInt(diff[0]["a_only_" + std::to_string(t)]), 0) << tables[t];
-    EXPECT_EQ(AsInt(diff[0]["b_only_" + std::to_string(t)]), 0) << tables[t];
   }
 }
 
@@ -164,7 +123,7 @@ void ExpectStoreMatchesLake(const std::string& store_url, const std::string& lak
                                  kRejects}) {
     auto rows = (*store)->ScanTable(table);
     ASSERT_TRUE(rows.ok()) << rows.status().ToString();
-    auto count = DuckDb("SELECT count(*) AS n FROM " + Table(lake, std::string(table)));
+    auto count = DuckDb("SELECT count(*) AS n FROM " + testing::LakeTable(lake, std::string(table)));
     EXPECT_EQ(static_cast<int64_t>(rows->num_rows()), AsInt(count[0]["n"])) << table;
   }
 }
@@ -177,7 +136,7 @@ TEST(RunBatchTest, MixedFixtureAccountsForEveryRow) {
   EXPECT_NE(run.output.find("25 read = 8 accepted + 15 rejected + 2 duplicates"), std::string::npos) << run.output;
 
   auto silver = DuckDb("SELECT ticker, CAST(date AS VARCHAR) AS date, open, high, low, close, adj_close, volume FROM " +
-                       Table(lake, "silver/bars") + " ORDER BY ticker, date");
+                       testing::LakeTable(lake, "silver/bars") + " ORDER BY ticker, date");
   ASSERT_EQ(silver.size(), 8u) << silver.dump();
   const std::vector<std::tuple<std::string, std::string, double, double, double, double, double, int64_t>> want = {
       {"ABC", "2020-01-02", 50, 51, 49, 50.5, 50.5, 3000},      // the S&P file comes later: it wins
@@ -202,7 +161,7 @@ TEST(RunBatchTest, MixedFixtureAccountsForEveryRow) {
 
   auto rejects = DuckDb("SELECT source_file, line, coalesce(ticker, '<null>') AS ticker, "
                         "coalesce(CAST(date AS VARCHAR), '<null>') AS date, reason FROM " +
-                        Table(lake, "rejects") + " ORDER BY source_file, line");
+                        testing::LakeTable(lake, "rejects") + " ORDER BY source_file, line");
   const std::vector<std::tuple<std::string, int64_t, std::string, std::string, std::string>> want_rejects = {
       {"Stocks/abc.us.txt", 2, "ABC", "2020-01-02", "duplicate"},
       {"Stocks/abc.us.txt", 3, "ABC", "2020-01-03", "duplicate"},
@@ -235,17 +194,17 @@ TEST(RunBatchTest, MixedFixtureAccountsForEveryRow) {
 
   // Types as the spec names them, seen by an independent reader.
   auto types = DuckDb("SELECT typeof(ticker) AS t, typeof(date) AS d, typeof(close) AS c, typeof(volume) AS v FROM " +
-                      Table(lake, "silver/bars") + " LIMIT 1");
+                      testing::LakeTable(lake, "silver/bars") + " LIMIT 1");
   EXPECT_EQ(types[0]["t"], "VARCHAR");
   EXPECT_EQ(types[0]["d"], "DATE");
   EXPECT_EQ(types[0]["c"], "DOUBLE");
   EXPECT_EQ(types[0]["v"], "BIGINT");
   auto ptypes = DuckDb("SELECT typeof(trading_days) AS td, typeof(\"return\") AS r, typeof(period_start) AS ps FROM " +
-                       Table(lake, "gold/bars_weekly") + " LIMIT 1");
+                       testing::LakeTable(lake, "gold/bars_weekly") + " LIMIT 1");
   EXPECT_EQ(ptypes[0]["td"], "INTEGER");
   EXPECT_EQ(ptypes[0]["r"], "DOUBLE");
   EXPECT_EQ(ptypes[0]["ps"], "DATE");
-  auto rtypes = DuckDb("SELECT typeof(line) AS l, typeof(date) AS d FROM " + Table(lake, "rejects") + " LIMIT 1");
+  auto rtypes = DuckDb("SELECT typeof(line) AS l, typeof(date) AS d FROM " + testing::LakeTable(lake, "rejects") + " LIMIT 1");
   EXPECT_EQ(rtypes[0]["l"], "BIGINT");
   EXPECT_EQ(rtypes[0]["d"], "DATE");
   ExpectTablesMatchDefinitions(lake);
@@ -261,8 +220,8 @@ TEST(RunBatchTest, GeneratedDataMatchesDefinitionsAndRerunChangesNothing) {
   ExpectTablesMatchDefinitions(lake);
 
   // rows read = accepted + rejected + duplicates, and the tables hold exactly those.
-  auto counts = DuckDb("SELECT (SELECT count(*) FROM " + Table(lake, "silver/bars") + ") AS accepted, (SELECT count(*) FROM " +
-                       Table(lake, "rejects") + ") AS rejected");
+  auto counts = DuckDb("SELECT (SELECT count(*) FROM " + testing::LakeTable(lake, "silver/bars") + ") AS accepted, (SELECT count(*) FROM " +
+                       testing::LakeTable(lake, "rejects") + ") AS rejected");
   const int64_t accepted = AsInt(counts[0]["accepted"]), rejected = AsInt(counts[0]["rejected"]);
   EXPECT_NE(first.output.find(" accepted + "), std::string::npos);
   const std::string identity_prefix = std::to_string(accepted) + " accepted + ";
@@ -309,7 +268,7 @@ TEST(RunBatchTest, AppendingLaterDaysEqualsAFullRerun) {
   ASSERT_EQ(b.exit_code, 0) << b.output;
   auto c = Stocklake("run --input " + early + " --input " + late + " --lake " + full);
   ASSERT_EQ(c.exit_code, 0) << c.output;
-  ExpectSameTables(incremental, full);
+  ExpectSameLakes(incremental, full);
   ExpectTablesMatchDefinitions(incremental);
 }
 
@@ -337,14 +296,14 @@ TEST(RunBatchTest, JsonBarsFromOtherProducersReachTheLake) {
   ASSERT_EQ(run.exit_code, 0) << run.output;
   // 3 rows of MSFT.csv (1 accepted, 2 rejected) and 4 records from the other producer.
   EXPECT_NE(run.output.find("7 read = 3 accepted + 4 rejected + 0 duplicates"), std::string::npos) << run.output;
-  auto silver = DuckDb("SELECT CAST(date AS VARCHAR) AS date, close, adj_close, volume FROM " + Table(lake, "silver/bars") +
+  auto silver = DuckDb("SELECT CAST(date AS VARCHAR) AS date, close, adj_close, volume FROM " + testing::LakeTable(lake, "silver/bars") +
                        " WHERE ticker = 'QQQ' ORDER BY date");
   ASSERT_EQ(silver.size(), 2u) << silver.dump();
   EXPECT_EQ(silver[0]["date"], "2024-01-02");
   EXPECT_DOUBLE_EQ(silver[0]["adj_close"].get<double>(), 401);
   EXPECT_DOUBLE_EQ(silver[1]["adj_close"].get<double>(), 403.5);
   auto rejects = DuckDb("SELECT source_file, line, coalesce(ticker, '<null>') AS ticker, reason FROM " +
-                        Table(lake, "rejects") + " WHERE source_file = 'raw-stock-data' ORDER BY line");
+                        testing::LakeTable(lake, "rejects") + " WHERE source_file = 'raw-stock-data' ORDER BY line");
   ASSERT_EQ(rejects.size(), 2u) << rejects.dump();
   EXPECT_EQ(rejects[0]["ticker"], "QQQ");
   EXPECT_EQ(rejects[0]["reason"], "parse_error");
@@ -407,7 +366,7 @@ TEST(RunBatchTest, CrashAtEveryCommitPointCompletesOnRerun) {
     auto rerun = Stocklake("run --input " + data + " --lake " + lake);
     ASSERT_EQ(rerun.exit_code, 0) << point << ": " << rerun.output;
     SCOPED_TRACE(point);
-    ExpectSameTables(lake, clean);
+    ExpectSameLakes(lake, clean);
     ExpectStoreMatchesLake("sqlite:" + lake + "/_store/stocklake.sqlite", lake);
   }
 }
@@ -438,7 +397,7 @@ TEST(RunBatchTest, KilledRunsCompleteOnRerun) {
     waitpid(pid, &status, 0);
     auto rerun = Stocklake("run --input " + data + " --lake " + lake);
     ASSERT_EQ(rerun.exit_code, 0) << rerun.output;
-    ExpectSameTables(lake, clean);
+    ExpectSameLakes(lake, clean);
   }
 }
 
