@@ -4,7 +4,7 @@ BUILD_TYPE ?= Release
 JOBS ?= $(shell nproc)
 DEMO_DIR ?= demo
 
-.PHONY: deps build program test demo asan bench clean
+.PHONY: deps build program test demo asan bench clean web
 
 deps:
 	@scripts/install-deps.sh
@@ -12,11 +12,20 @@ deps:
 $(BUILD_DIR)/CMakeCache.txt:
 	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE)
 
-build: deps $(BUILD_DIR)/CMakeCache.txt
+build: deps web $(BUILD_DIR)/CMakeCache.txt
 	cmake --build $(BUILD_DIR) -j$(JOBS)
 
+# The dashboard (web/dist, served by `stocklake serve` at /): rebuilt only when a source
+# is newer than the built index.html.
+WEB_SOURCES := $(wildcard web/src/* web/index.html web/vite.config.ts web/package-lock.json)
+web: web/dist/index.html
+
+web/dist/index.html: $(WEB_SOURCES) | deps
+	cd web && npx --no-install vite build --logLevel warn
+	@touch $@
+
 # Just the program (the demo needs no test binaries).
-program: deps $(BUILD_DIR)/CMakeCache.txt
+program: deps web $(BUILD_DIR)/CMakeCache.txt
 	cmake --build $(BUILD_DIR) -j$(JOBS) --target stocklake
 
 test: build

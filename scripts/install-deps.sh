@@ -11,6 +11,9 @@ packages=(
   libsimdjson-dev libcli11-dev libfmt-dev nlohmann-json3-dev libxxhash-dev
   librdkafka-dev libpq-dev libsqlite3-dev
   postgresql          # server binaries for the store tests (apt starts no service here)
+  libcpp-httplib-dev prometheus-cpp-dev libssl-dev  # the REST API (src/serve)
+  wrk prometheus      # API benchmark; the Prometheus scrape test
+  chromium            # the dashboard's browser test (driven by playwright-core)
 )
 # Node.js may come from elsewhere (NodeSource bundles npm and conflicts with Debian's
 # npm package): install Debian's only when the commands are missing.
@@ -31,7 +34,15 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 # Test tools from npm: DuckDB reads our Parquet files in the integration tests.
-if [ ! -d "$here/tests/node/node_modules/@duckdb/node-api" ]; then
+# playwright-core drives chromium in the dashboard's browser test.
+if [ ! -d "$here/tests/node/node_modules/@duckdb/node-api" ] ||
+   [ ! -d "$here/tests/node/node_modules/playwright-core" ]; then
   echo "install-deps: npm install in tests/node"
   (cd "$here/tests/node" && npm install --no-audit --no-fund --loglevel=error)
+fi
+
+# The dashboard's build tools (vite, TypeScript, lightweight-charts), pinned by web/'s lock file.
+if [ ! -d "$here/web/node_modules/vite" ]; then
+  echo "install-deps: npm ci in web"
+  (cd "$here/web" && npm ci --no-audit --no-fund --loglevel=error)
 fi

@@ -1,0 +1,343 @@
+// The dashboard's browser test (issue #5): builds a small lake with the real binary, starts
+// `stocklake serve` on loopback with anonymous access, and drives Debian's chromium through
+// playwright-core: ticker search, chart drawn, interval switch, RSI/MACD panes, run history
+// and quality panels, an API error shown in the page. Expected values come from the lake
+// read independently with DuckDB. Run: STOCKLAKE_BINARY=build/stocklake node --test <this>.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const source_dir = process.env.STOCKLAKE_SOURCE_DIR ?? path.resolve(here, '../..');
+const binary = process.env.STOCKLAKE_BINARY ?? path.join(source_dir, 'build/stocklake');
+const chromium_path = process.env.CHROMIUM ?? '/usr/bin/chromium';
+const kUp = [22, 163, 74]; // the candles' up colour (web/src/chart.ts)
+const kDown = [220, 38, 38];
+const kRsi = [124, 58, 237];
+const kMacd = [37, 99, 235];
+
+function DuckDb(sql) {
+  const out = execFileSync('node', [path.join(here, 'duckdb_query.mjs'), sql], { encoding: 'utf8' });
+  return JSON.parse(out);
+}
+
+function Parquet(lake, table) {
+  return `read_parquet('${path.join(lake, table)}/**/*.parquet')`;
+}
+
+async function FreePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function WaitForHealth(base, server_log, child) {
+  const deadline = Date.now() + 20000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) {
+      throw new Error(`stocklake serve exited with ${child.exitCode}: ${server_log.join('')}`);
+    }
+    try {
+      const response = await fetch(`${base}/healthz`);
+      if (response.ok) return;
+    } catch {
+      // Not listening yet.
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`stocklake serve did not answer /healthz within 20 s: ${server_log.join('')}`);
+}
+
+// Counts, over every canvas under `selector`, the opaque pixels close to `rgb`: the chart
+// library draws on canvases only, so this is how the test sees what was drawn.
+function CountPixels(page, selector, rgb) {
+  return page.evaluate(
+    ({ selector, rgb }) => {
+      let n = 0;
+      for (const canvas of document.querySelectorAll(`${selector} canvas`)) {
+        if (canvas.width === 0 || canvas.height === 0) continue;
+        const ctx = canvas.getContext('2d');
+        if (!ctx) continue;
+        const data = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
+        for (let i = 0; i < data.length; i += 4) {
+          if (
+            data[i + 3] > 200 &&
+            Math.abs(data[i] - rgb[0]) < 10 &&
+            Math.abs(data[i + 1] - rgb[1]) < 10 &&
+            Math.abs(data[i + 2] - rgb[2]) < 10
+          ) {
+            ++n;
+          }
+        }
+      }
+      return n;
+    },
+    { selector, rgb },
+  );
+}
+
+async function WaitForPixels(page, selector, rgb, what) {
+  const deadline = Date.now() + 10000;
+  let n = 0;
+  while (Date.now() < deadline) {
+    n = await CountPixels(page, selector, rgb);
+    if (n > 20) return n;
+    await page.waitForTimeout(100);
+  }
+  assert.fail(`${what}: only ${n} pixels of rgb(${rgb}) drawn under ${selector}`);
+}
+
+async function WaitForChart(page, ticker, interval) {
+  await page.waitForFunction(
+    ({ ticker, interval }) => {
+      const card = document.querySelector('#chart-card');
+      const chart = document.querySelector('#price-chart');
+      return (
+        card?.dataset.state !== 'loading' &&
+        chart?.dataset.ticker === ticker &&
+        chart?.dataset.interval === interval
+      ) || card?.dataset.state === 'error';
+    },
+    { ticker, interval },
+    { timeout: 15000 },
+  );
+  const state = await page.getAttribute('#chart-card', 'data-state');
+  const errors = await page.textContent('#errors');
+  assert.equal(state, 'ready', `chart failed to load: ${errors}`);
+}
+
+describe('dashboard against stocklake serve', { timeout: 120000 }, () => {
+  let dir;
+  let lake;
+  let server;
+  let context;
+  let page;
+  let base;
+  const server_log = [];
+  const page_errors = [];
+  let tickers;
+
+  before(async () => {
+    assert.ok(fs.existsSync(binary), `no stocklake binary at ${binary} (set STOCKLAKE_BINARY)`);
+    assert.ok(fs.existsSync(chromium_path), `no chromium at ${chromium_path} (scripts/install-deps.sh)`);
+    const dist = path.join(source_dir, 'web/dist/index.html');
+    if (!fs.existsSync(dist)) {
+      execFileSync('npx', ['--no-install', 'vite', 'build', '--logLevel', 'warn'], {
+        cwd: path.join(source_dir, 'web'),
+        stdio: 'inherit',
+      });
+    }
+
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stocklake-dashboard-'));
+    lake = path.join(dir, 'lake');
+    const data = path.join(dir, 'data');
+    execFileSync(binary, ['generate', '--tickers', '6', '--days', '320', '--seed', '11',
+      '--bad-rows', '0.02', '--out', data], { stdio: 'pipe' });
+    execFileSync(binary, ['run', '--input', data, '--lake', lake], { stdio: 'pipe' });
+    tickers = DuckDb(`SELECT DISTINCT ticker FROM ${Parquet(lake, 'silver/bars')} ORDER BY ticker`)
+      .map((r) => r.ticker);
+    assert.ok(tickers.length >= 2, 'the generated lake has tickers');
+
+    const port = await FreePort();
+    base = `http://127.0.0.1:${port}`;
+    server = spawn(binary, ['serve', '--lake', lake, '--listen', `127.0.0.1:${port}`,
+      '--allow-anonymous'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    server.stdout.on('data', (d) => server_log.push(String(d)));
+    server.stderr.on('data', (d) => server_log.push(String(d)));
+    await WaitForHealth(base, server_log, server);
+
+    const profile = fs.mkdtempSync(path.join(dir, 'chromium-profile-'));
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: chromium_path,
+      headless: true,
+      viewport: { width: 1280, height: 800 },
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+        '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+    });
+    page = context.pages()[0] ?? (await context.newPage());
+    page.on('pageerror', (e) => page_errors.push(e.message));
+    await page.goto(`${base}/`, { waitUntil: 'load' });
+  });
+
+  after(async () => {
+    await context?.close();
+    if (server && server.exitCode === null) {
+      server.kill('SIGTERM');
+      await new Promise((r) => {
+        const timer = setTimeout(() => {
+          server.kill('SIGKILL');
+          r();
+        }, 5000);
+        server.once('exit', () => {
+          clearTimeout(timer);
+          r();
+        });
+      });
+    }
+    // Keep the screenshots (their paths are printed); drop the lake and the profile.
+    if (dir) {
+      for (const entry of fs.readdirSync(dir)) {
+        if (!entry.endsWith('.png')) fs.rmSync(path.join(dir, entry), { recursive: true, force: true });
+      }
+    }
+  });
+
+  it('serves the built dashboard at /', async () => {
+    assert.equal(await page.title(), 'stocklake');
+    assert.ok(await page.isVisible('#ticker-input'));
+  });
+
+  it('searches by prefix, picks a ticker by click and draws its daily chart', async () => {
+    const prefix = tickers[tickers.length - 1].slice(0, 1);
+    const expected = tickers.filter((t) => t.startsWith(prefix)).slice(0, 20);
+    const target = expected[expected.length - 1];
+
+    await page.fill('#ticker-input', '');
+    await page.type('#ticker-input', prefix, { delay: 30 });
+    await page.waitForFunction(
+      (n) => document.querySelectorAll('#ticker-list li[data-ticker]').length === n &&
+        !document.querySelector('#ticker-list').hidden,
+      expected.length,
+      { timeout: 10000 },
+    );
+    const shown = await page.$$eval('#ticker-list li[data-ticker]', (lis) => lis.map((li) => li.dataset.ticker));
+    assert.deepEqual([...shown].sort(), [...expected].sort(), 'suggestions are the tickers with the prefix');
+
+    await page.click(`#ticker-list li[data-ticker="${target}"]`);
+    await WaitForChart(page, target, 'day');
+
+    const [{ n: days }] = DuckDb(
+      `SELECT count(*) AS n FROM ${Parquet(lake, 'silver/bars')} WHERE ticker = '${target}'`);
+    assert.equal(await page.getAttribute('#price-chart', 'data-bars'), String(days));
+    assert.equal(await page.textContent('#ticker-title'), target);
+
+    const up = await WaitForPixels(page, '#price-chart', kUp, 'up candles');
+    const down = await WaitForPixels(page, '#price-chart', kDown, 'down candles');
+    assert.ok(up + down > 500, `candles cover ${up + down} pixels`);
+
+    // RSI and MACD panes: as many points as the lake's non-null values, and drawn.
+    const [ind] = DuckDb(`SELECT count(rsi_14) AS rsi, count(macd) AS macd FROM
+      ${Parquet(lake, 'gold/indicators')} WHERE ticker = '${target}'`);
+    assert.equal(await page.getAttribute('#rsi-chart', 'data-points'), String(ind.rsi));
+    assert.equal(await page.getAttribute('#macd-chart', 'data-points'), String(ind.macd));
+    assert.ok(Number(ind.rsi) > 0 && Number(ind.macd) > 0);
+    await WaitForPixels(page, '#rsi-chart', kRsi, 'RSI line');
+    await WaitForPixels(page, '#macd-chart', kMacd, 'MACD line');
+    const shot = path.join(dir, 'dashboard-day.png');
+    await page.screenshot({ path: shot });
+    console.log(`screenshot: ${shot}`);
+  });
+
+  it('picks a ticker with the keyboard', async () => {
+    const prefix = tickers[0].slice(0, 1);
+    const expected = tickers.filter((t) => t.startsWith(prefix)).slice(0, 20);
+    await page.fill('#ticker-input', '');
+    await page.type('#ticker-input', prefix, { delay: 30 });
+    await page.waitForFunction(
+      (n) => document.querySelectorAll('#ticker-list li[data-ticker]').length === n &&
+        !document.querySelector('#ticker-list').hidden,
+      expected.length,
+      { timeout: 10000 },
+    );
+    const shown = await page.$$eval('#ticker-list li[data-ticker]', (lis) => lis.map((li) => li.dataset.ticker));
+    // The first option is active; one ArrowDown moves to the next (wrapping round).
+    const target = shown[1 % shown.length];
+    await page.press('#ticker-input', 'ArrowDown');
+    await page.press('#ticker-input', 'Enter');
+    await WaitForChart(page, target, 'day');
+    assert.equal(await page.textContent('#ticker-title'), target);
+  });
+
+  it('switches the interval to week and keeps the RSI and MACD panes', async () => {
+    const ticker = await page.getAttribute('#price-chart', 'data-ticker');
+    await page.click('#interval button[data-interval="week"]');
+    await WaitForChart(page, ticker, 'week');
+    const [{ n: weeks }] = DuckDb(
+      `SELECT count(*) AS n FROM ${Parquet(lake, 'gold/bars_weekly')} WHERE ticker = '${ticker}'`);
+    assert.equal(await page.getAttribute('#price-chart', 'data-bars'), String(weeks));
+    assert.equal(await page.getAttribute('#interval button[data-interval="week"]', 'aria-pressed'), 'true');
+    await WaitForPixels(page, '#price-chart', kUp, 'weekly candles');
+    for (const pane of ['#rsi-chart', '#macd-chart']) {
+      assert.ok(await page.isVisible(pane), `${pane} is shown`);
+      const box = await page.locator(pane).boundingBox();
+      assert.ok(box && box.height > 60 && box.width > 300, `${pane} has room: ${JSON.stringify(box)}`);
+      assert.ok((await page.locator(`${pane} canvas`).count()) > 0, `${pane} has a canvas`);
+    }
+  });
+
+  it('shows the run history with its reject count and the quality summary', async () => {
+    const [counts] = DuckDb(`SELECT
+        count(*) FILTER (WHERE reason <> 'duplicate') AS rejected,
+        count(*) FILTER (WHERE reason = 'duplicate') AS duplicates
+      FROM ${Parquet(lake, 'rejects')}`);
+    const [{ n: accepted }] = DuckDb(`SELECT count(*) AS n FROM ${Parquet(lake, 'silver/bars')}`);
+    assert.ok(Number(counts.rejected) > 0, 'the generated data has bad rows');
+
+    await page.waitForSelector('#runs[data-state="ready"] tr[data-snapshot]', { timeout: 10000 });
+    const runs = await page.$$eval('#runs tr[data-snapshot]', (rows) => rows.map((r) => ({
+      snapshot: r.dataset.snapshot,
+      rejected: r.querySelector('[data-col="rejected"]').textContent,
+    })));
+    assert.equal(runs.length, 1, 'one run');
+    assert.equal(runs[0].rejected.replace(/,/g, ''), String(counts.rejected));
+
+    await page.waitForSelector('#quality[data-state="ready"]', { timeout: 10000 });
+    const stat = (key) => page.textContent(`#quality [data-stat="${key}"] dd`).then((t) => t.replace(/,/g, ''));
+    assert.equal(await stat('rejected'), String(counts.rejected));
+    assert.equal(await stat('duplicates'), String(counts.duplicates));
+    assert.equal(await stat('accepted'), String(accepted));
+    assert.equal(await stat('rows_read'),
+      String(Number(accepted) + Number(counts.rejected) + Number(counts.duplicates)));
+
+    const by_reason = DuckDb(`SELECT reason, count(*) AS n FROM ${Parquet(lake, 'rejects')}
+      WHERE reason <> 'duplicate' GROUP BY reason ORDER BY reason`);
+    const shown = await page.$$eval('#quality tr[data-reason]', (rows) =>
+      rows.map((r) => ({ reason: r.dataset.reason, n: r.querySelector('.num').textContent.replace(/,/g, '') })));
+    for (const { reason, n } of by_reason) {
+      assert.deepEqual(shown.find((s) => s.reason === reason), { reason, n: String(n) }, reason);
+    }
+
+    assert.ok(await page.isHidden('#errors'), `no API errors: ${await page.textContent('#errors')}`);
+    assert.deepEqual(page_errors, [], 'no uncaught page errors');
+    const shot = path.join(dir, 'dashboard-week.png');
+    await page.screenshot({ path: shot });
+    console.log(`screenshot: ${shot}`);
+  });
+
+  it('sends the stored token as a bearer token and shows the API refusing a bad one', async () => {
+    const sent = [];
+    const watch = (request) => {
+      if (request.url().includes('/api/v1/')) sent.push(request.headers()['authorization'] ?? null);
+    };
+    page.on('request', watch);
+    await page.fill('#token-input', 'not-a-real-token');
+    await page.click('#token-form button[type="submit"]');
+    await page.waitForSelector('#errors .error[data-source="runs"]', { timeout: 10000 });
+    const message = await page.textContent('#errors .error[data-source="runs"]');
+    assert.match(message, /HTTP 401 unauthorized/);
+    assert.equal(await page.getAttribute('#runs', 'data-state'), 'error');
+    assert.equal(await page.evaluate(() => localStorage.getItem('stocklake.token')), 'not-a-real-token');
+    assert.ok(sent.length > 0 && sent.every((h) => h === 'Bearer not-a-real-token'), JSON.stringify(sent));
+
+    // Clearing the token goes back to anonymous access and the errors go away.
+    sent.length = 0;
+    await page.fill('#token-input', '');
+    await page.click('#token-form button[type="submit"]');
+    await page.waitForSelector('#runs[data-state="ready"]', { timeout: 10000 });
+    await page.waitForSelector('#chart-card[data-state="ready"]', { timeout: 10000 });
+    assert.ok(await page.isHidden('#errors'), `errors cleared: ${await page.textContent('#errors')}`);
+    assert.ok(sent.length > 0 && sent.every((h) => h === null), JSON.stringify(sent));
+    page.off('request', watch);
+  });
+});

@@ -1,0 +1,234 @@
+// The client for stocklake's HTTP API (/api/v1): typed rows, the bearer token, pagination
+// and the API's JSON error bodies turned into exceptions the page can show.
+
+//! One trading day of a ticker (the bars endpoint with interval=day).
+export interface DayBar {
+  date: string;
+  open: number;
+  high: number;
+  low: number;
+  close: number;
+  adj_close: number | null;
+  volume: number;
+}
+
+//! One week, month or quarter of a ticker (the bars endpoint with another interval).
+export interface PeriodBar {
+  period_start: string;
+  period_end: string;
+  open: number;
+  high: number;
+  low: number;
+  close: number;
+  adj_close: number | null;
+  volume: number;
+  trading_days: number;
+  return: number | null;
+}
+
+//! The daily indicators of a ticker; null where not yet defined.
+export interface IndicatorRow {
+  date: string;
+  close: number;
+  return_1d: number | null;
+  log_return_1d: number | null;
+  sma_20: number | null;
+  sma_50: number | null;
+  sma_200: number | null;
+  ema_12: number | null;
+  ema_26: number | null;
+  macd: number | null;
+  macd_signal: number | null;
+  macd_hist: number | null;
+  rsi_14: number | null;
+  bb_middle: number | null;
+  bb_upper: number | null;
+  bb_lower: number | null;
+  atr_14: number | null;
+  volatility_20: number | null;
+  obv: number | null;
+}
+
+export interface TickerInfo {
+  ticker: string;
+  first_date: string;
+  last_date: string;
+  days: number;
+}
+
+//! One committed run; the server may add fields beyond these.
+export interface RunInfo {
+  snapshot_id: number;
+  committed_at: string;
+  rows_read: number;
+  accepted: number;
+  rejected: number;
+  duplicates: number;
+  [extra: string]: unknown;
+}
+
+export interface QualitySummary {
+  snapshot_id: number;
+  rows_read: number;
+  accepted: number;
+  rejected: number;
+  duplicates: number;
+  rejected_by_reason: Record<string, number>;
+  tickers: number;
+  first_date: string | null;
+  last_date: string | null;
+}
+
+export type Interval = 'day' | 'week' | 'month' | 'quarter';
+
+interface Page<T> {
+  data: T[];
+  next_cursor: string | null;
+}
+
+//! A failed API call: the HTTP status and the API's error code and message.
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly path: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+
+  //! A one-line description for the page.
+  describe(): string {
+    const status = this.status > 0 ? `HTTP ${this.status}` : 'network';
+    return `${this.path}: ${status} ${this.code}: ${this.message}`;
+  }
+}
+
+const kTokenKey = 'stocklake.token';
+// Follows next_cursor at most this many pages: 20 x 5000 rows is 80 years of daily bars.
+const kMaxPages = 20;
+const kPageLimit = 5000;
+
+export function LoadToken(): string {
+  try {
+    return localStorage.getItem(kTokenKey) ?? '';
+  } catch {
+    return '';
+  }
+}
+
+//! Stores the token (empty clears it): it is sent as `Authorization: Bearer` when set.
+export function SaveToken(token: string): void {
+  try {
+    if (token === '') localStorage.removeItem(kTokenKey);
+    else localStorage.setItem(kTokenKey, token);
+  } catch {
+    // Private windows may refuse storage; the token then lasts for this page only.
+  }
+  current_token = token;
+}
+
+let current_token = LoadToken();
+
+//! GETs `path` (relative to the origin) and returns its JSON body, or throws ApiError.
+export async function GetJson<T>(path: string, signal?: AbortSignal): Promise<T> {
+  const headers: Record<string, string> = { Accept: 'application/json' };
+  if (current_token !== '') headers['Authorization'] = `Bearer ${current_token}`;
+  let response: Response;
+  try {
+    response = await fetch(path, { headers, signal });
+  } catch (e) {
+    if (signal?.aborted) throw e;
+    throw new ApiError(0, 'network', e instanceof Error ? e.message : String(e), path);
+  }
+  const text = await response.text();
+  let body: unknown = undefined;
+  try {
+    body = text === '' ? undefined : JSON.parse(text);
+  } catch {
+    // Not JSON (a proxy's error page, say): reported below with the raw text.
+  }
+  if (!response.ok) {
+    const error = (body as { error?: { code?: string; message?: string } } | undefined)?.error;
+    throw new ApiError(
+      response.status,
+      error?.code ?? 'http_error',
+      error?.message ?? (text.slice(0, 200) || response.statusText),
+      path,
+    );
+  }
+  if (body === undefined) {
+    throw new ApiError(response.status, 'bad_response', 'the response is not JSON', path);
+  }
+  return body as T;
+}
+
+function WithQuery(path: string, query: Record<string, string | number | undefined>): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) {
+    if (value !== undefined && value !== '') params.set(key, String(value));
+  }
+  const text = params.toString();
+  return text === '' ? path : `${path}?${text}`;
+}
+
+async function GetAllPages<T>(
+  path: string,
+  query: Record<string, string | number | undefined>,
+  signal?: AbortSignal,
+): Promise<T[]> {
+  const rows: T[] = [];
+  let cursor: string | undefined = undefined;
+  for (let page = 0; page < kMaxPages; ++page) {
+    const body: Page<T> = await GetJson<Page<T>>(
+      WithQuery(path, { ...query, limit: kPageLimit, cursor }),
+      signal,
+    );
+    rows.push(...body.data);
+    if (body.next_cursor === null || body.next_cursor === undefined) break;
+    cursor = body.next_cursor;
+  }
+  return rows;
+}
+
+function TickerPath(ticker: string): string {
+  return `/api/v1/tickers/${encodeURIComponent(ticker)}`;
+}
+
+export async function SearchTickers(
+  prefix: string,
+  limit: number,
+  signal?: AbortSignal,
+): Promise<TickerInfo[]> {
+  const body = await GetJson<Page<TickerInfo>>(
+    WithQuery('/api/v1/tickers', { prefix, limit }),
+    signal,
+  );
+  return body.data;
+}
+
+export function GetDayBars(ticker: string, signal?: AbortSignal): Promise<DayBar[]> {
+  return GetAllPages<DayBar>(`${TickerPath(ticker)}/bars`, { interval: 'day' }, signal);
+}
+
+export function GetPeriodBars(
+  ticker: string,
+  interval: Exclude<Interval, 'day'>,
+  signal?: AbortSignal,
+): Promise<PeriodBar[]> {
+  return GetAllPages<PeriodBar>(`${TickerPath(ticker)}/bars`, { interval }, signal);
+}
+
+export function GetIndicators(ticker: string, signal?: AbortSignal): Promise<IndicatorRow[]> {
+  return GetAllPages<IndicatorRow>(`${TickerPath(ticker)}/indicators`, {}, signal);
+}
+
+export async function GetRuns(signal?: AbortSignal): Promise<RunInfo[]> {
+  const body = await GetJson<{ data: RunInfo[] }>('/api/v1/runs', signal);
+  return body.data;
+}
+
+export function GetQuality(signal?: AbortSignal): Promise<QualitySummary> {
+  return GetJson<QualitySummary>('/api/v1/quality', signal);
+}
