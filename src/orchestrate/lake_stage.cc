@@ -398,7 +398,12 @@ Result<LakeStageResult> RunLakeStage(const std::string& lake_dir, int partitions
     const int b = static_cast<int>(b_index);
     SL_ASSIGN_OR_RETURN(const int64_t processed_end, log->EndOffset(processed, b));
     SL_ASSIGN_OR_RETURN(const int64_t rejects_end, log->EndOffset(rejects_topic, b));
-    const int64_t processed_from = base_offset(processed, b), rejects_from = base_offset(rejects_topic, b);
+    // Records the lake never applied but the log no longer retains are gone; start at
+    // what is left, as a Kafka consumer with auto.offset.reset=earliest would.
+    SL_ASSIGN_OR_RETURN(const int64_t processed_begin, log->BeginOffset(processed, b));
+    SL_ASSIGN_OR_RETURN(const int64_t rejects_begin, log->BeginOffset(rejects_topic, b));
+    const int64_t processed_from = std::max(base_offset(processed, b), processed_begin);
+    const int64_t rejects_from = std::max(base_offset(rejects_topic, b), rejects_begin);
     {
       std::lock_guard<std::mutex> lock(result_mutex);
       next.consumed_offsets[processed][b_index] = processed_end;
