@@ -21,5 +21,7 @@ int ReportError(const std::string& command, const Status& status);
 
 CommandRunner AddGenerateCommand(CLI::App& app);
 CommandRunner AddRunCommand(CLI::App& app);
+CommandRunner AddServeCommand(CLI::App& app);
+CommandRunner AddTokenCommand(CLI::App& app);
 
 }  // namespace stocklake::cli

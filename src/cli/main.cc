@@ -14,6 +14,8 @@ int main(int argc, char** argv) {
   const std::vector<CommandRunner> commands = {
       AddGenerateCommand(app),
       AddRunCommand(app),
+      AddServeCommand(app),
+      AddTokenCommand(app),
   };
   try {
     app.parse(argc, argv);

@@ -1,0 +1,213 @@
+#include "serve/openapi.h"
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace stocklake {
+
+namespace {
+
+using nlohmann::json;
+
+json Ref(const std::string& name) { return {{"$ref", "#/components/schemas/" + name}}; }
+json ParamRef(const std::string& name) { return {{"$ref", "#/components/parameters/" + name}}; }
+
+json QueryParam(const std::string& name, const std::string& description, json schema, bool required = false) {
+  return {{"name", name}, {"in", "query"}, {"required", required}, {"description", description}, {"schema", schema}};
+}
+
+json Errors() {
+  json r = {{"400", {{"$ref", "#/components/responses/BadRequest"}}},
+            {"401", {{"$ref", "#/components/responses/Unauthorized"}}},
+            {"403", {{"$ref", "#/components/responses/Forbidden"}}},
+            {"429", {{"$ref", "#/components/responses/RateLimited"}}},
+            {"500", {{"$ref", "#/components/responses/Internal"}}}};
+  return r;
+}
+
+//! A 200 answer: JSON of `schema`, and CSV / Parquet too when `exportable`.
+json Ok(const std::string& description, json schema, bool exportable) {
+  json content = {{"application/json", {{"schema", schema}}}};
+  if (exportable) {
+    content["text/csv"] = {{"schema", {{"type", "string"}}}};
+    content["application/vnd.apache.parquet"] = {{"schema", {{"type", "string"}, {"format", "binary"}}}};
+  }
+  json ok = {{"description", description}, {"content", content}};
+  ok["headers"] = {{"ETag", {{"schema", {{"type", "string"}}}, {"description", "Strong tag of snapshot and query"}}}};
+  return ok;
+}
+
+json Page(const std::string& row_schema) {
+  return {{"type", "object"},
+          {"required", {"data", "next_cursor"}},
+          {"properties",
+           {{"data", {{"type", "array"}, {"items", Ref(row_schema)}}},
+            {"next_cursor", {{"type", "string"}, {"nullable", true}}}}}};
+}
+
+json Get(const std::string& id, const std::string& summary, json params, json ok, bool exportable) {
+  json responses = Errors();
+  responses["200"] = ok;
+  responses["304"] = {{"description", "Not modified (If-None-Match matched the ETag)"}};
+  if (exportable) responses["403"]["description"] = "CSV and Parquet need the analyst role";
+  return {{"get", {{"operationId", id}, {"summary", summary}, {"parameters", params}, {"responses", responses}}}};
+}
+
+json Object(std::initializer_list<std::pair<const char*, json>> props) {
+  json p = json::object();
+  for (const auto& [k, v] : props) p[k] = v;
+  return {{"type", "object"}, {"properties", p}};
+}
+
+const json kNum = {{"type", "number"}, {"format", "double"}};
+const json kNumNull = {{"type", "number"}, {"format", "double"}, {"nullable", true}};
+const json kInt = {{"type", "integer"}, {"format", "int64"}};
+const json kDate = {{"type", "string"}, {"format", "date"}};
+const json kStr = {{"type", "string"}};
+
+json BuildDocument() {
+  json doc;
+  doc["openapi"] = "3.0.3";
+  doc["info"] = {{"title", "stocklake API"},
+                 {"version", "1.0.0"},
+                 {"description", "Daily bars, indicators, period bars, cross-sections, runs, rejects and data quality "
+                                 "of a stocklake lake. Roles: viewer reads, analyst also exports CSV/Parquet, admin "
+                                 "also starts runs."}};
+  doc["servers"] = json::array({{{"url", "/"}}});
+  doc["security"] = json::array({{{"bearer", json::array()}}});
+
+  json& c = doc["components"];
+  c["securitySchemes"]["bearer"] = {{"type", "http"}, {"scheme", "bearer"}};
+  auto error_response = [](const char* d) {
+    return json{{"description", d}, {"content", {{"application/json", {{"schema", Ref("Error")}}}}}};
+  };
+  c["responses"]["BadRequest"] = error_response("A parameter is missing, unknown or malformed");
+  c["responses"]["Unauthorized"] = error_response("No token, or an unknown or revoked one");
+  c["responses"]["Forbidden"] = error_response("The token's role is too low");
+  c["responses"]["NotFound"] = error_response("No such ticker or resource");
+  c["responses"]["RateLimited"] = error_response("Over the token's rate limit; see Retry-After");
+  c["responses"]["Internal"] = error_response("The server failed");
+  c["responses"]["RateLimited"]["headers"]["Retry-After"] = {{"schema", {{"type", "integer"}}}};
+
+  c["parameters"]["ticker"] = {{"name", "ticker"}, {"in", "path"}, {"required", true},
+                               {"schema", {{"type", "string"}, {"pattern", "^[A-Za-z0-9.\\-_^=]{1,32}$"}}}};
+  c["parameters"]["from"] = QueryParam("from", "First date, inclusive", kDate);
+  c["parameters"]["to"] = QueryParam("to", "Last date, inclusive", kDate);
+  c["parameters"]["limit"] = QueryParam("limit", "Rows per page", {{"type", "integer"}, {"minimum", 1}, {"maximum", 5000}, {"default", 500}});
+  c["parameters"]["cursor"] = QueryParam("cursor", "Opaque next_cursor of the previous page", kStr);
+  c["parameters"]["format"] = QueryParam("format", "json (default), csv or parquet (analyst role)",
+                                         {{"type", "string"}, {"enum", {"json", "csv", "parquet"}}});
+
+  json& s = c["schemas"];
+  s["Error"] = {{"type", "object"},
+                {"required", {"error"}},
+                {"properties",
+                 {{"error", {{"type", "object"},
+                             {"required", {"code", "message"}},
+                             {"properties",
+                              {{"code", {{"type", "string"},
+                                         {"enum", {"bad_request", "unauthorized", "forbidden", "not_found",
+                                                   "rate_limited", "internal"}}}},
+                               {"message", kStr}}}}}}}};
+  s["Ticker"] = Object({{"ticker", kStr}, {"first_date", kDate}, {"last_date", kDate}, {"days", kInt}});
+  s["DayBar"] = Object({{"date", kDate}, {"open", kNum}, {"high", kNum}, {"low", kNum}, {"close", kNum},
+                        {"adj_close", kNum}, {"volume", kInt}});
+  s["PeriodBar"] = Object({{"period_start", kDate}, {"period_end", kDate}, {"open", kNum}, {"high", kNum},
+                           {"low", kNum}, {"close", kNum}, {"adj_close", kNum}, {"volume", kInt},
+                           {"trading_days", {{"type", "integer"}}}, {"return", kNumNull}});
+  json ind = Object({{"date", kDate}, {"close", kNum}});
+  for (const char* name : {"return_1d", "log_return_1d", "sma_20", "sma_50", "sma_200", "ema_12", "ema_26", "macd",
+                           "macd_signal", "macd_hist", "rsi_14", "bb_middle", "bb_upper", "bb_lower", "atr_14",
+                           "volatility_20"}) {
+    ind["properties"][name] = kNumNull;
+  }
+  ind["properties"]["obv"] = kInt;
+  s["Indicators"] = ind;
+  s["CrossSectionRow"] = Object({{"ticker", kStr}, {"date", kDate}, {"close", kNum}, {"volume", kInt}, {"return_1d", kNumNull}});
+  s["Run"] = Object({{"snapshot_id", kInt}, {"committed_at", {{"type", "string"}, {"format", "date-time"}}},
+                     {"rows_read", kInt}, {"accepted", kInt}, {"rejected", kInt}, {"duplicates", kInt},
+                     {"earlier_rows_displaced", kInt}, {"files_ingested", kInt}, {"files_skipped", kInt},
+                     {"summary", {{"type", "object"}}}});
+  s["Reject"] = Object({{"source_file", kStr}, {"line", kInt}, {"ticker", {{"type", "string"}, {"nullable", true}}},
+                        {"date", {{"type", "string"}, {"format", "date"}, {"nullable", true}}}, {"reason", kStr}});
+  s["Quality"] = Object({{"snapshot_id", kInt}, {"runs", kInt}, {"rows_read", kInt}, {"accepted", kInt},
+                         {"rejected", kInt}, {"duplicates", kInt},
+                         {"rejected_by_reason", {{"type", "object"}, {"additionalProperties", kInt}}},
+                         {"tickers", kInt}, {"first_date", {{"type", "string"}, {"format", "date"}, {"nullable", true}}},
+                         {"last_date", {{"type", "string"}, {"format", "date"}, {"nullable", true}}}});
+
+  json& p = doc["paths"];
+  const json no_auth = json::array();
+  json health = {{"get", {{"operationId", "healthz"}, {"summary", "Liveness"}, {"security", no_auth},
+                          {"responses", {{"200", {{"description", "Alive"}, {"content", {{"application/json", {{"schema", Object({{"status", kStr}})}}}}}}}}}}}};
+  p["/healthz"] = health;
+  p["/readyz"] = {{"get", {{"operationId", "readyz"}, {"summary", "Readiness: lake and store readable"}, {"security", no_auth},
+                           {"responses", {{"200", {{"description", "Ready"}, {"content", {{"application/json", {{"schema", Object({{"status", kStr}, {"snapshot_id", kInt}})}}}}}}},
+                                          {"503", {{"description", "Lake or store unreadable"}}}}}}}};
+  p["/metrics"] = {{"get", {{"operationId", "metrics"}, {"summary", "Prometheus metrics (text format)"},
+                            {"responses", {{"200", {{"description", "Metrics"}, {"content", {{"text/plain", {{"schema", kStr}}}}}}},
+                                           {"401", {{"$ref", "#/components/responses/Unauthorized"}}}}}}}};
+  p["/api/v1/openapi.json"] = {{"get", {{"operationId", "openapi"}, {"summary", "This document"}, {"security", no_auth},
+                                        {"responses", {{"200", {{"description", "OpenAPI 3.0 document"}, {"content", {{"application/json", {{"schema", {{"type", "object"}}}}}}}}}}}}}};
+  p["/api/v1/tickers"] = Get("listTickers", "Tickers by prefix",
+                             {QueryParam("prefix", "Ticker prefix (case-insensitive)", kStr), ParamRef("limit"), ParamRef("cursor"), ParamRef("format")},
+                             Ok("A page of tickers", Page("Ticker"), true), true);
+  json bars_ok = Ok("A page of bars ordered by date",
+                    {{"type", "object"},
+                     {"properties",
+                      {{"data", {{"type", "array"}, {"items", {{"oneOf", {Ref("DayBar"), Ref("PeriodBar")}}}}}},
+                       {"next_cursor", {{"type", "string"}, {"nullable", true}}}}}},
+                    true);
+  p["/api/v1/tickers/{ticker}/bars"] =
+      Get("getBars", "Bars of one ticker (day, week, month or quarter)",
+          {ParamRef("ticker"), QueryParam("interval", "Bar interval", {{"type", "string"}, {"enum", {"day", "week", "month", "quarter"}}, {"default", "day"}}),
+           ParamRef("from"), ParamRef("to"), ParamRef("limit"), ParamRef("cursor"), ParamRef("format")},
+          bars_ok, true);
+  p["/api/v1/tickers/{ticker}/bars"]["get"]["responses"]["404"] = {{"$ref", "#/components/responses/NotFound"}};
+  p["/api/v1/tickers/{ticker}/indicators"] =
+      Get("getIndicators", "Technical indicators of one ticker",
+          {ParamRef("ticker"), ParamRef("from"), ParamRef("to"), ParamRef("limit"), ParamRef("cursor"), ParamRef("format")},
+          Ok("A page of indicator rows ordered by date", Page("Indicators"), true), true);
+  p["/api/v1/tickers/{ticker}/indicators"]["get"]["responses"]["404"] = {{"$ref", "#/components/responses/NotFound"}};
+  p["/api/v1/tickers/{ticker}/indicators/latest"] =
+      Get("getLatestIndicators", "The newest indicator row of one ticker", {ParamRef("ticker")},
+          Ok("One indicator row", Ref("Indicators"), false), false);
+  p["/api/v1/tickers/{ticker}/indicators/latest"]["get"]["responses"]["404"] = {{"$ref", "#/components/responses/NotFound"}};
+  p["/api/v1/cross-section"] =
+      Get("getCrossSection", "Every ticker's bar at one date, ranked",
+          {QueryParam("date", "The trading date", kDate, true),
+           QueryParam("kind", "Ranking", {{"type", "string"}, {"enum", {"top_gainers", "top_losers", "most_traded"}}, {"default", "top_gainers"}}),
+           QueryParam("limit", "Rows", {{"type", "integer"}, {"minimum", 1}, {"maximum", 5000}, {"default", 20}}), ParamRef("format")},
+          Ok("The ranking", Object({{"date", kDate}, {"kind", kStr}, {"data", {{"type", "array"}, {"items", Ref("CrossSectionRow")}}}}), true),
+          true);
+  p["/api/v1/runs"] = Get("listRuns", "Runs that committed a lake snapshot", {ParamRef("limit"), ParamRef("cursor")},
+                          Ok("Runs by snapshot id", Page("Run"), false), false);
+  p["/api/v1/runs"]["post"] = {
+      {"operationId", "startRun"},
+      {"summary", "Start `stocklake run` on the configured inputs (admin)"},
+      {"responses",
+       {{"202", {{"description", "Started"}, {"content", {{"application/json", {{"schema", Object({{"status", kStr}, {"pid", kInt}})}}}}}}},
+        {"401", {{"$ref", "#/components/responses/Unauthorized"}}},
+        {"403", {{"$ref", "#/components/responses/Forbidden"}}},
+        {"409", {{"description", "A run is already in progress"}, {"content", {{"application/json", {{"schema", Ref("Error")}}}}}}},
+        {"429", {{"$ref", "#/components/responses/RateLimited"}}},
+        {"501", {{"description", "No inputs configured"}, {"content", {{"application/json", {{"schema", Ref("Error")}}}}}}}}}};
+  p["/api/v1/rejects"] =
+      Get("listRejects", "Rejected input rows",
+          {QueryParam("reason", "Reject reason", {{"type", "string"}, {"enum", {"parse_error", "bad_price", "high_low_inconsistent", "negative_volume", "zero_volume", "duplicate", "unrecognised_header"}}}),
+           QueryParam("ticker", "Exact ticker", kStr), ParamRef("limit"), ParamRef("cursor"), ParamRef("format")},
+          Ok("A page of rejects", Page("Reject"), true), true);
+  p["/api/v1/quality"] = Get("getQuality", "Data-quality summary over every run", json::array(),
+                             Ok("Totals", Ref("Quality"), false), false);
+  return doc;
+}
+
+}  // namespace
+
+std::string_view OpenApiDocument() {
+  static const std::string kText = BuildDocument().dump(2);
+  return kText;
+}
+
+}  // namespace stocklake
