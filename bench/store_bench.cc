@@ -1,7 +1,7 @@
 // Serving-store benchmark (not a test): load rate of a lake into a store, and latency of
 // the API's most common query, one ticker's year of daily bars.
 //   1. stocks alone: every bucket's silver/bars rows into a fresh store (ReplaceBucket
-//      with only that table), timed;
+//      with only that table), timed; then the same again, replacing every bucket;
 //   2. the whole sync (all tables, runs) into another fresh store;
 //   3. Bars(ticker, day, one year) for random tickers: median and p99 latency.
 // Built as the CMake target store_bench; driven by bench/store_bench.sh (which starts a
@@ -19,6 +19,7 @@
 #include "lake/snapshot.h"
 #include "lake/table_schemas.h"
 #include "store/serving_store.h"
+#include "store/sql_store.h"
 #include "store/store_sync.h"
 
 using namespace stocklake;
@@ -46,43 +47,68 @@ int main(int argc, char** argv) {
   auto snap = LoadCurrentSnapshot(lake);
   if (!snap.ok()) return Fail(snap.status());
 
-  // 1. The stocks table alone. Parquet decoding is timed apart from the load.
-  {
+  // STORE_BENCH_QUERIES_ONLY=1: only the queries, against stores loaded by an earlier run.
+  const bool queries_only = std::getenv("STORE_BENCH_QUERIES_ONLY") != nullptr;
+
+  // 1. The stocks table alone, into an empty store (initial load), then once more over
+  // itself (every bucket replaced: the old rows go too). Parquet decoding is timed apart.
+  if (!queries_only) {
     auto store = OpenServingStore(argv[2]);
     if (!store.ok()) return Fail(store.status());
-    double load_seconds = 0, read_seconds = 0;
-    int64_t rows = 0;
-    for (const DataFile& f : snap->tables[std::string(kSilverBars)]) {
-      auto t0 = std::chrono::steady_clock::now();
-      auto table = ReadParquetFile(lake + "/" + f.path);
-      if (!table.ok()) return Fail(table.status());
-      read_seconds += Seconds(t0);
-      BucketContents contents;
-      contents.bucket = f.bucket;
-      contents.state = LoadedBucket{snap->id, snap->partitions, "bench"};
-      rows += static_cast<int64_t>(table->num_rows());
-      contents.tables.emplace(std::string(kSilverBars), std::move(*table));
-      t0 = std::chrono::steady_clock::now();
-      Status st = (*store)->ReplaceBucket(contents);
-      if (!st.ok()) return Fail(st);
-      load_seconds += Seconds(t0);
+    for (const char* pass : {"stocks alone  ", "stocks replace"}) {
+      double load_seconds = 0, read_seconds = 0;
+      int64_t rows = 0;
+      for (const DataFile& f : snap->tables[std::string(kSilverBars)]) {
+        auto t0 = std::chrono::steady_clock::now();
+        auto table = ReadParquetFile(lake + "/" + f.path);
+        if (!table.ok()) return Fail(table.status());
+        read_seconds += Seconds(t0);
+        BucketContents contents;
+        contents.bucket = f.bucket;
+        contents.state = LoadedBucket{snap->id, snap->partitions, "bench"};
+        rows += static_cast<int64_t>(table->num_rows());
+        contents.tables.emplace(std::string(kSilverBars), std::move(*table));
+        t0 = std::chrono::steady_clock::now();
+        Status st = (*store)->ReplaceBucket(contents);
+        if (!st.ok()) return Fail(st);
+        load_seconds += Seconds(t0);
+      }
+      std::printf("%s %lld rows in %.2f s load (+%.2f s Parquet read): %.0f rows/s\n", pass,
+                  static_cast<long long>(rows), load_seconds, read_seconds,
+                  static_cast<double>(rows) / load_seconds);
     }
-    std::printf("stocks alone   %lld rows in %.2f s load (+%.2f s Parquet read): %.0f rows/s\n",
-                static_cast<long long>(rows), load_seconds, read_seconds, static_cast<double>(rows) / load_seconds);
   }
 
-  // 2. The whole sync, as `stocklake run --store` does it (2 connections on PostgreSQL).
+  // 2. The whole sync, as `stocklake run --store` does it (2 connections on PostgreSQL;
+  // STORE_BENCH_CONNECTIONS=N to try others).
+  // First the Parquet decoding it includes, timed alone on one thread.
   SyncStats stats;
-  Status st = SyncStoreWithLake(argv[3], lake, SyncOptions{}, &stats);
-  if (!st.ok()) return Fail(st);
-  std::printf("whole sync     %lld rows (%lld bars) in %.2f s: %.0f rows/s, %.0f bar rows/s, %d buckets\n",
-              static_cast<long long>(stats.rows_loaded), static_cast<long long>(stats.bar_rows_loaded), stats.seconds,
-              static_cast<double>(stats.rows_loaded) / stats.seconds,
-              static_cast<double>(stats.bar_rows_loaded) / stats.seconds, stats.buckets_loaded);
+  if (!queries_only) {
+    const auto t0 = std::chrono::steady_clock::now();
+    int64_t rows = 0;
+    for (const auto& [table, files] : snap->tables) {
+      if (FindStoreTable(table) == nullptr) continue;
+      for (const DataFile& f : files) {
+        auto t = ReadParquetFile(lake + "/" + f.path);
+        if (!t.ok()) return Fail(t.status());
+        rows += static_cast<int64_t>(t->num_rows());
+      }
+    }
+    std::printf("lake read      %lld rows of the served tables decoded in %.2f s (one thread)\n",
+                static_cast<long long>(rows), Seconds(t0));
+    SyncOptions sync_options;
+    if (const char* n = std::getenv("STORE_BENCH_CONNECTIONS")) sync_options.connections = std::atoi(n);
+    Status st = SyncStoreWithLake(argv[3], lake, sync_options, &stats);
+    if (!st.ok()) return Fail(st);
+    std::printf("whole sync     %lld rows (%lld bars) in %.2f s: %.0f rows/s, %.0f bar rows/s, %d buckets\n",
+                static_cast<long long>(stats.rows_loaded), static_cast<long long>(stats.bar_rows_loaded),
+                stats.seconds, static_cast<double>(stats.rows_loaded) / stats.seconds,
+                static_cast<double>(stats.bar_rows_loaded) / stats.seconds, stats.buckets_loaded);
+  }
   auto store = OpenServingStore(argv[3]);
   if (!store.ok()) return Fail(store.status());
   const auto t_rerun = std::chrono::steady_clock::now();
-  st = SyncStoreWithLake(**store, lake, &stats);
+  Status st = SyncStoreWithLake(**store, lake, &stats);
   if (!st.ok()) return Fail(st);
   std::printf("rerun sync     %d buckets loaded in %.3f s\n", stats.buckets_loaded, Seconds(t_rerun));
 

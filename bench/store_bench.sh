@@ -2,7 +2,8 @@
 # Serving-store benchmark (not a test): builds bench/store_bench.cc (target store_bench)
 # in a Release build, makes a lake of ROWS generated bars with the real binary, starts a throwaway
 # PostgreSQL (default settings, fsync on) and measures load rates and query latency
-# into PostgreSQL, then into SQLite.
+# into PostgreSQL, then into SQLite. STORE_BENCH_CONNECTIONS=N sets the whole sync's
+# connections (default 2). The machine's load average matters: report it with the figures.
 # Usage: bench/store_bench.sh [ROWS] (default 4,000,000). BUILD=build dir (default build).
 set -euo pipefail
 rows=${1:-4000000}
@@ -29,7 +30,7 @@ trap 'as_pg "$pgbin/pg_ctl" -D "$pgdir/data" -m fast -w stop >/dev/null; rm -rf 
 as_pg "$pgbin/createdb" -h "$pgdir" -p "$port" -U postgres bars_only
 as_pg "$pgbin/createdb" -h "$pgdir" -p "$port" -U postgres full
 url=postgresql://postgres@127.0.0.1:$port
-echo "== PostgreSQL $("$pgbin/postgres" --version | awk '{print $3}'), lake of $rows generated bars"
+echo "== PostgreSQL $("$pgbin/postgres" --version | awk '{print $3}'), lake of $rows generated bars, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 "$build/store_bench" "$work/lake-$rows" "$url/bars_only" "$url/full"
 echo "== SQLite"
 rm -f "$work"/sqlite-*.db*

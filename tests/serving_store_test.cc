@@ -11,6 +11,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <set>
 
@@ -172,6 +173,10 @@ class ServingStoreTest : public ::testing::TestWithParam<std::string> {
     }
   }
 
+  //! The newest schema version of the parameter's backend (PostgreSQL's version 3
+  //! partitions tables by bucket; SQLite has nothing to change).
+  int LatestVersion() const { return GetParam() == "postgresql" ? 3 : 2; }
+
   TempDir dir_;
   int stores_ = 0;
 };
@@ -180,7 +185,7 @@ TEST_P(ServingStoreTest, ContentsEqualTheLakeAndRerunsDoNothing) {
   const std::string lake = GeneratedLake("lake", 12, 400);
   auto store = Open(FreshStoreUrl());
   ASSERT_NE(store, nullptr);
-  EXPECT_EQ(*store->SchemaVersion(), 2);
+  EXPECT_EQ(*store->SchemaVersion(), LatestVersion());
   auto snap = LoadCurrentSnapshot(lake);
   ASSERT_TRUE(snap.ok());
   std::set<int> buckets_with_files;
@@ -399,24 +404,42 @@ std::string HostileLake(const std::string& lake) {
   return lake;
 }
 
-//! PostgreSQL layout: stocks and indicators have one partition per year present
-//! (2021-2023 in the hostile lake) plus an empty DEFAULT partition.
-void ExpectYearPartitions(const std::string& url) {
+//! PostgreSQL layout: every ticker-keyed table has one partition per bucket (b0, b1 in
+//! the hostile lake) with its own primary key, no load table is left behind, and a
+//! lookup of one ticker's bars in its bucket reads only that partition's primary key.
+void ExpectBucketPartitions(const std::string& url) {
   PGconn* conn = PQconnectdb(url.c_str());
   ASSERT_EQ(PQstatus(conn), CONNECTION_OK) << PQerrorMessage(conn);
-  auto one = [&](const char* sql) {
-    PGresult* res = PQexec(conn, sql);
+  auto one = [&](const std::string& sql) {
+    PGresult* res = PQexec(conn, sql.c_str());
     std::string value = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1 ? PQgetvalue(res, 0, 0) : "?";
     PQclear(res);
     return value;
   };
-  for (const std::string parent : {"stocks", "indicators"}) {
-    EXPECT_EQ(one(("SELECT string_agg(c.relname, ',' ORDER BY c.relname) FROM pg_inherits i JOIN pg_class c ON "
-                   "c.oid = i.inhrelid WHERE i.inhparent = '" + parent + "'::regclass").c_str()),
-              parent + "_default," + parent + "_y2021," + parent + "_y2022," + parent + "_y2023");
-    EXPECT_EQ(one(("SELECT count(*) FROM " + parent + "_default").c_str()), "0");
-    EXPECT_EQ(one(("SELECT count(*) FROM " + parent + "_y2022").c_str()), std::to_string(kHostileTickers.size()));
+  // Bucket 0 holds the hostile tickers of even index: 3 daily rows and 1 period row each.
+  const size_t even = (kHostileTickers.size() + 1) / 2;
+  for (const std::string parent : {"stocks", "indicators", "bars_weekly", "bars_monthly", "bars_quarterly"}) {
+    EXPECT_EQ(one("SELECT string_agg(c.relname, ',' ORDER BY c.relname) FROM pg_inherits i JOIN pg_class c ON "
+                  "c.oid = i.inhrelid WHERE i.inhparent = '" + parent + "'::regclass"),
+              parent + "_b0," + parent + "_b1");
+    EXPECT_EQ(one("SELECT count(*) FROM " + parent + "_b0"),
+              std::to_string(even * (parent == "stocks" || parent == "indicators" ? 3 : 1)));
+    for (const std::string part : {parent + "_b0", parent + "_b1"}) {
+      EXPECT_EQ(one("SELECT count(*) FROM pg_index WHERE indisprimary AND indrelid = '" + part + "'::regclass"), "1")
+          << part;
+    }
   }
+  EXPECT_EQ(one("SELECT count(*) FROM pg_class WHERE relname LIKE '%\\_load\\_b%'"), "0");
+  // Seq scans off: the table is tiny, and the point is that the primary key can serve.
+  PGresult* res = PQexec(conn,
+                         "SET enable_seqscan = off; EXPLAIN SELECT * FROM stocks WHERE ticker = 'A' AND bucket = 0 AND \"date\" >= "
+                         "'2021-01-01' AND \"date\" <= '2022-12-31' ORDER BY \"date\"");
+  ASSERT_EQ(PQresultStatus(res), PGRES_TUPLES_OK) << PQerrorMessage(conn);
+  std::string text;
+  for (int r = 0; r < PQntuples(res); ++r) text += std::string(PQgetvalue(res, r, 0)) + "\n";
+  PQclear(res);
+  EXPECT_NE(text.find("stocks_b0_pkey"), std::string::npos) << text;
+  EXPECT_EQ(text.find("stocks_b1"), std::string::npos) << text;
   PQfinish(conn);
 }
 
@@ -476,7 +499,7 @@ TEST_P(ServingStoreTest, HostileTickersAreStoredAndQueriedAsData) {
   EXPECT_NE((*runs)[0].summary_json.find("hand-made"), std::string::npos);
   // Every table is still there and whole.
   ExpectStoreEqualsLake(*store, lake);
-  if (GetParam() == "postgresql") ExpectYearPartitions(url);
+  if (GetParam() == "postgresql") ExpectBucketPartitions(url);
 }
 
 // ---- Query layer, checked against answers computed from the lake's rows ----
@@ -608,11 +631,107 @@ TEST_P(ServingStoreTest, QueriesAgreeWithTheLake) {
   EXPECT_EQ(*store->SearchTickers(prefix, 1000), with_prefix);
 }
 
+// ---- Bucket replacement ----
+
+//! The lake's rows of one bucket, as ReplaceBucket takes them.
+BucketContents ReadBucketContents(const std::string& lake, int bucket, const std::string& files) {
+  auto snap = LoadCurrentSnapshot(lake);
+  EXPECT_TRUE(snap.ok());
+  BucketContents contents;
+  contents.bucket = bucket;
+  contents.state = LoadedBucket{snap->id, snap->partitions, files};
+  for (std::string_view table : kServedTables) {
+    const DataFile* f = snap->FindFile(std::string(table), bucket);
+    if (f != nullptr) contents.tables.emplace(std::string(table), *ReadParquetFile(lake + "/" + f->path));
+  }
+  return contents;
+}
+
+TEST_P(ServingStoreTest, ReplacingABucketSwapsOnlyItsRows) {
+  const std::string lake = GeneratedLake("lake", 8, 90);
+  auto store = Open(FreshStoreUrl());
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(SyncStoreWithLake(*store, lake, nullptr).ok());
+  auto snap = LoadCurrentSnapshot(lake);
+  const int bucket = snap->tables[std::string(kSilverBars)][0].bucket;
+
+  // Emptied: the bucket's rows leave every table, the other buckets' stay.
+  BucketContents empty;
+  empty.bucket = bucket;
+  empty.state = LoadedBucket{snap->id, snap->partitions, "emptied\n"};
+  ASSERT_TRUE(store->ReplaceBucket(empty).ok());
+  const BucketContents full = ReadBucketContents(lake, bucket, "refilled\n");
+  for (std::string_view table : kServedTables) {
+    std::vector<Row> expected = LakeRows(lake, table);
+    auto it = full.tables.find(table);
+    if (it != full.tables.end()) {
+      const std::vector<Row> gone = Sorted(RowsOf(it->second, table));
+      std::vector<Row> kept;
+      std::set_difference(expected.begin(), expected.end(), gone.begin(), gone.end(), std::back_inserter(kept));
+      expected = kept;
+    }
+    EXPECT_TRUE(Sorted(RowsOf(*store->ScanTable(table), table)) == expected) << table;
+  }
+  EXPECT_EQ((*store->LoadedBuckets())[bucket].files, "emptied\n");
+
+  // Refilled, twice (the second replaces a loaded bucket by the same rows): the lake again.
+  ASSERT_TRUE(store->ReplaceBucket(full).ok());
+  ASSERT_TRUE(store->ReplaceBucket(full).ok());
+  ExpectStoreEqualsLake(*store, lake);
+  EXPECT_EQ((*store->LoadedBuckets())[bucket].files, "refilled\n");
+  const std::string ticker(full.tables.at(std::string(kSilverBars)).columns[0].StringAt(0));
+  auto bars = store->Bars({ticker, BarInterval::kDay, kNullDate, kNullDate});
+  ASSERT_TRUE(bars.ok());
+  EXPECT_GT(bars->num_rows(), 0u);
+}
+
+TEST_P(ServingStoreTest, ReaderFollowsATickerMovedToAnotherBucket) {
+  const std::string lake = GeneratedLake("lake", 4, 60);
+  const std::string url = FreshStoreUrl();
+  auto writer = Open(url);
+  auto reader = Open(url);
+  ASSERT_NE(writer, nullptr);
+  ASSERT_NE(reader, nullptr);
+  ASSERT_TRUE(SyncStoreWithLake(*writer, lake, nullptr).ok());
+  auto snap = LoadCurrentSnapshot(lake);
+  const int bucket = snap->tables[std::string(kSilverBars)][0].bucket;
+  BucketContents contents = ReadBucketContents(lake, bucket, "moved\n");
+  const std::string ticker(contents.tables.at(std::string(kSilverBars)).columns[0].StringAt(0));
+  auto before = reader->Bars({ticker, BarInterval::kDay, kNullDate, kNullDate});
+  ASSERT_TRUE(before.ok());
+  ASSERT_GT(before->num_rows(), 0u);
+  const std::vector<Row> expected = RowsOf(*before, kSilverBars);
+  auto latest = reader->LatestIndicators(ticker);
+  ASSERT_TRUE(latest.ok());
+  ASSERT_EQ(latest->num_rows(), 1u);
+
+  // As after a change of the lake's bucket count: everything reloaded, the ticker now in
+  // another bucket. The reader, which has seen the ticker in its old bucket, follows it.
+  ASSERT_TRUE(writer->Reset().ok());
+  contents.bucket = bucket + 100;
+  ASSERT_TRUE(writer->ReplaceBucket(contents).ok());
+  auto after = reader->Bars({ticker, BarInterval::kDay, kNullDate, kNullDate});
+  ASSERT_TRUE(after.ok()) << after.status().ToString();
+  EXPECT_TRUE(RowsOf(*after, kSilverBars) == expected);
+  auto latest_after = reader->LatestIndicators(ticker);
+  ASSERT_TRUE(latest_after.ok());
+  EXPECT_TRUE(RowsOf(*latest_after, kGoldIndicators) == RowsOf(*latest, kGoldIndicators));
+  // A range holding no bars stays empty, and a ticker gone from the store has no rows.
+  auto none = reader->Bars({ticker, BarInterval::kDay, DaysFromCivil(1800, 1, 1), DaysFromCivil(1800, 2, 1)});
+  ASSERT_TRUE(none.ok());
+  EXPECT_EQ(none->num_rows(), 0u);
+  ASSERT_TRUE(writer->Reset().ok());
+  auto gone = reader->Bars({ticker, BarInterval::kDay, kNullDate, kNullDate});
+  ASSERT_TRUE(gone.ok());
+  EXPECT_EQ(gone->num_rows(), 0u);
+}
+
 // ---- Migrations ----
 
 TEST_P(ServingStoreTest, UpgradesAnOlderSchema) {
   const std::string lake = GeneratedLake("lake", 6, 120);
   const std::string url = FreshStoreUrl();
+  std::map<std::string_view, std::vector<Row>> old_rows;  // what the old schema held
   {
     auto old = Open(url, StoreOptions{1});
     ASSERT_NE(old, nullptr);
@@ -625,14 +744,29 @@ TEST_P(ServingStoreTest, UpgradesAnOlderSchema) {
     for (std::string_view table : kServedTables) {
       const DataFile* f = snap->FindFile(std::string(table), contents.bucket);
       if (f != nullptr) contents.tables.emplace(std::string(table), *ReadParquetFile(lake + "/" + f->path));
+      auto it = contents.tables.find(table);
+      old_rows[table] = it == contents.tables.end() ? std::vector<Row>() : Sorted(RowsOf(it->second, table));
     }
+    ASSERT_FALSE(old_rows[kSilverBars].empty());
     ASSERT_TRUE(old->ReplaceBucket(contents).ok());
     EXPECT_FALSE(old->Runs().ok()) << "version 1 has no runs.summary_json";
   }
   auto store = Open(url);
   ASSERT_NE(store, nullptr);
-  EXPECT_EQ(*store->SchemaVersion(), 2);
+  EXPECT_EQ(*store->SchemaVersion(), LatestVersion());
   EXPECT_EQ(store->LoadedBuckets()->size(), 1u) << "upgrading keeps the data";
+  for (std::string_view table : kServedTables) {
+    auto scanned = store->ScanTable(table);
+    ASSERT_TRUE(scanned.ok()) << scanned.status().ToString();
+    EXPECT_TRUE(Sorted(RowsOf(*scanned, table)) == old_rows[table]) << table << " changed in the upgrade";
+  }
+  // The moved rows are found by ticker (PostgreSQL: through the new bucket partitions).
+  const std::string some_ticker = old_rows[kSilverBars][0][0].substr(2);
+  auto bars = store->Bars({some_ticker, BarInterval::kDay, kNullDate, kNullDate});
+  ASSERT_TRUE(bars.ok()) << bars.status().ToString();
+  EXPECT_EQ(bars->num_rows(), static_cast<size_t>(std::count_if(old_rows[kSilverBars].begin(),
+                                                                old_rows[kSilverBars].end(),
+                                                                [&](const Row& r) { return r[0] == "s:" + some_ticker; })));
   ASSERT_TRUE(SyncStoreWithLake(*store, lake, nullptr).ok());
   ExpectStoreEqualsLake(*store, lake);
   ASSERT_TRUE(store->Runs().ok());
@@ -640,7 +774,7 @@ TEST_P(ServingStoreTest, UpgradesAnOlderSchema) {
   store.reset();
   // Reopening a current database applies nothing; a newer one is refused.
   EXPECT_NE(Open(url), nullptr);
-  EXPECT_FALSE(OpenServingStore(url, StoreOptions{3}).ok());
+  EXPECT_FALSE(OpenServingStore(url, StoreOptions{LatestVersion() + 1}).ok());
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, ServingStoreTest, ::testing::Values("sqlite", "postgresql"),

@@ -242,28 +242,32 @@ Status SqlStore::ReplaceBucket(const BucketContents& contents) {
 Status SqlStore::ReplaceBucketInTransaction(const BucketContents& contents) {
   const int64_t bucket = contents.bucket;
   SL_RETURN_IF_ERROR(LockBucket(contents.bucket));
-  // Ticker-keyed tables are found through the tickers table, so their primary keys serve
-  // the delete and they need no index on bucket; rejects (possibly without a ticker) by
-  // their bucket column.
-  for (const StoreTableDef& def : StoreTables()) {
-    const std::string table(def.store_name);
-    const std::string sql =
-        def.keyed_by_ticker
-            ? "DELETE FROM " + table + " WHERE ticker IN (SELECT ticker FROM tickers WHERE bucket = $1)"
-            : "DELETE FROM " + table + " WHERE bucket = $1";
-    SL_RETURN_IF_ERROR(Command(sql, {bucket}));
-  }
+  SL_RETURN_IF_ERROR(ReplaceBucketRows(contents));
   SL_RETURN_IF_ERROR(Command("DELETE FROM tickers WHERE bucket = $1", {bucket}));
-  for (const StoreTableDef& def : StoreTables()) {
-    auto it = contents.tables.find(def.lake_name);
-    if (it == contents.tables.end() || it->second.num_rows() == 0) continue;
-    SL_RETURN_IF_ERROR(BulkInsert(def.store_name, contents.bucket, it->second));
-  }
   const Table tickers = TickersOf(contents);
   if (tickers.num_rows() > 0) SL_RETURN_IF_ERROR(BulkInsert("tickers", contents.bucket, tickers));
   SL_RETURN_IF_ERROR(Command("DELETE FROM sync_state WHERE bucket = $1", {bucket}));
   return Command("INSERT INTO sync_state (bucket, snapshot_id, partitions, files) VALUES ($1, $2, $3, $4)",
                  {bucket, contents.state.snapshot_id, int64_t{contents.state.partitions}, contents.state.files});
+}
+
+Status SqlStore::ReplaceBucketRows(const BucketContents& contents) {
+  for (const StoreTableDef& def : StoreTables()) SL_RETURN_IF_ERROR(DeleteThenInsert(def, contents));
+  return Status::OK();
+}
+
+Status SqlStore::DeleteThenInsert(const StoreTableDef& def, const BucketContents& contents) {
+  // Ticker-keyed tables are found through the tickers table, so their primary keys serve
+  // the delete and they need no index on bucket; rejects (possibly without a ticker) by
+  // their bucket column.
+  const std::string table(def.store_name);
+  const std::string sql = def.keyed_by_ticker
+                              ? "DELETE FROM " + table + " WHERE ticker IN (SELECT ticker FROM tickers WHERE bucket = $1)"
+                              : "DELETE FROM " + table + " WHERE bucket = $1";
+  SL_RETURN_IF_ERROR(Command(sql, {int64_t{contents.bucket}}));
+  auto it = contents.tables.find(def.lake_name);
+  if (it == contents.tables.end() || it->second.num_rows() == 0) return Status::OK();
+  return BulkInsert(def.store_name, contents.bucket, it->second);
 }
 
 Status SqlStore::Reset() {
@@ -307,6 +311,43 @@ Status SqlStore::RecordRuns(const std::vector<RunRecord>& runs) {
   return Status::OK();
 }
 
+Result<std::optional<int64_t>> SqlStore::BucketOf(const std::string& ticker) {
+  Table t;
+  t.columns = {{"bucket", ColumnType::kInt64, false}};
+  SL_RETURN_IF_ERROR(Query("SELECT bucket FROM tickers WHERE ticker = $1", {ticker}, &t));
+  if (t.num_rows() == 0) {
+    bucket_cache_.erase(ticker);
+    return std::optional<int64_t>();
+  }
+  bucket_cache_[ticker] = t.columns[0].i64[0];
+  return std::optional<int64_t>(t.columns[0].i64[0]);
+}
+
+Status SqlStore::QueryTickerRows(const std::string& ticker, const std::string& sql, std::vector<SqlParam> params,
+                                 Table* out) {
+  // The bucket goes in as the last parameter: PostgreSQL then plans only the bucket's
+  // partition (a subquery on tickers would leave every partition in the plan, pruned only
+  // at run time: slower). The bucket comes from a per-connection cache, sparing a round
+  // trip: a ticker changes bucket only when the lake's bucket count changes, and a stale
+  // entry names a bucket without the ticker's rows, so an empty answer is asked again
+  // with a fresh lookup.
+  const Table empty = *out;
+  params.emplace_back(int64_t{0});
+  auto cached = bucket_cache_.find(ticker);
+  std::optional<int64_t> tried;
+  if (cached != bucket_cache_.end()) {
+    tried = cached->second;
+    params.back() = *tried;
+    SL_RETURN_IF_ERROR(Query(sql, params, out));
+    if (out->num_rows() > 0) return Status::OK();
+  }
+  SL_ASSIGN_OR_RETURN(std::optional<int64_t> bucket, BucketOf(ticker));
+  if (!bucket || bucket == tried) return Status::OK();  // no such ticker, or truly empty
+  *out = empty;
+  params.back() = *bucket;
+  return Query(sql, params, out);
+}
+
 Result<Table> SqlStore::Bars(const BarsQuery& query) {
   const char* table = nullptr;
   std::string_view lake_table;
@@ -320,16 +361,19 @@ Result<Table> SqlStore::Bars(const BarsQuery& query) {
   const std::string where = query.interval == BarInterval::kDay
                                 ? "\"date\" >= $2 AND \"date\" <= $3 ORDER BY \"date\""
                                 : "period_end >= $2 AND period_start <= $3 ORDER BY period_start";
-  SL_RETURN_IF_ERROR(Query("SELECT " + ColumnList(out) + " FROM " + table + " WHERE ticker = $1 AND " + where,
-                           {query.ticker, DateParam(query.from, kMinDate), DateParam(query.to, kMaxDate)}, &out));
+  SL_RETURN_IF_ERROR(QueryTickerRows(
+      query.ticker, "SELECT " + ColumnList(out) + " FROM " + table + " WHERE ticker = $1 AND bucket = $4 AND " + where,
+      {query.ticker, DateParam(query.from, kMinDate), DateParam(query.to, kMaxDate)}, &out));
   return out;
 }
 
 Result<Table> SqlStore::LatestIndicators(std::string_view ticker) {
   Table out = EmptyTableFor(kGoldIndicators);
-  SL_RETURN_IF_ERROR(Query("SELECT " + ColumnList(out) +
-                               " FROM indicators WHERE ticker = $1 ORDER BY \"date\" DESC LIMIT 1",
-                           {std::string(ticker)}, &out));
+  SL_RETURN_IF_ERROR(QueryTickerRows(std::string(ticker),
+                                     "SELECT " + ColumnList(out) +
+                                         " FROM indicators WHERE ticker = $1 AND bucket = $2 ORDER BY \"date\" DESC "
+                                         "LIMIT 1",
+                                     {std::string(ticker)}, &out));
   return out;
 }
 
@@ -347,11 +391,12 @@ Result<Table> SqlStore::CrossSection(const CrossSectionQuery& query) {
   }
   SL_RETURN_IF_ERROR(Query(
       // Driven by the tickers table: one primary-key probe per ticker listed at that date,
-      // so no index on date is needed (each would slow every load). CROSS JOIN makes
+      // so no index on date is needed (each would slow every load). The bucket equalities
+      // let PostgreSQL probe only the ticker's bucket partition. CROSS JOIN makes
       // SQLite keep tickers as the outer loop; PostgreSQL plans it as an inner join.
       "SELECT s.ticker, s.\"date\", s.close, s.volume, i.return_1d FROM tickers t CROSS JOIN stocks s "
-      "LEFT JOIN indicators i ON i.ticker = s.ticker AND i.\"date\" = s.\"date\" "
-      "WHERE s.ticker = t.ticker AND s.\"date\" = $1 AND t.first_date <= $1 AND t.last_date >= $1 " + rank +
+      "LEFT JOIN indicators i ON i.ticker = s.ticker AND i.\"date\" = s.\"date\" AND i.bucket = s.bucket "
+      "WHERE s.ticker = t.ticker AND s.bucket = t.bucket AND s.\"date\" = $1 AND t.first_date <= $1 AND t.last_date >= $1 " + rank +
       ", s.ticker LIMIT $2",
       {FormatDate(query.date), int64_t{std::max(query.limit, 0)}}, &out));
   return out;

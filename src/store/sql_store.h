@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -95,11 +96,30 @@ class SqlStore : public ServingStore {
   //! migrations[i] is the SQL of schema version i + 1.
   virtual const std::vector<std::string>& Migrations() const = 0;
 
+  //! Inside the bucket's transaction, after LockBucket: replaces the bucket's rows of
+  //! every table of StoreTables() (not tickers, not sync_state) by `contents.tables`.
+  //! The default deletes then bulk-inserts table by table (DeleteThenInsert);
+  //! PostgreSQL swaps in freshly loaded partitions instead.
+  virtual Status ReplaceBucketRows(const BucketContents& contents);
+
+  //! Deletes the bucket's rows of `def`'s table, then bulk-inserts the bucket's new rows
+  //! of it, if any. Ticker-keyed tables find their rows through the tickers table, which
+  //! must still hold the bucket's old tickers.
+  Status DeleteThenInsert(const StoreTableDef& def, const BucketContents& contents);
+
   //! Runs `sql` with `params` discarding any rows.
   Status Command(const std::string& sql, const std::vector<SqlParam>& params);
 
  private:
   Status ReplaceBucketInTransaction(const BucketContents& contents);
+  //! The bucket holding `ticker`'s rows, from the tickers table (refreshing
+  //! bucket_cache_); nullopt for a ticker not in the store.
+  Result<std::optional<int64_t>> BucketOf(const std::string& ticker);
+  //! Runs `sql`, which selects rows of `ticker` only, with `params` plus the ticker's
+  //! bucket as the last parameter, into `out`.
+  Status QueryTickerRows(const std::string& ticker, const std::string& sql, std::vector<SqlParam> params, Table* out);
+
+  std::unordered_map<std::string, int64_t> bucket_cache_;  //!< ticker -> bucket, maybe stale
 };
 
 }  // namespace stocklake
