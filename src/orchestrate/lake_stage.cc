@@ -224,16 +224,17 @@ Table RejectsTable(std::vector<RejectRow>* rows) {
 }
 
 // The heart of the stage for one bucket: merge, resolve duplicates, recompute.
-BucketOutput MergeBucket(const BarBatch& existing, const BarBatch& fresh, const std::vector<size_t>& fresh_rows,
+// Takes the batches by value: they are consumed, so a bucket holds one copy of its rows.
+BucketOutput MergeBucket(BarBatch existing, BarBatch fresh, const std::vector<size_t>& fresh_rows,
                          const BarBatch& fresh_rejects, const std::vector<size_t>& fresh_reject_rows,
                          std::vector<RejectRow> rejects, const SourceRegistry& registry) {
   BucketOutput out;
   // Candidates: existing silver rows first, then new rows; all in one dictionary sorted
   // by name so the output is ordered by (ticker, date).
-  BarBatch all;
-  all.AppendAll(existing);
+  BarBatch all = std::move(existing);
   const size_t existing_count = all.size();
   all.AppendAll(fresh);
+  fresh = BarBatch{};
   std::vector<int32_t> rank(all.ticker_names.size());
   {
     std::vector<int32_t> by_name(all.ticker_names.size());
@@ -418,7 +419,8 @@ Result<LakeStageResult> RunLakeStage(const std::string& lake_dir, int partitions
     std::vector<RejectRow> rejects;
     SL_RETURN_IF_ERROR(LoadExistingRejects(lake_dir, base, b, &rejects));
 
-    BucketOutput out = MergeBucket(existing, fresh, DistinctByLineage(fresh), fresh_rejects,
+    const std::vector<size_t> fresh_rows = DistinctByLineage(fresh);
+    BucketOutput out = MergeBucket(std::move(existing), std::move(fresh), fresh_rows, fresh_rejects,
                                    DistinctByLineage(fresh_rejects), std::move(rejects), registry);
     std::vector<DataFile> files;
     for (const auto& [name, table] : out.tables) {
