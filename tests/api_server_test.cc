@@ -635,7 +635,12 @@ TEST_F(ApiTest, AuditLogRecordsEveryRequestAndNoToken) {
 
 TEST_F(ApiTest, MetricsCountRequestsAndDescribeTheLake) {
   Get("/api/v1/quality", tokens_->viewer);
+  // A request is counted once its response has been sent: poll for it.
   auto r = Get("/metrics", tokens_->viewer);
+  for (int i = 0; i < 100 && r && r->body.find("endpoint=\"quality\",status=\"200\"") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    r = Get("/metrics", tokens_->viewer);
+  }
   ASSERT_TRUE(r);
   ASSERT_EQ(r->status, 200);
   EXPECT_TRUE(r->get_header_value("Content-Type").starts_with("text/plain"));
@@ -644,6 +649,12 @@ TEST_F(ApiTest, MetricsCountRequestsAndDescribeTheLake) {
   const int64_t bars = static_cast<int64_t>(T(kSilverBars).num_rows());
   EXPECT_NE(r->body.find("stocklake_table_rows{table=\"silver/bars\"} " + std::to_string(bars)), std::string::npos) << r->body;
   EXPECT_NE(r->body.find("stocklake_last_successful_run_timestamp_seconds "), std::string::npos);
+  for (const char* stage : {"ingest", "clean", "lake"}) {
+    EXPECT_NE(r->body.find(std::string("stocklake_last_run_stage_seconds{stage=\"") + stage + "\"}"), std::string::npos)
+        << stage << "\n" << r->body;
+    EXPECT_NE(r->body.find(std::string("stocklake_last_run_stage_rows{stage=\"") + stage + "\"}"), std::string::npos)
+        << stage;
+  }
 }
 
 TEST_F(ApiTest, AdminStartsAConfiguredRun) {

@@ -125,9 +125,13 @@ Result<RunSummary> RunBatch(const RunOptions& options) {
   summary.rows_read += clean.external_rows;
   summary.external_rows = clean.external_rows;
 
+  // The snapshot keeps the run's summary (the API's runs and /metrics read it).
+  nlohmann::json stages = nlohmann::json::array();
+  for (const StageTiming& t : summary.stages) stages.push_back({{"stage", t.stage}, {"seconds", t.seconds}, {"rows", t.rows}});
   nlohmann::json run_json = {{"files_ingested", ingest.files_ingested},
                              {"files_skipped", ingest.files_skipped},
-                             {"rows_read", ingest.rows_read}};
+                             {"rows_read", summary.rows_read},
+                             {"stages", stages}};
   stage_start = std::chrono::steady_clock::now();
   SL_ASSIGN_OR_RETURN(LakeStageResult lake, RunLakeStage(options.lake_dir, partitions, options.threads, registry,
                                                          log.get(), base, run_json.dump()));

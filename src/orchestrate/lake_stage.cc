@@ -1,6 +1,7 @@
 #include "orchestrate/lake_stage.h"
 
 #include <algorithm>
+#include <chrono>
 #include <mutex>
 #include <numeric>
 #include <unordered_map>
@@ -377,6 +378,7 @@ Result<DataFile> WriteTableFile(const std::string& lake_dir, const std::string& 
 Result<LakeStageResult> RunLakeStage(const std::string& lake_dir, int partitions, int threads,
                                      const SourceRegistry& registry, MessageLog* log,
                                      const LakeSnapshot& base, const std::string& run_summary_json) {
+  const auto stage_start = std::chrono::steady_clock::now();
   const std::string processed(kProcessedTopic), rejects_topic(kRejectsTopic);
   SL_RETURN_IF_ERROR(log->EnsureTopic(processed, partitions));
   SL_RETURN_IF_ERROR(log->EnsureTopic(rejects_topic, partitions));
@@ -465,6 +467,12 @@ Result<LakeStageResult> RunLakeStage(const std::string& lake_dir, int partitions
   summary["rejected"] = result.rejected;
   summary["duplicates"] = result.duplicates;
   summary["earlier_rows_displaced"] = result.earlier_rows_displaced;
+  if (!summary.contains("stages") || !summary["stages"].is_array()) summary["stages"] = nlohmann::json::array();
+  // The lake stage up to its commit (the commit itself and the store sync come after).
+  summary["stages"].push_back(
+      {{"stage", "lake"},
+       {"seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - stage_start).count()},
+       {"rows", result.accepted + result.rejected + result.duplicates}});
   next.run_summary_json = summary.dump();
 
   SL_RETURN_IF_ERROR(SyncFileSystem(lake_dir));
