@@ -555,6 +555,7 @@ TEST_F(ApiTest, EveryAuthAndRoleRefusal) {
 TEST_F(ApiTest, RateLimitAnswers429WithRetryAfter) {
   int ok = 0, limited = 0;
   std::string retry_after;
+  const auto start = std::chrono::steady_clock::now();
   for (int i = 0; i < 8; ++i) {
     auto r = Get("/api/v1/quality", tokens_->limited);
     ASSERT_TRUE(r);
@@ -565,8 +566,12 @@ TEST_F(ApiTest, RateLimitAnswers429WithRetryAfter) {
       ExpectError(r, 429, "rate_limited");
     }
   }
-  EXPECT_LE(ok, 3);  // a burst of 2, plus what refilled meanwhile
-  EXPECT_GE(limited, 5);
+  // A burst of 2, plus what refilled at 2/s while the loop ran (a loaded machine is slow).
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const int allowed = 2 + static_cast<int>(seconds * 2) + 1;
+  EXPECT_LE(ok, allowed);
+  EXPECT_GE(limited, 8 - allowed);
+  EXPECT_GE(limited, 1);
   EXPECT_EQ(retry_after, "1");
   // Other tokens are not affected.
   EXPECT_EQ(Get("/api/v1/quality", tokens_->viewer)->status, 200);
