@@ -552,6 +552,42 @@ TEST_F(ApiTest, EveryAuthAndRoleRefusal) {
   EXPECT_EQ(admin->status, 501);
 }
 
+TEST_F(ApiTest, AdminManagesTokensOverTheApi) {
+  httplib::Client c("127.0.0.1", server_->port());
+  const httplib::Headers admin = {{"Authorization", "Bearer " + tokens_->admin}};
+  const httplib::Headers analyst = {{"Authorization", "Bearer " + tokens_->analyst}};
+  const std::string body = R"({"role":"viewer","name":"dash-board","rate_limit":5})";
+  ExpectError(c.Post("/api/v1/tokens", analyst, body, "application/json"), 403, "forbidden");
+  ExpectError(c.Get("/api/v1/tokens", analyst), 403, "forbidden");
+  ExpectError(c.Post("/api/v1/tokens", admin, R"({"role":"root"})", "application/json"), 400, "bad_request");
+  ExpectError(c.Post("/api/v1/tokens", admin, R"({"role":"viewer","name":"a b"})", "application/json"), 400, "bad_request");
+  ExpectError(c.Post("/api/v1/tokens", admin, "not json", "application/json"), 400, "bad_request");
+
+  auto created = c.Post("/api/v1/tokens", admin, body, "application/json");
+  ASSERT_TRUE(created);
+  ASSERT_EQ(created->status, 201) << created->body;
+  const json token = json::parse(created->body);
+  const std::string text = token["token"];
+  EXPECT_EQ(token["role"], "viewer");
+  EXPECT_EQ(token["name"], "dash-board");
+  // The new token reads data at once, and is a viewer: no exports.
+  EXPECT_EQ(Get("/api/v1/quality", text)->status, 200);
+  ExpectError(Get("/api/v1/rejects?format=csv", text), 403, "forbidden");
+
+  auto listed = c.Get("/api/v1/tokens", admin);
+  ASSERT_TRUE(listed);
+  ASSERT_EQ(listed->status, 200);
+  EXPECT_EQ(listed->body.find(text), std::string::npos);            // never the secret
+  EXPECT_EQ(listed->body.find(Sha256Hex(text)), std::string::npos);  // nor its hash
+  EXPECT_NE(listed->body.find("\"dash-board\""), std::string::npos);
+
+  auto revoked = c.Delete("/api/v1/tokens/dash-board", admin);
+  ASSERT_TRUE(revoked);
+  EXPECT_EQ(revoked->status, 200) << revoked->body;
+  ExpectError(Get("/api/v1/quality", text), 401, "unauthorized");
+  ExpectError(c.Delete("/api/v1/tokens/dash-board", admin), 404, "not_found");
+}
+
 TEST_F(ApiTest, RateLimitAnswers429WithRetryAfter) {
   int ok = 0, limited = 0;
   std::string retry_after;

@@ -84,6 +84,7 @@ Endpoint Classify(const std::string& method, const std::string& path) {
   if (path == "/api/v1/cross-section") return {"cross_section", true, Role::kViewer, true};
   if (path == "/api/v1/rejects") return {"rejects", true, Role::kViewer, true};
   if (path == "/api/v1/quality") return {"quality"};
+  if (path == "/api/v1/tokens" || path.starts_with("/api/v1/tokens/")) return {"tokens", true, Role::kAdmin};
   if (path == "/api/v1/runs") {
     return method == "POST" ? Endpoint{"runs_start", true, Role::kAdmin} : Endpoint{"runs"};
   }
@@ -901,6 +902,69 @@ struct ApiServer::Impl {
     SendJson(res, {{"status", "started"}, {"pid", pid}}, 202);
   }
 
+  // ---- Token management (admin) ------------------------------------------------------
+
+  static json TokenJson(const TokenRecord& t) {
+    // Never the hash, let alone the text: the id names a token without revealing it.
+    return {{"id", t.id}, {"name", t.name}, {"role", RoleName(t.role)}, {"created_at", t.created_at},
+            {"rate_limit", t.rate_limit}, {"revoked_at", t.revoked_at.empty() ? json(nullptr) : json(t.revoked_at)}};
+  }
+
+  void ListTokens(const httplib::Request& req, httplib::Response& res) {
+    if (auto bad = CheckParamNames(req, {})) return SendError(res, *bad);
+    auto tokens = LoadTokens(options.lake_dir);
+    if (!tokens.ok()) return SendError(res, {500, "internal", "cannot read the token file"});
+    json data = json::array();
+    for (const TokenRecord& t : *tokens) data.push_back(TokenJson(t));
+    SendJson(res, {{"data", data}, {"next_cursor", nullptr}});
+  }
+
+  void CreateTokenEndpoint(const httplib::Request& req, httplib::Response& res) {
+    if (auto bad = CheckParamNames(req, {})) return SendError(res, *bad);
+    const json body = json::parse(req.body, nullptr, false);
+    if (!body.is_object()) return SendError(res, BadRequest("body must be a JSON object {\"role\", \"name\", \"rate_limit\"}"));
+    for (const auto& [key, value] : body.items()) {
+      if (key != "role" && key != "name" && key != "rate_limit") return SendError(res, BadRequest("unknown field '" + key + "'"));
+    }
+    if (!body.contains("role") || !body["role"].is_string()) return SendError(res, BadRequest("role is required: viewer, analyst or admin"));
+    auto role = ParseRole(body["role"].get<std::string>());
+    if (!role.ok()) return SendError(res, BadRequest("role must be viewer, analyst or admin"));
+    std::string name;
+    if (body.contains("name")) {
+      if (!body["name"].is_string()) return SendError(res, BadRequest("name must be a string"));
+      name = body["name"].get<std::string>();
+      const bool plain = name.size() <= 64 && std::all_of(name.begin(), name.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
+      });
+      if (!plain) return SendError(res, BadRequest("name must be at most 64 of [A-Za-z0-9._-]"));
+    }
+    double rate_limit = 0;
+    if (body.contains("rate_limit")) {
+      if (!body["rate_limit"].is_number() || body["rate_limit"].get<double>() < 0 || body["rate_limit"].get<double>() > 1e6) {
+        return SendError(res, BadRequest("rate_limit must be a number of requests per second, 0 to 1000000"));
+      }
+      rate_limit = body["rate_limit"].get<double>();
+    }
+    TokenRecord record;
+    auto token = CreateToken(options.lake_dir, *role, name, rate_limit, &record);
+    if (!token.ok()) return SendError(res, {500, "internal", "cannot record the new token"});
+    json out = TokenJson(record);
+    out["token"] = *token;  // shown once, here; only its hash is kept
+    res.set_header("Cache-Control", "no-store");
+    SendJson(res, out, 201);
+  }
+
+  void RevokeTokenEndpoint(const httplib::Request& req, httplib::Response& res) {
+    if (auto bad = CheckParamNames(req, {})) return SendError(res, *bad);
+    const std::string id_or_name = req.matches[1];
+    auto revoked = RevokeToken(options.lake_dir, id_or_name);
+    if (!revoked.ok()) {
+      if (revoked.status().IsNotFound()) return SendError(res, {404, "not_found", "no valid token with that id or name"});
+      return SendError(res, {500, "internal", "cannot update the token file"});
+    }
+    SendJson(res, {{"revoked", *revoked}});
+  }
+
   void Routes() {
     httplib::Server& s = *http;
     s.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) { return Admit(req, res); });
@@ -948,6 +1012,10 @@ struct ApiServer::Impl {
     s.Post("/api/v1/runs", [this](const httplib::Request& q, httplib::Response& r) { StartRun(q, r); });
     s.Get("/api/v1/rejects", [this](const httplib::Request& q, httplib::Response& r) { Rejects(q, r); });
     s.Get("/api/v1/quality", [this](const httplib::Request& q, httplib::Response& r) { Quality(q, r); });
+    s.Get("/api/v1/tokens", [this](const httplib::Request& q, httplib::Response& r) { ListTokens(q, r); });
+    s.Post("/api/v1/tokens", [this](const httplib::Request& q, httplib::Response& r) { CreateTokenEndpoint(q, r); });
+    s.Delete(R"(/api/v1/tokens/([A-Za-z0-9._-]{1,64}))",
+             [this](const httplib::Request& q, httplib::Response& r) { RevokeTokenEndpoint(q, r); });
   }
 };
 

@@ -200,6 +200,36 @@ json BuildDocument() {
           Ok("A page of rejects", Page("Reject"), true), true);
   p["/api/v1/quality"] = Get("getQuality", "Data-quality summary over every run", json::array(),
                              Ok("Totals", Ref("Quality"), false), false);
+  const json token_row = Object({{"id", kStr}, {"name", kStr}, {"role", kStr}, {"created_at", kStr},
+                                 {"rate_limit", {{"type", "number"}}}, {"revoked_at", {{"type", "string"}, {"nullable", true}}}});
+  const json admin_errors = {{"401", {{"$ref", "#/components/responses/Unauthorized"}}},
+                             {"403", {{"$ref", "#/components/responses/Forbidden"}}},
+                             {"429", {{"$ref", "#/components/responses/RateLimited"}}}};
+  p["/api/v1/tokens"]["get"] = {{"operationId", "listTokens"}, {"summary", "API tokens, without their secrets (admin)"},
+                                {"responses", admin_errors}};
+  p["/api/v1/tokens"]["get"]["responses"]["200"] = {
+      {"description", "Every token"},
+      {"content", {{"application/json", {{"schema", Object({{"data", {{"type", "array"}, {"items", token_row}}}})}}}}}};
+  p["/api/v1/tokens"]["post"] = {
+      {"operationId", "createToken"},
+      {"summary", "Create a token (admin); its text is in this answer only"},
+      {"requestBody",
+       {{"required", true},
+        {"content", {{"application/json", {{"schema", Object({{"role", {{"type", "string"}, {"enum", {"viewer", "analyst", "admin"}}}},
+                                                             {"name", kStr}, {"rate_limit", {{"type", "number"}}}})}}}}}}},
+      {"responses", admin_errors}};
+  json created_schema = {{"allOf", json::array({token_row, Object({{"token", kStr}})})}};
+  p["/api/v1/tokens"]["post"]["responses"]["201"] = {
+      {"description", "Created"}, {"content", {{"application/json", {{"schema", created_schema}}}}}};
+  p["/api/v1/tokens"]["post"]["responses"]["400"] = {{"description", "Bad body"}, {"content", {{"application/json", {{"schema", Ref("Error")}}}}}};
+  p["/api/v1/tokens/{id_or_name}"]["delete"] = {
+      {"operationId", "revokeToken"},
+      {"summary", "Revoke a token by id or name (admin)"},
+      {"parameters", {{{"name", "id_or_name"}, {"in", "path"}, {"required", true}, {"schema", kStr}}}},
+      {"responses", admin_errors}};
+  p["/api/v1/tokens/{id_or_name}"]["delete"]["responses"]["200"] = {
+      {"description", "Revoked"}, {"content", {{"application/json", {{"schema", Object({{"revoked", kInt}})}}}}}};
+  p["/api/v1/tokens/{id_or_name}"]["delete"]["responses"]["404"] = {{"$ref", "#/components/responses/NotFound"}};
   return doc;
 }
 
