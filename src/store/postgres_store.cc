@@ -178,16 +178,8 @@ class PostgresStore final : public SqlStore {
 
   Result<Table> CrossSection(const CrossSectionQuery& query) override {
     if (schema_version_ < kBucketPartitionsVersion || query.date == kNullDate) return SqlStore::CrossSection(query);
-    Table out;
-    out.columns = {{"ticker", ColumnType::kString, false}, {"date", ColumnType::kDate, false},
-                   {"close", ColumnType::kDouble, false}, {"volume", ColumnType::kInt64, false},
-                   {"return_1d", ColumnType::kDouble, true}};
-    std::string rank;
-    switch (query.order) {
-      case CrossSectionOrder::kTopGainers: rank = "AND x.return_1d IS NOT NULL ORDER BY x.return_1d DESC"; break;
-      case CrossSectionOrder::kTopLosers: rank = "AND x.return_1d IS NOT NULL ORDER BY x.return_1d ASC"; break;
-      case CrossSectionOrder::kMostTraded: rank = "ORDER BY x.volume DESC"; break;
-    }
+    Table out = CrossSectionTable();
+    const std::string rank = CrossSectionRanking(query.order, "x", "x");
     // The shared query's join, made a LATERAL probe per ticker: with statistics, the
     // planner would otherwise scan every bucket partition for the date (no index on date:
     // it would slow every load), 10x slower. LIMIT 1 keeps the subquery from being

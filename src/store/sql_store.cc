@@ -377,18 +377,28 @@ Result<Table> SqlStore::LatestIndicators(std::string_view ticker) {
   return out;
 }
 
-Result<Table> SqlStore::CrossSection(const CrossSectionQuery& query) {
-  if (query.date == kNullDate) return Status::InvalidArgument("cross-section needs a date");
+Table SqlStore::CrossSectionTable() {
   Table out;
   out.columns = {{"ticker", ColumnType::kString, false}, {"date", ColumnType::kDate, false},
                  {"close", ColumnType::kDouble, false}, {"volume", ColumnType::kInt64, false},
                  {"return_1d", ColumnType::kDouble, true}};
-  std::string rank;
-  switch (query.order) {
-    case CrossSectionOrder::kTopGainers: rank = "AND i.return_1d IS NOT NULL ORDER BY i.return_1d DESC"; break;
-    case CrossSectionOrder::kTopLosers: rank = "AND i.return_1d IS NOT NULL ORDER BY i.return_1d ASC"; break;
-    case CrossSectionOrder::kMostTraded: rank = "ORDER BY s.volume DESC"; break;
+  return out;
+}
+
+std::string SqlStore::CrossSectionRanking(CrossSectionOrder order, std::string_view returns, std::string_view volumes) {
+  const std::string r(returns), v(volumes);
+  switch (order) {
+    case CrossSectionOrder::kTopGainers: return "AND " + r + ".return_1d IS NOT NULL ORDER BY " + r + ".return_1d DESC";
+    case CrossSectionOrder::kTopLosers: return "AND " + r + ".return_1d IS NOT NULL ORDER BY " + r + ".return_1d ASC";
+    case CrossSectionOrder::kMostTraded: return "ORDER BY " + v + ".volume DESC";
   }
+  return "";
+}
+
+Result<Table> SqlStore::CrossSection(const CrossSectionQuery& query) {
+  if (query.date == kNullDate) return Status::InvalidArgument("cross-section needs a date");
+  Table out = CrossSectionTable();
+  const std::string rank = CrossSectionRanking(query.order, "i", "s");
   SL_RETURN_IF_ERROR(Query(
       // Driven by the tickers table: one primary-key probe per ticker listed at that date,
       // so no index on date is needed (each would slow every load). The bucket equalities

@@ -76,6 +76,12 @@ class SqlStore : public ServingStore {
   Status Migrate(int target);
 
  protected:
+  //! The columns a cross-section answers with (ticker, date, close, volume, return_1d).
+  static Table CrossSectionTable();
+  //! "AND <returns>.return_1d IS NOT NULL ORDER BY ..." for the ranking asked, naming
+  //! the tables (aliases) that hold return_1d and volume.
+  static std::string CrossSectionRanking(CrossSectionOrder order, std::string_view returns, std::string_view volumes);
+
   //! Runs one or more statements without parameters or results.
   virtual Status Execute(const std::string& sql) = 0;
   //! Runs a parameterised statement and appends its rows to `out`, whose columns give
