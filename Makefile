@@ -42,6 +42,8 @@ demo: program
 	@echo "--- read back with DuckDB ---"
 	@node tests/node/duckdb_query.mjs "SELECT ticker, period_start, period_end, round(close, 2) AS close, round(\"return\", 4) AS ret FROM read_parquet('$(DEMO_DIR)/lake/gold/bars_quarterly/*.parquet') ORDER BY ticker, period_start DESC LIMIT 5"
 	@echo
+	@echo "--- browse it: $(BUILD_DIR)/stocklake serve --lake $(DEMO_DIR)/lake --listen 127.0.0.1:8080 --allow-anonymous"
+	@echo "    then open http://127.0.0.1:8080/ (dashboard) or /api/v1/openapi.json"
 
 asan:
 	$(MAKE) test BUILD_DIR=build-asan BUILD_TYPE=Asan
