@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -366,6 +367,15 @@ TEST(RunBatchTest, CrashAtEveryCommitPointCompletesOnRerun) {
     auto rerun = Stocklake("run --input " + data + " --lake " + lake);
     ASSERT_EQ(rerun.exit_code, 0) << point << ": " << rerun.output;
     SCOPED_TRACE(point);
+    // The rerun's summary still accounts for every row it commits.
+    long long read = -1, accepted = -1, rejected = -1, duplicates = -1;
+    const auto at = rerun.output.find("rows ");
+    ASSERT_NE(at, std::string::npos) << rerun.output;
+    ASSERT_EQ(std::sscanf(rerun.output.c_str() + at, "rows %lld read = %lld accepted + %lld rejected + %lld duplicates",
+                          &read, &accepted, &rejected, &duplicates),
+              4)
+        << rerun.output;
+    EXPECT_EQ(read, accepted + rejected + duplicates) << rerun.output;
     ExpectSameLakes(lake, clean);
     ExpectStoreMatchesLake("sqlite:" + lake + "/_store/stocklake.sqlite", lake);
   }

@@ -136,6 +136,12 @@ Result<RunSummary> RunBatch(const RunOptions& options) {
   SL_ASSIGN_OR_RETURN(LakeStageResult lake, RunLakeStage(options.lake_dir, partitions, options.threads, registry,
                                                          log.get(), base, run_json.dump()));
   summary.stages.push_back({"lake", SecondsSince(stage_start), lake.accepted + lake.rejected + lake.duplicates, {}});
+  // Rows an interrupted earlier run read but never committed are accounted by this one.
+  const int64_t applied = lake.accepted + lake.rejected + lake.duplicates;
+  if (applied > summary.rows_read) {
+    summary.recovered_rows = applied - summary.rows_read;
+    summary.rows_read = applied;
+  }
   summary.accepted = lake.accepted;
   summary.rejected = lake.rejected;
   summary.duplicates = lake.duplicates;
@@ -179,6 +185,10 @@ std::string FormatRunSummary(const RunSummary& s) {
       static_cast<long long>(s.files_skipped), static_cast<long long>(s.files_unrecognised));
   add("rows       %lld read = %lld accepted + %lld rejected + %lld duplicates\n", static_cast<long long>(s.rows_read),
       static_cast<long long>(s.accepted), static_cast<long long>(s.rejected), static_cast<long long>(s.duplicates));
+  if (s.recovered_rows > 0) {
+    add("  of which %lld read by an earlier run that stopped before its commit\n",
+        static_cast<long long>(s.recovered_rows));
+  }
   if (s.external_rows > 0) {
     add("  of which %lld published to the raw topic by other producers\n", static_cast<long long>(s.external_rows));
   }
