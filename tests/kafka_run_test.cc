@@ -13,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "kafka_mock_cluster.h"
 #include "lake_test_util.h"
 #include "test_util.h"
 
@@ -28,29 +29,14 @@ using testing::ExpectSameLakes;
 
 constexpr int kPartitions = 8;
 
-class MockCluster {
+// The cluster with the pipeline's topics (the mock times out CreateTopics, as a managed
+// cluster may refuse it).
+class PipelineCluster : public testing::MockCluster {
  public:
-  MockCluster() {
-    char err[256];
-    rd_kafka_conf_t* conf = rd_kafka_conf_new();
-    rd_kafka_conf_set(conf, "log_level", "2", err, sizeof err);
-    rk_ = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
-    mc_ = rd_kafka_mock_cluster_new(rk_, 3);
-    // The mock times out CreateTopics; the pipeline's topics exist as on a managed cluster.
-    for (const char* topic : {"raw-stock-data", "processed-stock-data", "stock-rejects"}) {
-      rd_kafka_mock_topic_create(mc_, topic, kPartitions, 3);
-    }
+  PipelineCluster() {
+    for (const char* topic : {"raw-stock-data", "processed-stock-data", "stock-rejects"}) CreateTopic(topic, kPartitions);
   }
-  ~MockCluster() {
-    rd_kafka_mock_cluster_destroy(mc_);
-    rd_kafka_destroy(rk_);
-  }
-  rd_kafka_mock_cluster_t* get() const { return mc_; }
-  std::string url() const { return std::string("kafka://") + rd_kafka_mock_cluster_bootstraps(mc_); }
-
- private:
-  rd_kafka_t* rk_ = nullptr;
-  rd_kafka_mock_cluster_t* mc_ = nullptr;
+  std::string url() const { return "kafka://" + bootstraps(); }
 };
 
 testing::CommandResult RunStocklake(const std::string& data, const std::string& lake, const std::string& log_option) {
@@ -78,7 +64,7 @@ class KafkaRunTest : public ::testing::Test {
 TempDir* KafkaRunTest::dir_ = nullptr;
 
 TEST_F(KafkaRunTest, LakeThroughKafkaEqualsLakeThroughTheEmbeddedLog) {
-  MockCluster cluster;
+  PipelineCluster cluster;
   const std::string lake = dir_->Join("kafka");
   const auto run = RunStocklake(dir_->Join("data"), lake, " --log " + cluster.url());
   ASSERT_EQ(run.exit_code, 0) << run.output;
@@ -92,7 +78,7 @@ TEST_F(KafkaRunTest, LakeThroughKafkaEqualsLakeThroughTheEmbeddedLog) {
 }
 
 TEST_F(KafkaRunTest, BrokerDownAndUpMidRunLosesAndDuplicatesNothing) {
-  MockCluster cluster;
+  PipelineCluster cluster;
   const std::string lake = dir_->Join("kafka-outage");
   std::atomic<bool> run_done{false};
   std::atomic<bool> outage_inside_run{false};
