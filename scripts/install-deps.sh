@@ -9,7 +9,7 @@ packages=(
   libgtest-dev libgmock-dev
   libzstd-dev libsnappy-dev zlib1g-dev
   libsimdjson-dev libcli11-dev libfmt-dev nlohmann-json3-dev libxxhash-dev
-  librdkafka-dev libpq-dev libsqlite3-dev
+  librdkafka-dev libpq-dev libsqlite3-dev libcurl4-openssl-dev
   postgresql          # server binaries for the store tests (apt starts no service here)
   libcpp-httplib-dev prometheus-cpp-dev libssl-dev  # the REST API (src/serve)
   wrk prometheus      # API benchmark; the Prometheus scrape test
