@@ -7,6 +7,7 @@
 // Built as the CMake target store_bench; driven by bench/store_bench.sh (which starts a
 // throwaway PostgreSQL):
 //   store_bench LAKE_DIR STOCKS_ONLY_URL FULL_SYNC_URL [QUERIES]
+// STOCKS_ONLY_URL "-" skips step 1.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -52,7 +53,7 @@ int main(int argc, char** argv) {
 
   // 1. The stocks table alone, into an empty store (initial load), then once more over
   // itself (every bucket replaced: the old rows go too). Parquet decoding is timed apart.
-  if (!queries_only) {
+  if (!queries_only && std::string(argv[2]) != "-") {
     auto store = OpenServingStore(argv[2]);
     if (!store.ok()) return Fail(store.status());
     for (const char* pass : {"stocks alone  ", "stocks replace"}) {
@@ -80,7 +81,8 @@ int main(int argc, char** argv) {
   }
 
   // 2. The whole sync, as `stocklake run --store` does it (2 connections on PostgreSQL;
-  // STORE_BENCH_CONNECTIONS=N to try others).
+  // STORE_BENCH_CONNECTIONS=N to try others; STORE_BENCH_SCHEMA_VERSION=N to measure an
+  // older schema's layout).
   // First the Parquet decoding it includes, timed alone on one thread.
   SyncStats stats;
   if (!queries_only) {
@@ -98,6 +100,7 @@ int main(int argc, char** argv) {
                 static_cast<long long>(rows), Seconds(t0));
     SyncOptions sync_options;
     if (const char* n = std::getenv("STORE_BENCH_CONNECTIONS")) sync_options.connections = std::atoi(n);
+    if (const char* v = std::getenv("STORE_BENCH_SCHEMA_VERSION")) sync_options.store.schema_version = std::atoi(v);
     Status st = SyncStoreWithLake(argv[3], lake, sync_options, &stats);
     if (!st.ok()) return Fail(st);
     std::printf("whole sync     %lld rows (%lld bars) in %.2f s: %.0f rows/s, %.0f bar rows/s, %d buckets\n",
@@ -105,7 +108,9 @@ int main(int argc, char** argv) {
                 stats.seconds, static_cast<double>(stats.rows_loaded) / stats.seconds,
                 static_cast<double>(stats.bar_rows_loaded) / stats.seconds, stats.buckets_loaded);
   }
-  auto store = OpenServingStore(argv[3]);
+  StoreOptions query_options;  // the version the sync made (opening must not upgrade it)
+  if (const char* v = std::getenv("STORE_BENCH_SCHEMA_VERSION")) query_options.schema_version = std::atoi(v);
+  auto store = OpenServingStore(argv[3], query_options);
   if (!store.ok()) return Fail(store.status());
   const auto t_rerun = std::chrono::steady_clock::now();
   Status st = SyncStoreWithLake(**store, lake, &stats);

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -14,6 +15,7 @@
 #include <iterator>
 #include <map>
 #include <set>
+#include <thread>
 
 #include <gtest/gtest.h>
 #include <libpq-fe.h>
@@ -130,6 +132,8 @@ void CopyRows(const std::string& from, const std::string& to, double begin, doub
   }
 }
 
+void ExpectBucketPartitions(const std::string& url, const std::set<int>& buckets);
+
 class ServingStoreTest : public ::testing::TestWithParam<std::string> {
  protected:
   //! A URL naming a fresh, empty store of the parameter's backend.
@@ -174,8 +178,69 @@ class ServingStoreTest : public ::testing::TestWithParam<std::string> {
   }
 
   //! The newest schema version of the parameter's backend (PostgreSQL's version 3
-  //! partitions tables by bucket; SQLite has nothing to change).
-  int LatestVersion() const { return GetParam() == "postgresql" ? 3 : 2; }
+  //! partitions tables by bucket, version 4 those of stocks and indicators by years too;
+  //! SQLite has nothing to change).
+  int LatestVersion() const { return GetParam() == "postgresql" ? 4 : 2; }
+
+  //! Fills a store of schema version `from` with one bucket of `lake`, opens it with the
+  //! newest schema, and checks that the upgrade kept exactly those rows, findable by
+  //! ticker, and that a sync then completes it.
+  void UpgradeFrom(int from, const std::string& lake) {
+    const std::string url = FreshStoreUrl();
+    std::map<std::string_view, std::vector<Row>> old_rows;  // what the old schema held
+    int old_bucket = 0;
+    {
+      StoreOptions old_options;
+      old_options.schema_version = from;
+      auto old = Open(url, old_options);
+      ASSERT_NE(old, nullptr);
+      EXPECT_EQ(*old->SchemaVersion(), from);
+      // A database of version `from` holding data: one bucket loaded by the old schema.
+      auto snap = LoadCurrentSnapshot(lake);
+      BucketContents contents;
+      contents.bucket = snap->tables[std::string(kSilverBars)][0].bucket;
+      old_bucket = contents.bucket;
+      contents.state = LoadedBucket{snap->id, snap->partitions, "stale\n"};
+      for (std::string_view table : kServedTables) {
+        const DataFile* f = snap->FindFile(std::string(table), contents.bucket);
+        if (f != nullptr) contents.tables.emplace(std::string(table), *ReadParquetFile(lake + "/" + f->path));
+        auto it = contents.tables.find(table);
+        old_rows[table] = it == contents.tables.end() ? std::vector<Row>() : Sorted(RowsOf(it->second, table));
+      }
+      ASSERT_FALSE(old_rows[kSilverBars].empty());
+      ASSERT_TRUE(old->ReplaceBucket(contents).ok());
+      if (from == 1) {
+        EXPECT_FALSE(old->Runs().ok()) << "version 1 has no runs.summary_json";
+      }
+    }
+    auto store = Open(url);
+    ASSERT_NE(store, nullptr);
+    EXPECT_EQ(*store->SchemaVersion(), LatestVersion());
+    EXPECT_EQ(store->LoadedBuckets()->size(), 1u) << "upgrading keeps the data";
+    if (GetParam() == "postgresql") ExpectBucketPartitions(url, {old_bucket});
+    for (std::string_view table : kServedTables) {
+      auto scanned = store->ScanTable(table);
+      ASSERT_TRUE(scanned.ok()) << scanned.status().ToString();
+      EXPECT_TRUE(Sorted(RowsOf(*scanned, table)) == old_rows[table]) << table << " changed in the upgrade";
+    }
+    // The moved rows are found by ticker (PostgreSQL: through the new bucket partitions).
+    const std::string some_ticker = old_rows[kSilverBars][0][0].substr(2);
+    auto bars = store->Bars({some_ticker, BarInterval::kDay, kNullDate, kNullDate});
+    ASSERT_TRUE(bars.ok()) << bars.status().ToString();
+    EXPECT_EQ(bars->num_rows(), static_cast<size_t>(std::count_if(old_rows[kSilverBars].begin(),
+                                                                  old_rows[kSilverBars].end(),
+                                                                  [&](const Row& r) { return r[0] == "s:" + some_ticker; })));
+    ASSERT_TRUE(SyncStoreWithLake(*store, lake, nullptr).ok());
+    ExpectStoreEqualsLake(*store, lake);
+    ASSERT_TRUE(store->Runs().ok());
+    EXPECT_EQ(store->Runs()->size(), 1u);
+    store.reset();
+    // Reopening a current database applies nothing; a newer one is refused.
+    EXPECT_NE(Open(url), nullptr);
+    StoreOptions newer;
+    newer.schema_version = LatestVersion() + 1;
+    EXPECT_FALSE(OpenServingStore(url, newer).ok());
+  }
 
   TempDir dir_;
   int stores_ = 0;
@@ -257,7 +322,8 @@ TEST_P(ServingStoreTest, IncrementalSyncReloadsOnlyChangedBuckets) {
   ASSERT_LE(changed.size(), 2u);
 
   SyncStats stats;
-  ASSERT_TRUE(SyncStoreWithLake(*store, lake, &stats).ok());
+  const Status synced = SyncStoreWithLake(*store, lake, &stats);
+  ASSERT_TRUE(synced.ok()) << synced.ToString();
   EXPECT_EQ(stats.buckets_loaded, static_cast<int>(changed.size()));
   EXPECT_EQ(stats.buckets_unchanged, after->partitions - static_cast<int>(changed.size()));
   EXPECT_EQ(stats.runs_recorded, 1);
@@ -306,19 +372,139 @@ TEST_P(ServingStoreTest, KillBetweenBucketsThenResyncGivesIdenticalContents) {
   }
 }
 
+SyncOptions ThreeConnections() {
+  SyncOptions options;
+  options.connections = 3;
+  return options;
+}
+
 TEST_P(ServingStoreTest, SyncByUrlWithSeveralConnectionsEqualsTheLake) {
   const std::string lake = GeneratedLake("lake", 20, 200);
   const std::string url = FreshStoreUrl();
   ASSERT_FALSE(url.empty());
   SyncStats stats;
-  const Status st = SyncStoreWithLake(url, lake, SyncOptions{3}, &stats);
+  const Status st = SyncStoreWithLake(url, lake, ThreeConnections(), &stats);
   ASSERT_TRUE(st.ok()) << st.ToString();
   EXPECT_GT(stats.buckets_loaded, 1);
   auto store = Open(url);
   ASSERT_NE(store, nullptr);
   ExpectStoreEqualsLake(*store, lake);
-  ASSERT_TRUE(SyncStoreWithLake(url, lake, SyncOptions{3}, &stats).ok());
+  ASSERT_TRUE(SyncStoreWithLake(url, lake, ThreeConnections(), &stats).ok());
   EXPECT_EQ(stats.buckets_loaded, 0);
+}
+
+//! Rows of a lake table in the given buckets only, sorted.
+std::vector<Row> LakeRowsOfBuckets(const std::string& lake, std::string_view table, const std::set<int>& buckets) {
+  auto snap = LoadCurrentSnapshot(lake);
+  EXPECT_TRUE(snap.ok()) << snap.status().ToString();
+  std::vector<Row> all;
+  for (const DataFile& f : snap->tables[std::string(table)]) {
+    if (!buckets.count(f.bucket)) continue;
+    auto t = ReadParquetFile(lake + "/" + f.path);
+    EXPECT_TRUE(t.ok()) << t.status().ToString();
+    for (Row& r : RowsOf(*t, table)) all.push_back(std::move(r));
+  }
+  return Sorted(std::move(all));
+}
+
+//! Buckets holding a file of any served table in the lake's current snapshot.
+std::set<int> BucketsWithFiles(const std::string& lake) {
+  auto snap = LoadCurrentSnapshot(lake);
+  EXPECT_TRUE(snap.ok()) << snap.status().ToString();
+  std::set<int> out;
+  for (std::string_view table : kServedTables) {
+    for (const DataFile& f : snap->tables[std::string(table)]) out.insert(f.bucket);
+  }
+  return out;
+}
+
+TEST_P(ServingStoreTest, DryRunWritesNothingAndBucketSubsetsLoadOnlyThemselves) {
+  const std::string lake = GeneratedLake("lake", 20, 120);
+  const std::set<int> all = BucketsWithFiles(lake);
+  ASSERT_GE(all.size(), 4u);
+  std::set<int> first_half, second_half;
+  for (int b : all) (first_half.size() < all.size() / 2 ? first_half : second_half).insert(b);
+  const std::string url = FreshStoreUrl();
+  ASSERT_FALSE(url.empty());
+
+  SyncOptions dry;
+  dry.dry_run = true;
+  SyncStats stats;
+  ASSERT_TRUE(SyncStoreWithLake(url, lake, dry, &stats).ok());
+  EXPECT_EQ(stats.buckets_behind, static_cast<int>(all.size()));
+  EXPECT_EQ(stats.buckets_loaded, 0);
+  EXPECT_EQ(stats.buckets_unchanged, stats.buckets_total - static_cast<int>(all.size()));
+  EXPECT_EQ(stats.rows_loaded, 0);
+  EXPECT_EQ(stats.runs_recorded, 0);
+  auto store = Open(url);
+  ASSERT_NE(store, nullptr);
+  EXPECT_TRUE(store->LoadedBuckets()->empty()) << "a dry run loads nothing";
+  EXPECT_TRUE(store->Runs()->empty()) << "a dry run records no run";
+  EXPECT_EQ(store->ScanTable(kSilverBars)->num_rows(), 0u);
+
+  SyncOptions some;
+  some.buckets.assign(first_half.begin(), first_half.end());
+  ASSERT_TRUE(SyncStoreWithLake(*store, lake, some, &stats).ok());
+  EXPECT_EQ(stats.buckets_behind, static_cast<int>(first_half.size()));
+  EXPECT_EQ(stats.buckets_loaded, static_cast<int>(first_half.size()));
+  EXPECT_EQ(stats.runs_recorded, 1) << "a loader of some buckets records the runs too";
+  auto loaded_state = store->LoadedBuckets();
+  ASSERT_TRUE(loaded_state.ok());
+  std::set<int> loaded;
+  for (const auto& [bucket, state] : *loaded_state) loaded.insert(bucket);
+  EXPECT_EQ(loaded, first_half);
+  for (std::string_view table : kServedTables) {
+    EXPECT_TRUE(Sorted(RowsOf(*store->ScanTable(table), table)) == LakeRowsOfBuckets(lake, table, first_half))
+        << table << " holds rows of buckets not asked for";
+  }
+
+  // What is behind now is the other half, and a dry run says so without loading it.
+  ASSERT_TRUE(SyncStoreWithLake(*store, lake, dry, &stats).ok());
+  EXPECT_EQ(stats.buckets_behind, static_cast<int>(second_half.size()));
+  EXPECT_EQ(stats.buckets_loaded, 0);
+  EXPECT_EQ(store->LoadedBuckets()->size(), first_half.size());
+  some.buckets.assign(second_half.begin(), second_half.end());
+  ASSERT_TRUE(SyncStoreWithLake(*store, lake, some, &stats).ok());
+  EXPECT_EQ(stats.buckets_loaded, static_cast<int>(second_half.size()));
+  EXPECT_EQ(stats.runs_recorded, 0);
+  ExpectStoreEqualsLake(*store, lake);
+  EXPECT_EQ(store->Runs()->size(), 1u);
+}
+
+TEST_P(ServingStoreTest, TwoLoadersOfDisjointBucketsSyncAtTheSameTime) {
+  const std::string lake = GeneratedLake("lake", 24, 150);
+  const std::string url = FreshStoreUrl();
+  ASSERT_FALSE(url.empty());  // an empty database: both loaders create the schema at once
+  const std::set<int> all = BucketsWithFiles(lake);
+  SyncOptions even, odd;
+  for (int b : all) (b % 2 == 0 ? even : odd).buckets.push_back(b);
+  ASSERT_FALSE(even.buckets.empty());
+  ASSERT_FALSE(odd.buckets.empty());
+  // Both start together, so their transactions (and their run records) overlap.
+  std::atomic<int> ready{0};
+  Status st_even, st_odd;
+  SyncStats stats_even, stats_odd;
+  auto loader = [&](const SyncOptions& options, Status* st, SyncStats* stats) {
+    ++ready;
+    while (ready.load() < 2) std::this_thread::yield();
+    *st = SyncStoreWithLake(url, lake, options, stats);
+  };
+  std::thread a(loader, std::cref(even), &st_even, &stats_even);
+  std::thread b(loader, std::cref(odd), &st_odd, &stats_odd);
+  a.join();
+  b.join();
+  ASSERT_TRUE(st_even.ok()) << st_even.ToString();
+  ASSERT_TRUE(st_odd.ok()) << st_odd.ToString();
+  EXPECT_EQ(stats_even.buckets_loaded, static_cast<int>(even.buckets.size()));
+  EXPECT_EQ(stats_odd.buckets_loaded, static_cast<int>(odd.buckets.size()));
+  auto store = Open(url);
+  ASSERT_NE(store, nullptr);
+  ExpectStoreEqualsLake(*store, lake);
+  EXPECT_EQ(store->LoadedBuckets()->size(), all.size());
+  EXPECT_EQ(store->Runs()->size(), 1u);
+  SyncStats again;
+  ASSERT_TRUE(SyncStoreWithLake(*store, lake, &again).ok());
+  EXPECT_EQ(again.buckets_loaded, 0);
 }
 
 // ---- Hostile tickers, written into a lake directly (the pipeline would refuse them) ----
@@ -404,43 +590,73 @@ std::string HostileLake(const std::string& lake) {
   return lake;
 }
 
-//! PostgreSQL layout: every ticker-keyed table has one partition per bucket (b0, b1 in
-//! the hostile lake) with its own primary key, no load table is left behind, and a
-//! lookup of one ticker's bars in its bucket reads only that partition's primary key.
-void ExpectBucketPartitions(const std::string& url) {
+//! Runs `sql` on a new connection to `url`; the rows, one line each, fields tab-separated.
+std::string PgRows(const std::string& url, const std::string& sql) {
   PGconn* conn = PQconnectdb(url.c_str());
-  ASSERT_EQ(PQstatus(conn), CONNECTION_OK) << PQerrorMessage(conn);
-  auto one = [&](const std::string& sql) {
-    PGresult* res = PQexec(conn, sql.c_str());
-    std::string value = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1 ? PQgetvalue(res, 0, 0) : "?";
-    PQclear(res);
-    return value;
-  };
-  // Bucket 0 holds the hostile tickers of even index: 3 daily rows and 1 period row each.
-  const size_t even = (kHostileTickers.size() + 1) / 2;
+  EXPECT_EQ(PQstatus(conn), CONNECTION_OK) << PQerrorMessage(conn);
+  PGresult* res = PQexec(conn, sql.c_str());
+  std::string out;
+  if (PQresultStatus(res) == PGRES_TUPLES_OK) {
+    for (int r = 0; r < PQntuples(res); ++r) {
+      for (int c = 0; c < PQnfields(res); ++c) out += (c > 0 ? "\t" : "") + std::string(PQgetvalue(res, r, c));
+      out += "\n";
+    }
+  } else {
+    ADD_FAILURE() << PQerrorMessage(conn) << " in " << sql;
+  }
+  PQclear(res);
+  PQfinish(conn);
+  return out;
+}
+
+//! PostgreSQL layout (schema 4): every ticker-keyed table has exactly one partition per
+//! bucket in `buckets`; those of stocks and indicators are partitioned by date, every
+//! leaf (and every period-bar bucket partition) has its primary key, every stocks and
+//! indicators leaf an index on date, and no load table is left behind.
+void ExpectBucketPartitions(const std::string& url, const std::set<int>& buckets) {
+  std::set<std::string> sorted_bounds;  // as text, as the query sorts them
+  for (int b : buckets) sorted_bounds.insert("FOR VALUES IN ('" + std::to_string(b) + "')\n");
+  std::string bounds;
+  for (const std::string& b : sorted_bounds) bounds += b;
   for (const std::string parent : {"stocks", "indicators", "bars_weekly", "bars_monthly", "bars_quarterly"}) {
-    EXPECT_EQ(one("SELECT string_agg(c.relname, ',' ORDER BY c.relname) FROM pg_inherits i JOIN pg_class c ON "
-                  "c.oid = i.inhrelid WHERE i.inhparent = '" + parent + "'::regclass"),
-              parent + "_b0," + parent + "_b1");
-    EXPECT_EQ(one("SELECT count(*) FROM " + parent + "_b0"),
-              std::to_string(even * (parent == "stocks" || parent == "indicators" ? 3 : 1)));
-    for (const std::string part : {parent + "_b0", parent + "_b1"}) {
-      EXPECT_EQ(one("SELECT count(*) FROM pg_index WHERE indisprimary AND indrelid = '" + part + "'::regclass"), "1")
-          << part;
+    const bool by_date = parent == "stocks" || parent == "indicators";
+    EXPECT_EQ(PgRows(url, "SELECT pg_get_expr(c.relpartbound, c.oid) FROM pg_inherits i JOIN pg_class c ON c.oid = "
+                          "i.inhrelid WHERE i.inhparent = '" + parent + "'::regclass ORDER BY 1"),
+              bounds)
+        << parent;
+    // Leaves: the bucket partitions' partitions (by date), or the bucket partitions.
+    const std::string leaves = by_date ? "SELECT l.inhrelid AS oid FROM pg_inherits i JOIN pg_inherits l ON l.inhparent = "
+                                         "i.inhrelid WHERE i.inhparent = '" + parent + "'::regclass"
+                                       : "SELECT i.inhrelid AS oid FROM pg_inherits i WHERE i.inhparent = '" + parent +
+                                             "'::regclass";
+    EXPECT_EQ(PgRows(url, "SELECT count(*) FROM (" + leaves + ") l JOIN pg_class c ON c.oid = l.oid WHERE c.relkind <> 'r' "
+                          "OR NOT EXISTS (SELECT 1 FROM pg_index x WHERE x.indrelid = l.oid AND x.indisprimary)"),
+              "0\n")
+        << parent << ": a leaf that is no plain table or has no primary key";
+    if (by_date) {
+      EXPECT_EQ(PgRows(url, "SELECT count(*) FROM (" + leaves + ") l WHERE NOT EXISTS (SELECT 1 FROM pg_index x JOIN "
+                            "pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = x.indkey[0] WHERE x.indrelid = "
+                            "l.oid AND x.indnatts = 1 AND a.attname = 'date')"),
+                "0\n")
+          << parent << ": a leaf without an index on date";
     }
   }
-  EXPECT_EQ(one("SELECT count(*) FROM pg_class WHERE relname LIKE '%\\_load\\_b%'"), "0");
-  // Seq scans off: the table is tiny, and the point is that the primary key can serve.
-  PGresult* res = PQexec(conn,
-                         "SET enable_seqscan = off; EXPLAIN SELECT * FROM stocks WHERE ticker = 'A' AND bucket = 0 AND \"date\" >= "
-                         "'2021-01-01' AND \"date\" <= '2022-12-31' ORDER BY \"date\"");
-  ASSERT_EQ(PQresultStatus(res), PGRES_TUPLES_OK) << PQerrorMessage(conn);
+  EXPECT_EQ(PgRows(url, "SELECT count(*) FROM pg_class WHERE relname LIKE '%\\_load\\_b%'"), "0\n");
+}
+
+//! EXPLAIN's text for `sql` (seq scans off: test tables are tiny, the point is which
+//! partitions and indexes can serve).
+std::string PgPlan(const std::string& url, const std::string& sql) {
+  PGconn* conn = PQconnectdb(url.c_str());
+  EXPECT_EQ(PQstatus(conn), CONNECTION_OK) << PQerrorMessage(conn);
+  PQclear(PQexec(conn, "SET enable_seqscan = off"));
+  PGresult* res = PQexec(conn, ("EXPLAIN " + sql).c_str());
+  EXPECT_EQ(PQresultStatus(res), PGRES_TUPLES_OK) << PQerrorMessage(conn);
   std::string text;
   for (int r = 0; r < PQntuples(res); ++r) text += std::string(PQgetvalue(res, r, 0)) + "\n";
   PQclear(res);
-  EXPECT_NE(text.find("stocks_b0_pkey"), std::string::npos) << text;
-  EXPECT_EQ(text.find("stocks_b1"), std::string::npos) << text;
   PQfinish(conn);
+  return text;
 }
 
 TEST_P(ServingStoreTest, HostileTickersAreStoredAndQueriedAsData) {
@@ -499,14 +715,21 @@ TEST_P(ServingStoreTest, HostileTickersAreStoredAndQueriedAsData) {
   EXPECT_NE((*runs)[0].summary_json.find("hand-made"), std::string::npos);
   // Every table is still there and whole.
   ExpectStoreEqualsLake(*store, lake);
-  if (GetParam() == "postgresql") ExpectBucketPartitions(url);
+  if (GetParam() == "postgresql") ExpectBucketPartitions(url, {0, 1});
 }
 
 // ---- Query layer, checked against answers computed from the lake's rows ----
 
+//! Store options giving PostgreSQL a date partition per year even for a small lake.
+StoreOptions PartitionPerYear() {
+  StoreOptions options;
+  options.rows_per_date_partition = 1;
+  return options;
+}
+
 TEST_P(ServingStoreTest, QueriesAgreeWithTheLake) {
-  const std::string lake = GeneratedLake("lake", 15, 300);
-  auto store = Open(FreshStoreUrl());
+  const std::string lake = GeneratedLake("lake", 15, 600);  // 3 calendar years
+  auto store = Open(FreshStoreUrl(), PartitionPerYear());
   ASSERT_NE(store, nullptr);
   ASSERT_TRUE(SyncStoreWithLake(*store, lake, nullptr).ok());
   // Lake rows start with s:ticker, d:date.
@@ -631,6 +854,54 @@ TEST_P(ServingStoreTest, QueriesAgreeWithTheLake) {
   EXPECT_EQ(*store->SearchTickers(prefix, 1000), with_prefix);
 }
 
+TEST_P(ServingStoreTest, DatePartitionsHoldOneBucketsYearsEach) {
+  if (GetParam() != "postgresql") GTEST_SKIP() << "SQLite tables are not partitioned";
+  const std::string lake = GeneratedLake("lake", 6, 800);  // 4 calendar years
+  const std::string url = FreshStoreUrl();
+  auto store = Open(url, PartitionPerYear());
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(SyncStoreWithLake(*store, lake, nullptr).ok());
+  ExpectStoreEqualsLake(*store, lake);
+  auto snap = LoadCurrentSnapshot(lake);
+  std::set<int> bar_buckets;
+  std::set<std::pair<int, std::string>> bucket_years;  // from the lake
+  for (const DataFile& f : snap->tables[std::string(kSilverBars)]) {
+    bar_buckets.insert(f.bucket);
+    for (const Row& r : RowsOf(*ReadParquetFile(lake + "/" + f.path), kSilverBars)) {
+      bucket_years.emplace(f.bucket, r[1].substr(2, 4));
+    }
+  }
+  ExpectBucketPartitions(url, bar_buckets);
+  // One leaf per bucket and year of the lake, holding exactly that bucket's year.
+  std::string expected;
+  for (const auto& [bucket, year] : bucket_years) expected += std::to_string(bucket) + "\t" + year + "\n";
+  for (const std::string table : {"stocks", "indicators"}) {
+    EXPECT_EQ(PgRows(url, "SELECT min(bucket), min(extract(year from \"date\")) FROM " + table +
+                              " GROUP BY tableoid HAVING min(extract(year from \"date\")) = max(extract(year from "
+                              "\"date\")) AND min(bucket) = max(bucket) ORDER BY 1, 2"),
+              expected)
+        << table;
+    EXPECT_EQ(PgRows(url, "SELECT count(*) FROM pg_inherits l JOIN pg_inherits i ON l.inhparent = i.inhrelid WHERE "
+                          "i.inhparent = '" + table + "'::regclass"),
+              std::to_string(bucket_years.size()) + "\n");
+  }
+  // A ticker's year reads one leaf; a cross-section one leaf per bucket, through the
+  // date index.
+  const auto& [bucket, year] = *bucket_years.rbegin();
+  const std::string one_year = PgPlan(url, "SELECT * FROM stocks WHERE ticker = 'A' AND bucket = " +
+                                               std::to_string(bucket) + " AND \"date\" >= '" + year +
+                                               "-01-01' AND \"date\" <= '" + year + "-12-31'");
+  EXPECT_NE(one_year.find("_y" + year + "_"), std::string::npos) << one_year;
+  EXPECT_EQ(one_year.find("Append"), std::string::npos) << "one leaf only: " << one_year;
+  const std::string cross = PgPlan(url, "SELECT * FROM stocks WHERE \"date\" = '" + year + "-06-01'");
+  EXPECT_NE(cross.find("date_idx"), std::string::npos) << cross;
+  for (const auto& [other_bucket, other_year] : bucket_years) {
+    if (other_year != year) {
+      EXPECT_EQ(cross.find("_y" + other_year), std::string::npos) << cross;
+    }
+  }
+}
+
 // ---- Bucket replacement ----
 
 //! The lake's rows of one bucket, as ReplaceBucket takes them.
@@ -730,51 +1001,10 @@ TEST_P(ServingStoreTest, ReaderFollowsATickerMovedToAnotherBucket) {
 
 TEST_P(ServingStoreTest, UpgradesAnOlderSchema) {
   const std::string lake = GeneratedLake("lake", 6, 120);
-  const std::string url = FreshStoreUrl();
-  std::map<std::string_view, std::vector<Row>> old_rows;  // what the old schema held
-  {
-    auto old = Open(url, StoreOptions{1});
-    ASSERT_NE(old, nullptr);
-    EXPECT_EQ(*old->SchemaVersion(), 1);
-    // A version-1 database holding data: one bucket loaded by the old schema.
-    auto snap = LoadCurrentSnapshot(lake);
-    BucketContents contents;
-    contents.bucket = snap->tables[std::string(kSilverBars)][0].bucket;
-    contents.state = LoadedBucket{snap->id, snap->partitions, "stale\n"};
-    for (std::string_view table : kServedTables) {
-      const DataFile* f = snap->FindFile(std::string(table), contents.bucket);
-      if (f != nullptr) contents.tables.emplace(std::string(table), *ReadParquetFile(lake + "/" + f->path));
-      auto it = contents.tables.find(table);
-      old_rows[table] = it == contents.tables.end() ? std::vector<Row>() : Sorted(RowsOf(it->second, table));
-    }
-    ASSERT_FALSE(old_rows[kSilverBars].empty());
-    ASSERT_TRUE(old->ReplaceBucket(contents).ok());
-    EXPECT_FALSE(old->Runs().ok()) << "version 1 has no runs.summary_json";
+  for (int from = 1; from < LatestVersion(); ++from) {
+    SCOPED_TRACE("upgrading from version " + std::to_string(from));
+    UpgradeFrom(from, lake);
   }
-  auto store = Open(url);
-  ASSERT_NE(store, nullptr);
-  EXPECT_EQ(*store->SchemaVersion(), LatestVersion());
-  EXPECT_EQ(store->LoadedBuckets()->size(), 1u) << "upgrading keeps the data";
-  for (std::string_view table : kServedTables) {
-    auto scanned = store->ScanTable(table);
-    ASSERT_TRUE(scanned.ok()) << scanned.status().ToString();
-    EXPECT_TRUE(Sorted(RowsOf(*scanned, table)) == old_rows[table]) << table << " changed in the upgrade";
-  }
-  // The moved rows are found by ticker (PostgreSQL: through the new bucket partitions).
-  const std::string some_ticker = old_rows[kSilverBars][0][0].substr(2);
-  auto bars = store->Bars({some_ticker, BarInterval::kDay, kNullDate, kNullDate});
-  ASSERT_TRUE(bars.ok()) << bars.status().ToString();
-  EXPECT_EQ(bars->num_rows(), static_cast<size_t>(std::count_if(old_rows[kSilverBars].begin(),
-                                                                old_rows[kSilverBars].end(),
-                                                                [&](const Row& r) { return r[0] == "s:" + some_ticker; })));
-  ASSERT_TRUE(SyncStoreWithLake(*store, lake, nullptr).ok());
-  ExpectStoreEqualsLake(*store, lake);
-  ASSERT_TRUE(store->Runs().ok());
-  EXPECT_EQ(store->Runs()->size(), 1u);
-  store.reset();
-  // Reopening a current database applies nothing; a newer one is refused.
-  EXPECT_NE(Open(url), nullptr);
-  EXPECT_FALSE(OpenServingStore(url, StoreOptions{LatestVersion() + 1}).ok());
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, ServingStoreTest, ::testing::Values("sqlite", "postgresql"),

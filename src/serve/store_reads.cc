@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include "lake/table_schemas.h"
+#include "log/topics.h"
 
 namespace stocklake {
 
@@ -180,13 +181,46 @@ Result<std::unique_ptr<StoreReads>> StoreReads::Open(const std::string& url) {
   return Status::InvalidArgument("unsupported store URL scheme (use sqlite:PATH or postgresql://...)");
 }
 
+Result<int64_t> StoreReads::BucketOf(std::string_view ticker, bool refresh) {
+  if (partitions_ == 0 || refresh) {
+    Table t;
+    t.columns = {{"partitions", ColumnType::kInt64, true}};
+    SL_RETURN_IF_ERROR(Query("SELECT max(partitions) FROM sync_state", {}, &t));
+    partitions_ = t.num_rows() == 1 && !t.columns[0].IsNull(0) ? static_cast<int>(t.columns[0].i64[0]) : 0;
+  }
+  return partitions_ > 0 ? PartitionForKey(ticker, partitions_) : -1;
+}
+
+Result<int64_t> StoreReads::StoredBucketOf(std::string_view ticker) {
+  Table t;
+  t.columns = {{"bucket", ColumnType::kInt64, false}};
+  SL_RETURN_IF_ERROR(Query("SELECT bucket FROM tickers WHERE ticker = $1", {std::string(ticker)}, &t));
+  return t.num_rows() == 1 ? t.columns[0].i64[0] : -1;
+}
+
 Result<Table> StoreReads::Indicators(std::string_view ticker, Date from, Date to, int64_t limit) {
-  Table out = EmptyTableFor(kGoldIndicators);
-  SL_RETURN_IF_ERROR(Query("SELECT " + ColumnList(out) +
-                               " FROM indicators WHERE ticker = $1 AND \"date\" >= $2 AND \"date\" <= $3 "
-                               "ORDER BY \"date\" LIMIT $4",
-                           {std::string(ticker), DateParam(from, "0001-01-01"), DateParam(to, "9999-12-31"), limit},
-                           &out));
+  const Table empty = EmptyTableFor(kGoldIndicators);
+  const std::string sql = "SELECT " + ColumnList(empty) +
+                          " FROM indicators WHERE ticker = $1 AND \"date\" >= $2 AND \"date\" <= $3 AND bucket = $4 "
+                          "ORDER BY \"date\" LIMIT $5";
+  // Placeholders in order of appearance: SQLite binds them by position.
+  std::vector<Param> params = {std::string(ticker), DateParam(from, "0001-01-01"), DateParam(to, "9999-12-31"),
+                               int64_t{0}, limit};
+  SL_ASSIGN_OR_RETURN(int64_t bucket, BucketOf(ticker, false));
+  Table out = empty;
+  if (bucket >= 0) {
+    params[3] = bucket;
+    SL_RETURN_IF_ERROR(Query(sql, params, &out));
+    if (out.num_rows() > 0) return out;
+  }
+  // Nothing there: the range may be empty, or the store's bucket count changed since it
+  // was read (or the ticker sits in another bucket): ask the tickers table.
+  SL_ASSIGN_OR_RETURN(int64_t stored, StoredBucketOf(ticker));
+  if (stored < 0 || stored == bucket) return out;
+  SL_RETURN_IF_ERROR(BucketOf(ticker, true).status());
+  out = empty;
+  params[3] = stored;
+  SL_RETURN_IF_ERROR(Query(sql, params, &out));
   return out;
 }
 

@@ -54,6 +54,16 @@ class StoreReads {
   //! Runs `sql` ($1..$N placeholders) and appends its rows to `out`, whose columns give
   //! the types in select-list order.
   virtual Status Query(const std::string& sql, const std::vector<Param>& params, Table* out) = 0;
+
+ private:
+  //! The bucket the lake assigns `ticker` to (the log's PartitionForKey over the store's
+  //! bucket count, read from sync_state once per connection; `refresh` reads it again),
+  //! or -1 for an empty store. Naming the bucket lets PostgreSQL plan only its partition.
+  Result<int64_t> BucketOf(std::string_view ticker, bool refresh);
+  //! `ticker`'s bucket as the tickers table records it, or -1 for a ticker not stored.
+  Result<int64_t> StoredBucketOf(std::string_view ticker);
+
+  int partitions_ = 0;  //!< the store's bucket count; 0 = not read yet
 };
 
 }  // namespace stocklake

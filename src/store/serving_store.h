@@ -98,6 +98,10 @@ struct StoreOptions {
   //! Schema version to migrate to; 0 = the newest this build knows. Older versions
   //! exist so tests can build an old database and prove that upgrading it works.
   int schema_version = 0;
+  //! PostgreSQL (schema 4 on): consecutive years of a bucket share one date partition of
+  //! stocks and indicators until it holds at least this many rows. Tests lower it to get
+  //! a partition per year from small lakes.
+  int64_t rows_per_date_partition = 100000;
 };
 
 class ServingStore {
@@ -125,7 +129,8 @@ class ServingStore {
   virtual Status Reset() = 0;
 
   virtual Result<std::set<int64_t>> RecordedRunIds() = 0;
-  //! Inserts the runs (ids not yet recorded) in one transaction.
+  //! Inserts the runs in one transaction; a run already recorded (e.g. by a concurrent
+  //! loader) is left as it is.
   virtual Status RecordRuns(const std::vector<RunRecord>& runs) = 0;
 
   // ---- Queries (used by the REST API) ----

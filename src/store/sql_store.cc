@@ -174,11 +174,15 @@ Status SqlStore::Migrate(int target) {
     return Status::InvalidArgument("schema version " + std::to_string(target) + " unknown (this build knows 1.." +
                                    std::to_string(latest) + ")");
   }
-  SL_RETURN_IF_ERROR(Execute(
-      "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)"));
   for (;;) {
     SL_RETURN_IF_ERROR(Begin());
+    // Created under the schema lock: two PostgreSQL sessions creating it at once can
+    // otherwise both pass IF NOT EXISTS and one fail.
     Status st = LockSchema();
+    if (st.ok()) {
+      st = Execute(
+          "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)");
+    }
     Result<int> current = st.ok() ? SchemaVersion() : Result<int>(st);
     if (!current.ok()) {
       Execute("ROLLBACK");
@@ -299,7 +303,7 @@ Status SqlStore::RecordRuns(const std::vector<RunRecord>& runs) {
     st = Command(
         "INSERT INTO runs (snapshot_id, committed_at, rows_read, accepted, rejected, duplicates, "
         "earlier_rows_displaced, files_ingested, files_skipped, summary_json) "
-        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (snapshot_id) DO NOTHING",
         {r.snapshot_id, r.committed_at, r.rows_read, r.accepted, r.rejected, r.duplicates, r.earlier_rows_displaced,
          r.files_ingested, r.files_skipped, r.summary_json});
   }

@@ -2,13 +2,18 @@
 
 #include <sqlite3.h>
 
+#include <chrono>
 #include <map>
+#include <thread>
 
 #include "store/sql_store.h"
 
 namespace stocklake {
 
 namespace {
+
+//! How long a writer waits for another's transaction before giving up.
+constexpr int kBusyTimeoutMs = 30000;
 
 // Migrations are frozen once released: a change is a new entry, never an edit.
 const std::vector<std::string>& SqliteMigrations() {
@@ -216,17 +221,27 @@ Result<std::unique_ptr<ServingStore>> OpenSqliteStore(const std::string& path, c
     return Status::IOError("cannot open SQLite store " + path + ": " + message);
   }
   auto store = std::make_unique<SqliteStore>(db);
-  sqlite3_busy_timeout(db, 30000);
+  sqlite3_busy_timeout(db, kBusyTimeoutMs);
   // A double-quoted name that matches no column must be an error, not a string literal.
   sqlite3_db_config(db, SQLITE_DBCONFIG_DQS_DML, 0, nullptr);
   sqlite3_db_config(db, SQLITE_DBCONFIG_DQS_DDL, 0, nullptr);
   // WAL: readers (the API) never block the loader, and a commit is one append.
+  // Switching a new database to WAL needs an exclusive lock, and SQLite answers BUSY at
+  // once rather than call the busy handler when another connection (a second loader
+  // opening the same new file) holds a lock: retry for as long as the busy timeout.
   Status st;
-  char* error = nullptr;
-  if (sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-65536;", nullptr, nullptr, &error) !=
-      SQLITE_OK) {
-    st = Status::IOError(std::string("sqlite pragmas: ") + (error ? error : "?"));
+  for (int attempt = 0;; ++attempt) {
+    char* error = nullptr;
+    const int pragma_rc = sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-65536;",
+                                       nullptr, nullptr, &error);
+    const std::string message = error ? error : sqlite3_errstr(pragma_rc);
     sqlite3_free(error);
+    if (pragma_rc == SQLITE_OK) break;
+    if ((pragma_rc & 0xff) != SQLITE_BUSY || attempt >= kBusyTimeoutMs / 10) {
+      st = Status::IOError("sqlite pragmas: " + message);
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   if (st.ok()) st = store->Migrate(options.schema_version);
   if (!st.ok()) return st.WithContext("opening SQLite store " + path);

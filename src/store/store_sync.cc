@@ -4,6 +4,7 @@
 #include <chrono>
 #include <atomic>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -120,27 +121,34 @@ void LoadWorker(ServingStore& store, const std::string& lake_dir, const LakeSnap
   }
 }
 
-Status Sync(const std::vector<ServingStore*>& stores, const std::string& lake_dir, SyncStats* stats_out) {
+Status Sync(const std::vector<ServingStore*>& stores, const std::string& lake_dir, const SyncOptions& options,
+            SyncStats* stats_out) {
   const auto start = std::chrono::steady_clock::now();
   ServingStore& store = *stores[0];
   SyncStats stats;
   SL_ASSIGN_OR_RETURN(LakeSnapshot snapshot, LoadCurrentSnapshot(lake_dir));
   stats.snapshot_id = snapshot.id;
   stats.buckets_total = snapshot.partitions;
+  const std::set<int> chosen(options.buckets.begin(), options.buckets.end());
+  auto selected = [&](int bucket) { return chosen.empty() || chosen.count(bucket) > 0; };
   SL_ASSIGN_OR_RETURN(auto loaded, store.LoadedBuckets());
   const bool partitions_changed = std::any_of(loaded.begin(), loaded.end(), [&](const auto& entry) {
     return entry.second.partitions != snapshot.partitions;
   });
   if (partitions_changed) {
-    SL_RETURN_IF_ERROR(store.Reset());
+    // Tickers moved between buckets, so no old bucket may stay: empty the whole store,
+    // whichever buckets this sync was given (a loader of other buckets then finds its
+    // buckets missing and loads them).
+    if (!options.dry_run) SL_RETURN_IF_ERROR(store.Reset());
     loaded.clear();
     stats.reset = true;
   }
 
-  // Buckets to replace: every lake bucket whose files differ, and every loaded bucket
-  // the lake no longer has (replaced by nothing).
+  // Buckets to replace: every selected lake bucket whose files differ, and every loaded
+  // selected bucket the lake no longer has (replaced by nothing).
   std::vector<std::pair<int, std::string>> work;
   for (int b = 0; b < snapshot.partitions; ++b) {
+    if (!selected(b)) continue;
     std::string files = FileSetOf(snapshot, b);
     auto it = loaded.find(b);
     if ((it != loaded.end() && it->second.files == files) || (it == loaded.end() && files.empty())) {
@@ -150,7 +158,13 @@ Status Sync(const std::vector<ServingStore*>& stores, const std::string& lake_di
     work.emplace_back(b, std::move(files));
   }
   for (const auto& [b, state] : loaded) {
-    if (b >= snapshot.partitions && !state.files.empty()) work.emplace_back(b, std::string());
+    if (b >= snapshot.partitions && selected(b) && !state.files.empty()) work.emplace_back(b, std::string());
+  }
+  stats.buckets_behind = static_cast<int>(work.size());
+  if (options.dry_run) {
+    stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (stats_out != nullptr) *stats_out = stats;
+    return Status::OK();
   }
 
   std::atomic<size_t> next{0};
@@ -173,22 +187,27 @@ Status Sync(const std::vector<ServingStore*>& stores, const std::string& lake_di
 }  // namespace
 
 Status SyncStoreWithLake(ServingStore& store, const std::string& lake_dir, SyncStats* stats) {
-  return Sync({&store}, lake_dir, stats);
+  return Sync({&store}, lake_dir, SyncOptions{}, stats);
+}
+
+Status SyncStoreWithLake(ServingStore& store, const std::string& lake_dir, const SyncOptions& options,
+                         SyncStats* stats) {
+  return Sync({&store}, lake_dir, options, stats);
 }
 
 Status SyncStoreWithLake(const std::string& store_url, const std::string& lake_dir, const SyncOptions& options,
                          SyncStats* stats) {
   std::vector<std::unique_ptr<ServingStore>> stores;
-  SL_ASSIGN_OR_RETURN(std::unique_ptr<ServingStore> first, OpenServingStore(store_url));
-  const bool parallel = first->backend() == "postgresql";
+  SL_ASSIGN_OR_RETURN(std::unique_ptr<ServingStore> first, OpenServingStore(store_url, options.store));
+  const bool parallel = first->backend() == "postgresql" && !options.dry_run;
   stores.push_back(std::move(first));
   for (int i = 1; parallel && i < options.connections; ++i) {
-    SL_ASSIGN_OR_RETURN(std::unique_ptr<ServingStore> more, OpenServingStore(store_url));
+    SL_ASSIGN_OR_RETURN(std::unique_ptr<ServingStore> more, OpenServingStore(store_url, options.store));
     stores.push_back(std::move(more));
   }
   std::vector<ServingStore*> raw;
   for (auto& s : stores) raw.push_back(s.get());
-  return Sync(raw, lake_dir, stats);
+  return Sync(raw, lake_dir, options, stats);
 }
 
 }  // namespace stocklake

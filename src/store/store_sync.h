@@ -19,6 +19,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "core/status.h"
 #include "store/serving_store.h"
@@ -28,12 +29,14 @@ namespace stocklake {
 struct SyncStats {
   int64_t snapshot_id = 0;        //!< the lake snapshot the store now reflects
   int buckets_total = 0;          //!< buckets in the lake
-  int buckets_loaded = 0;         //!< buckets replaced by this sync
-  int buckets_unchanged = 0;      //!< buckets already up to date
+  int buckets_behind = 0;         //!< selected buckets differing from the lake when the sync began
+  int buckets_loaded = 0;         //!< buckets replaced by this sync (0 in a dry run)
+  int buckets_unchanged = 0;      //!< selected buckets already up to date
   int64_t rows_loaded = 0;        //!< rows inserted, all tables
   int64_t bar_rows_loaded = 0;    //!< rows inserted into stocks alone
   int runs_recorded = 0;          //!< run rows added
-  bool reset = false;             //!< the bucket count changed, so everything was reloaded
+  bool reset = false;             //!< the bucket count changed, so the store was emptied first
+                                  //!< (in a dry run: would be)
   double seconds = 0;
 };
 
@@ -49,11 +52,26 @@ struct SyncOptions {
   //! Connections loading buckets in parallel (PostgreSQL only: SQLite has one writer).
   //! Each bucket is still one transaction on one connection.
   int connections = 2;
+  //! The buckets this sync brings up to date; empty: every bucket (also every loaded
+  //! bucket the lake no longer has). Loaders given disjoint sets may sync the same store
+  //! at the same time: on PostgreSQL their buckets load side by side, on SQLite a writer
+  //! waits for the other's transaction (busy timeout). Runs are recorded either way.
+  std::vector<int> buckets;
+  //! Only compares: fills SyncStats (snapshot_id, buckets_total, buckets_behind,
+  //! buckets_unchanged, reset) and writes nothing, neither rows nor runs. The store is
+  //! still opened, which creates or migrates its schema when it is not current.
+  bool dry_run = false;
+  //! How the stores are opened (by the URL overload only).
+  StoreOptions store;
 };
 
 //! The same, opening the store named by `store_url` (see OpenServingStore) with
 //! `options.connections` connections. The entry point for `stocklake run --store URL`.
 Status SyncStoreWithLake(const std::string& store_url, const std::string& lake_dir, const SyncOptions& options,
+                         SyncStats* stats);
+
+//! The same through an open store (one connection: `options.connections` is ignored).
+Status SyncStoreWithLake(ServingStore& store, const std::string& lake_dir, const SyncOptions& options,
                          SyncStats* stats);
 
 }  // namespace stocklake
