@@ -23,5 +23,8 @@ CommandRunner AddGenerateCommand(CLI::App& app);
 CommandRunner AddRunCommand(CLI::App& app);
 CommandRunner AddServeCommand(CLI::App& app);
 CommandRunner AddTokenCommand(CLI::App& app);
+CommandRunner AddProducerCommand(CLI::App& app);
+CommandRunner AddProcessorCommand(CLI::App& app);
+CommandRunner AddLoaderCommand(CLI::App& app);
 
 }  // namespace stocklake::cli

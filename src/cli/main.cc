@@ -16,6 +16,9 @@ int main(int argc, char** argv) {
       AddRunCommand(app),
       AddServeCommand(app),
       AddTokenCommand(app),
+      AddProducerCommand(app),
+      AddProcessorCommand(app),
+      AddLoaderCommand(app),
   };
   try {
     app.parse(argc, argv);

@@ -6,12 +6,14 @@
 
 #include "cli/commands.h"
 #include "orchestrate/batch_run.h"
+#include "orchestrate/log_url.h"
 
 namespace stocklake::cli {
 
 CommandRunner AddRunCommand(CLI::App& app) {
   struct Parsed {
     RunOptions run;
+    int replication = 0;
     bool quiet = false;
   };
   auto parsed = std::make_shared<Parsed>();
@@ -23,11 +25,18 @@ CommandRunner AddRunCommand(CLI::App& app) {
                   "none | sqlite:PATH | postgresql://USER@HOST:PORT/DB?... (default sqlite:LAKE/_store/stocklake.sqlite)");
   cmd->add_option("--partitions", parsed->run.partitions, "Partitions (ticker buckets) for a new lake")
       ->check(CLI::Range(1, 1024));
+  cmd->add_option("--replication", parsed->replication, "Replication factor of topics the run creates (Kafka)")
+      ->check(CLI::Range(1, 32));
   cmd->add_option("--threads", parsed->run.threads, "Worker threads")->check(CLI::Range(1, 256));
   cmd->add_flag("--quiet", parsed->quiet, "No progress line");
   return [cmd, parsed]() -> int {
     if (!cmd->parsed()) return -1;
     parsed->run.progress = !parsed->quiet && ::isatty(STDERR_FILENO);
+    if (parsed->replication > 0) {
+      auto url = LogUrlWithReplication(parsed->run.log_url, parsed->replication);
+      if (!url.ok()) return ReportError("run", url.status());
+      parsed->run.log_url = *url;
+    }
     auto summary = RunBatch(parsed->run);
     if (!summary.ok()) return ReportError("run", summary.status());
     std::fputs(FormatRunSummary(*summary).c_str(), stdout);

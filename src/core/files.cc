@@ -154,6 +154,13 @@ Status RemoveFile(const std::string& path) {
   return Status::OK();
 }
 
+Status RemoveDirectoryTree(const std::string& path) {
+  std::error_code error;
+  std::filesystem::remove_all(path, error);
+  if (error) return Status::IOError("cannot remove " + path + ": " + error.message());
+  return Status::OK();
+}
+
 Status CopyFile(const std::string& from, const std::string& to) {
   FdGuard in{::open(from.c_str(), O_RDONLY | O_CLOEXEC)};
   if (in.fd < 0) return ErrnoStatus("cannot open", from);

@@ -55,6 +55,9 @@ bool PathExists(const std::string& path);
 //! Removes a file; OK when it does not exist.
 Status RemoveFile(const std::string& path);
 
+//! rm -r; OK when it does not exist.
+Status RemoveDirectoryTree(const std::string& path);
+
 //! Copies a file's bytes into a new file (in-kernel where possible). Not durable until
 //! SyncFileSystem: many small copies then one sync is far cheaper than an fsync each.
 Status CopyFile(const std::string& from, const std::string& to);

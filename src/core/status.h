@@ -29,6 +29,7 @@ class Status {
   bool IsCorruption() const { return code() == Code::kCorruption; }
   bool IsInvalidArgument() const { return code() == Code::kInvalidArgument; }
   bool IsIOError() const { return code() == Code::kIOError; }
+  bool IsAborted() const { return code() == Code::kAborted; }
 
   //! "Corruption: <message>" or "OK".
   std::string ToString() const;

@@ -1,7 +1,13 @@
 #include "lake/snapshot.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <cinttypes>
 #include <cstdio>
+#include <random>
 #include <set>
 
 #include <nlohmann/json.hpp>
@@ -81,9 +87,19 @@ const DataFile* LakeSnapshot::FindFile(const std::string& table, int bucket) con
 }
 
 std::string DataFileName(const std::string& table, int bucket, int64_t snapshot_id) {
-  char name[64];
-  std::snprintf(name, sizeof name, "/part-b%03d-s%08" PRId64 ".parquet", bucket, snapshot_id);
+  static thread_local std::mt19937_64 random(std::random_device{}());
+  char name[80];
+  std::snprintf(name, sizeof name, "/part-b%03d-s%08" PRId64 "-%08x.parquet", bucket, snapshot_id,
+                static_cast<unsigned>(random()));
   return table + name;
+}
+
+int BucketOfDataFile(const std::string& file_name) {
+  const auto slash = file_name.rfind('/');
+  const std::string base = slash == std::string::npos ? file_name : file_name.substr(slash + 1);
+  int bucket = -1;
+  if (std::sscanf(base.c_str(), "part-b%d-", &bucket) != 1) return -1;
+  return bucket;
 }
 
 Result<LakeSnapshot> LoadCurrentSnapshot(const std::string& lake_dir) {
@@ -110,7 +126,96 @@ Status CommitSnapshot(const std::string& lake_dir, LakeSnapshot* snapshot) {
   return WriteFileAtomic(MetaDir(lake_dir) + "/CURRENT", std::to_string(snapshot->id) + "\n");
 }
 
-Status RemoveUnreferencedFiles(const std::string& lake_dir, const LakeSnapshot& current) {
+namespace {
+
+// Serialises the read-check-write of CURRENT among the processes sharing a lake.
+class CommitLock {
+ public:
+  static Result<CommitLock> Acquire(const std::string& lake_dir) {
+    SL_RETURN_IF_ERROR(CreateDirectories(MetaDir(lake_dir)));
+    const std::string path = MetaDir(lake_dir) + "/COMMIT.lock";
+    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) return Status::IOError("cannot open " + path);
+    if (::flock(fd, LOCK_EX) != 0) {
+      ::close(fd);
+      return Status::IOError("cannot lock " + path);
+    }
+    return CommitLock(fd);
+  }
+  CommitLock(CommitLock&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
+  CommitLock(const CommitLock&) = delete;
+  ~CommitLock() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+
+ private:
+  explicit CommitLock(int fd) : fd_(fd) {}
+  int fd_;
+};
+
+// What a snapshot holds for one bucket: its files of every table and its offsets.
+std::pair<std::vector<std::string>, std::vector<int64_t>> BucketState(const LakeSnapshot& s, int bucket) {
+  std::vector<std::string> files;
+  for (const auto& [name, list] : s.tables) {
+    for (const DataFile& f : list) {
+      if (f.bucket == bucket) files.push_back(f.path);
+    }
+  }
+  std::sort(files.begin(), files.end());
+  std::vector<int64_t> offsets;
+  for (const auto& [topic, per_partition] : s.consumed_offsets) {
+    offsets.push_back(static_cast<size_t>(bucket) < per_partition.size() ? per_partition[bucket] : 0);
+  }
+  return {files, offsets};
+}
+
+}  // namespace
+
+Status CommitBucketUpdate(const std::string& lake_dir, const LakeSnapshot& base, const std::vector<int>& buckets,
+                          LakeSnapshot* next) {
+  SL_ASSIGN_OR_RETURN(CommitLock lock, CommitLock::Acquire(lake_dir));
+  SL_ASSIGN_OR_RETURN(LakeSnapshot current, LoadCurrentSnapshot(lake_dir));
+  if (current.id == base.id) return CommitSnapshot(lake_dir, next);
+  if (current.partitions != 0 && current.partitions != next->partitions) {
+    return Status::Aborted("the lake's bucket count changed to " + std::to_string(current.partitions) +
+                           " while this writer worked");
+  }
+  for (int b : buckets) {
+    if (BucketState(current, b) != BucketState(base, b)) {
+      return Status::Aborted("bucket " + std::to_string(b) + " was committed by another writer (snapshot " +
+                             std::to_string(current.id) + ") since snapshot " + std::to_string(base.id) +
+                             " that this work started from; it is redone from the new state");
+    }
+  }
+  LakeSnapshot merged = current;
+  merged.partitions = next->partitions;
+  const std::set<int> mine(buckets.begin(), buckets.end());
+  for (auto& [name, files] : merged.tables) {
+    std::erase_if(files, [&](const DataFile& f) { return mine.count(f.bucket) != 0; });
+  }
+  for (const auto& [name, files] : next->tables) {
+    auto& target = merged.tables[name];
+    for (const DataFile& f : files) {
+      if (mine.count(f.bucket) != 0) target.push_back(f);
+    }
+    std::sort(target.begin(), target.end(), [](const DataFile& a, const DataFile& b) { return a.bucket < b.bucket; });
+  }
+  for (const auto& [topic, offsets] : next->consumed_offsets) {
+    auto& target = merged.consumed_offsets[topic];
+    target.resize(std::max(target.size(), offsets.size()), 0);
+    for (int b : buckets) {
+      if (static_cast<size_t>(b) < offsets.size()) target[static_cast<size_t>(b)] = offsets[static_cast<size_t>(b)];
+    }
+  }
+  merged.sources_applied = std::max(merged.sources_applied, next->sources_applied);
+  merged.run_summary_json = next->run_summary_json;
+  SL_RETURN_IF_ERROR(CommitSnapshot(lake_dir, &merged));
+  *next = std::move(merged);
+  return Status::OK();
+}
+
+Status RemoveUnreferencedFiles(const std::string& lake_dir, const LakeSnapshot& current,
+                               const std::vector<int>* only_buckets) {
   std::set<std::string> referenced;
   for (const auto& [name, files] : current.tables) {
     for (const DataFile& f : files) referenced.insert(f.path);
@@ -125,6 +230,10 @@ Status RemoveUnreferencedFiles(const std::string& lake_dir, const LakeSnapshot& 
     for (const std::string& name : *names) {
       const std::string relative = std::string(table) + "/" + name;
       if (name.ends_with(".parquet") || name.ends_with(".tmp")) {
+        if (only_buckets != nullptr &&
+            std::find(only_buckets->begin(), only_buckets->end(), BucketOfDataFile(name)) == only_buckets->end()) {
+          continue;
+        }
         if (!referenced.count(relative)) SL_RETURN_IF_ERROR(RemoveFile(lake_dir + "/" + relative));
       }
     }

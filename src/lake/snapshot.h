@@ -48,11 +48,29 @@ Result<LakeSnapshot> LoadCurrentSnapshot(const std::string& lake_dir);
 //! the previous snapshot or this one current.
 Status CommitSnapshot(const std::string& lake_dir, LakeSnapshot* snapshot);
 
-//! Deletes data files under the table directories that `current` does not list
-//! (left by an older snapshot or by a run that crashed before committing).
-Status RemoveUnreferencedFiles(const std::string& lake_dir, const LakeSnapshot& current);
+//! Publishes the changes `next` makes to `buckets` relative to `base`, for writers that
+//! own disjoint sets of buckets and commit concurrently (the processors of one consumer
+//! group, or a batch run). Under the lake's commit lock (_stocklake/COMMIT.lock): when the
+//! current snapshot is still `base`, commits `next` as it is; otherwise commits the current
+//! snapshot with those buckets' files and consumed offsets taken from `next` (and next's
+//! run summary). Aborted, committing nothing, when another writer changed one of these
+//! buckets since `base`: the bucket changed hands and this work is stale. On success
+//! `next` holds what was committed.
+Status CommitBucketUpdate(const std::string& lake_dir, const LakeSnapshot& base, const std::vector<int>& buckets,
+                          LakeSnapshot* next);
 
-//! "<table>/part-b<bucket>-s<snapshot>.parquet", the name of a new data file.
+//! Deletes data files under the table directories that `current` does not list (left by
+//! an older snapshot or by a run that crashed before committing). With `only_buckets`,
+//! only files of those buckets: other buckets may belong to writers still at work.
+Status RemoveUnreferencedFiles(const std::string& lake_dir, const LakeSnapshot& current,
+                               const std::vector<int>* only_buckets = nullptr);
+
+//! "<table>/part-b<bucket>-s<snapshot>-<random>.parquet", the name of a new data file.
+//! The random part keeps two writers of one bucket (a partition moving between
+//! processors) from ever writing the same file.
 std::string DataFileName(const std::string& table, int bucket, int64_t snapshot_id);
+
+//! The bucket a DataFileName names; -1 for a name of another form.
+int BucketOfDataFile(const std::string& file_name);
 
 }  // namespace stocklake

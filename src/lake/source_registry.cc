@@ -16,7 +16,11 @@ namespace stocklake {
 
 uint64_t SourceRegistry::HashContent(std::string_view bytes) { return XXH3_64bits(bytes.data(), bytes.size()); }
 
-Result<SourceRegistry> SourceRegistry::Open(const std::string& lake_dir) {
+Result<SourceRegistry> SourceRegistry::Open(const std::string& lake_dir) { return Read(lake_dir, true); }
+
+Result<SourceRegistry> SourceRegistry::OpenReadOnly(const std::string& lake_dir) { return Read(lake_dir, false); }
+
+Result<SourceRegistry> SourceRegistry::Read(const std::string& lake_dir, bool repair_torn_tail) {
   SourceRegistry registry;
   registry.journal_path_ = lake_dir + "/_stocklake/sources.jsonl";
   if (!PathExists(registry.journal_path_)) return registry;
@@ -26,9 +30,9 @@ Result<SourceRegistry> SourceRegistry::Open(const std::string& lake_dir) {
   while (pos < text.size()) {
     size_t end = text.find('\n', pos);
     if (end == std::string::npos) {
-      // No newline: an append that never finished. Cut it off so the next append
-      // starts on a fresh line.
-      if (::truncate(registry.journal_path_.c_str(), static_cast<off_t>(pos)) != 0) {
+      // No newline: an append that never finished (or, for a reader, is under way).
+      // The ingester cuts it off so the next append starts on a fresh line.
+      if (repair_torn_tail && ::truncate(registry.journal_path_.c_str(), static_cast<off_t>(pos)) != 0) {
         return Status::IOError("cannot truncate the torn tail of " + registry.journal_path_);
       }
       break;
@@ -40,11 +44,13 @@ Result<SourceRegistry> SourceRegistry::Open(const std::string& lake_dir) {
       return Status::Corruption(registry.journal_path_ + ":" + std::to_string(line_number) + ": not a JSON object");
     }
     try {
-      if (j.contains("commit")) {
-        const auto first = j["commit"][0].get<uint32_t>();
-        const auto last = j["commit"][1].get<uint32_t>();
+      if (j.contains("commit") || j.contains("abandon")) {
+        const bool commit = j.contains("commit");
+        const auto& range = commit ? j["commit"] : j["abandon"];
+        const auto first = range[0].get<uint32_t>();
+        const auto last = range[1].get<uint32_t>();
         for (uint32_t id = first; id <= last && id < registry.records_.size(); ++id) {
-          registry.records_[id].committed = true;
+          (commit ? registry.records_[id].committed : registry.records_[id].abandoned) = true;
         }
         continue;
       }
@@ -135,7 +141,32 @@ Status SourceRegistry::MarkCommitted(uint32_t first, uint32_t last) {
   return Status::OK();
 }
 
+Status SourceRegistry::AbandonUnfinished() {
+  std::string lines;
+  for (size_t id = 0; id < records_.size();) {
+    if (records_[id].committed || records_[id].abandoned) {
+      ++id;
+      continue;
+    }
+    size_t last = id;
+    while (last + 1 < records_.size() && !records_[last + 1].committed && !records_[last + 1].abandoned) ++last;
+    lines += nlohmann::json({{"abandon", {id, last}}}).dump() + "\n";
+    id = last + 1;
+  }
+  if (lines.empty()) return Status::OK();
+  SL_RETURN_IF_ERROR(AppendLines(lines));
+  for (SourceRecord& r : records_) {
+    if (!r.committed) r.abandoned = true;
+  }
+  return Status::OK();
+}
+
 bool SourceRegistry::IsCommitted(uint32_t id) const { return id < records_.size() && records_[id].committed; }
+
+bool SourceRegistry::IsPending(uint32_t id) const {
+  // An id not in this copy of the journal was registered after it was read: pending too.
+  return id >= records_.size() || (!records_[id].committed && !records_[id].abandoned);
+}
 
 const SourceRecord* SourceRegistry::Find(uint32_t id) const {
   return id < records_.size() ? &records_[id] : nullptr;

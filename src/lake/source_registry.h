@@ -25,12 +25,18 @@ struct SourceRecord {
   std::string ingest_date;    // YYYY-MM-DD (UTC) of the run that received it
   std::string bronze_path;    // copy of the bytes under the lake, relative to it
   bool committed = false;
+  bool abandoned = false;  // its ingest attempt died before committing: never will
 };
 
 class SourceRegistry {
  public:
-  //! Reads the journal of the lake at `lake_dir` (none yet: an empty registry).
+  //! Reads the journal of the lake at `lake_dir` (none yet: an empty registry), for the
+  //! one process that ingests: a torn last line is cut off so appends continue cleanly.
   static Result<SourceRegistry> Open(const std::string& lake_dir);
+
+  //! Reads the journal for a process that only reads it while an ingester may be
+  //! appending: a line without its newline yet is skipped, the file is not touched.
+  static Result<SourceRegistry> OpenReadOnly(const std::string& lake_dir);
 
   //! True when a committed source has this relative path and content.
   bool IsIngested(const std::string& relative_path, uint64_t content_hash) const;
@@ -42,7 +48,15 @@ class SourceRegistry {
   //! Marks ids [first, last] committed, durably.
   Status MarkCommitted(uint32_t first, uint32_t last);
 
+  //! Marks every registered source that neither committed nor was abandoned as
+  //! abandoned, durably. The ingester calls it before registering new sources: those
+  //! belong to an attempt that died, whose rows downstream stages must drop, not wait for.
+  Status AbandonUnfinished();
+
   bool IsCommitted(uint32_t id) const;
+  //! Neither committed nor abandoned: an ingest still at work (or one that died and has
+  //! not been followed by another yet). Its rows are worth waiting for.
+  bool IsPending(uint32_t id) const;
   //! nullptr for an unknown id.
   const SourceRecord* Find(uint32_t id) const;
   uint32_t next_id() const { return static_cast<uint32_t>(records_.size()); }
@@ -52,6 +66,7 @@ class SourceRegistry {
   static uint64_t HashContent(std::string_view bytes);
 
  private:
+  static Result<SourceRegistry> Read(const std::string& lake_dir, bool repair_torn_tail);
   Status AppendLines(const std::string& lines);
 
   std::string journal_path_;

@@ -21,7 +21,8 @@ constexpr std::string_view kIndicatorDoubleColumns[] = {
 
 const std::vector<std::string_view>& AllTableNames() {
   static const std::vector<std::string_view> kNames = {
-      kSilverBars, kGoldIndicators, kGoldBarsWeekly, kGoldBarsMonthly, kGoldBarsQuarterly, kRejects, kBarsLineage};
+      kSilverBars, kGoldIndicators, kGoldBarsWeekly, kGoldBarsMonthly, kGoldBarsQuarterly, kRejects, kBarsLineage,
+      kRejectsLineage};
   return kNames;
 }
 
@@ -49,7 +50,7 @@ Table EmptyTableFor(std::string_view name) {
     return MakeTable({{"source_file", T::kString, false}, {"line", T::kInt64, false}, {"ticker", T::kString, true},
                       {"date", T::kDate, true}, {"reason", T::kString, false}});
   }
-  if (name == kBarsLineage) {
+  if (name == kBarsLineage || name == kRejectsLineage) {
     return MakeTable({{"source", T::kInt32, false}, {"line", T::kInt64, false}});
   }
   return Table{};

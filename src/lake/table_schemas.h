@@ -19,6 +19,9 @@ inline constexpr std::string_view kRejects = "rejects";
 //! Internal: for each silver/bars file, the source id and line of every row (same row
 //! order), so a later run can report a displaced row as a duplicate with its origin.
 inline constexpr std::string_view kBarsLineage = "_internal/bars_lineage";
+//! The source id and line of each rejects row, aligned with the bucket's rejects file: how
+//! the lake recognises a row delivered again after it was applied.
+inline constexpr std::string_view kRejectsLineage = "_internal/rejects_lineage";
 
 //! Every table a run writes, in the order they are written.
 const std::vector<std::string_view>& AllTableNames();

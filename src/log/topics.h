@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string_view>
+#include <vector>
 
 namespace stocklake {
 
@@ -22,5 +23,12 @@ int32_t KafkaMurmur2(std::string_view key);
 //! Kafka's default partitioner for keyed messages: (murmur2(key) & 0x7fffffff) % partitions
 //! (Java's default partitioner and librdkafka's "murmur2_random"). Requires partitions > 0.
 int PartitionForKey(std::string_view key, int partitions);
+
+//! Every partition of a topic with `partitions` partitions: 0 .. partitions-1.
+inline std::vector<int> AllPartitions(int partitions) {
+  std::vector<int> all;
+  for (int p = 0; p < partitions; ++p) all.push_back(p);
+  return all;
+}
 
 }  // namespace stocklake

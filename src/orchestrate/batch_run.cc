@@ -1,9 +1,5 @@
 #include "orchestrate/batch_run.h"
 
-#include <fcntl.h>
-#include <sys/file.h>
-#include <unistd.h>
-
 #include <chrono>
 #include <cstdio>
 
@@ -14,67 +10,19 @@
 #include "ingest/source_files.h"
 #include "lake/snapshot.h"
 #include "lake/source_registry.h"
+#include "log/consumer_group.h"
 #include "log/topics.h"
 #include "orchestrate/clean_stage.h"
 #include "orchestrate/ingest_stage.h"
+#include "orchestrate/lake_lock.h"
 #include "orchestrate/lake_stage.h"
 #include "orchestrate/log_url.h"
+#include "orchestrate/store_url.h"
 #include "store/store_sync.h"
 
 namespace stocklake {
 
 namespace {
-
-// Holds an exclusive lock on the lake for the whole run: two runs at once would race
-// for the same snapshot id.
-class LakeLock {
- public:
-  static Result<LakeLock> Acquire(const std::string& lake_dir) {
-    SL_RETURN_IF_ERROR(CreateDirectories(lake_dir + "/_stocklake"));
-    const std::string path = lake_dir + "/_stocklake/LOCK";
-    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (fd < 0) return Status::IOError("cannot open " + path);
-    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
-      ::close(fd);
-      return Status::Aborted("another stocklake run holds the lake " + lake_dir + " (lock " + path + ")");
-    }
-    return LakeLock(fd);
-  }
-  LakeLock(LakeLock&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
-  LakeLock(const LakeLock&) = delete;
-  ~LakeLock() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-
- private:
-  explicit LakeLock(int fd) : fd_(fd) {}
-  int fd_;
-};
-
-// The store a run loads: --store, or by default SQLite under the lake; "" for none.
-std::string ServingStoreUrl(const RunOptions& options) {
-  if (options.store_url == "none") return "";
-  if (options.store_url.empty()) return "sqlite:" + options.lake_dir + "/_store/stocklake.sqlite";
-  return options.store_url;
-}
-
-// Checked before anything is written, so a mistyped --store exits 2 with the lake untouched.
-Status CheckStoreUrl(const std::string& url) {
-  if (url.starts_with("sqlite:") && url.size() > 7) return Status::OK();
-  if (url.starts_with("postgresql://") || url.starts_with("postgres://")) return Status::OK();
-  return Status::InvalidArgument("--store " + url +
-                                 ": expected none, sqlite:PATH or postgresql://USER@HOST:PORT/DB?...");
-}
-
-// A URL fit for messages: any password (user:password@) replaced by ***.
-std::string RedactUrl(const std::string& url) {
-  const auto scheme_end = url.find("://");
-  const auto at = url.find('@');
-  if (scheme_end == std::string::npos || at == std::string::npos || at < scheme_end) return url;
-  const auto colon = url.find(':', scheme_end + 3);
-  if (colon == std::string::npos || colon > at) return url;
-  return url.substr(0, colon + 1) + "***" + url.substr(at);
-}
 
 double SecondsSince(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -86,13 +34,13 @@ Result<RunSummary> RunBatch(const RunOptions& options) {
   const auto run_start = std::chrono::steady_clock::now();
   if (options.inputs.empty()) return Status::InvalidArgument("run needs at least one --input PATH");
   if (options.lake_dir.empty()) return Status::InvalidArgument("run needs --lake DIR");
-  const std::string store_url = ServingStoreUrl(options);
+  const std::string store_url = ServingStoreUrl(options.store_url, options.lake_dir);
   if (!store_url.empty()) SL_RETURN_IF_ERROR(CheckStoreUrl(store_url));
   SL_RETURN_IF_ERROR(CheckLogUrl(options.log_url));
   // Check the inputs before writing anything, so a bad path leaves no trace.
   SL_RETURN_IF_ERROR(ListSourceFiles(options.inputs).status());
 
-  SL_ASSIGN_OR_RETURN(LakeLock lock, LakeLock::Acquire(options.lake_dir));
+  SL_ASSIGN_OR_RETURN(LakeLock lock, LakeLock::Acquire(options.lake_dir, LakeLock::Mode::kExclusive));
   SL_ASSIGN_OR_RETURN(LakeSnapshot base, LoadCurrentSnapshot(options.lake_dir));
   // Files of a run that crashed before (or just after) its commit are never listed in
   // the current snapshot; clear them so directory readers see only committed data.
@@ -120,7 +68,9 @@ Result<RunSummary> RunBatch(const RunOptions& options) {
 
   stage_start = std::chrono::steady_clock::now();
   CrashPoint("after-ingest");
-  SL_ASSIGN_OR_RETURN(CleanResult clean, RunCleanStage(partitions, options.threads, registry, log.get()));
+  LogGroupOffsets clean_offsets(log.get(), kCleanGroup);
+  const CleanScope clean_scope{AllPartitions(partitions), &clean_offsets, /*wait_for_pending_sources=*/false};
+  SL_ASSIGN_OR_RETURN(CleanResult clean, RunCleanStage(partitions, clean_scope, options.threads, registry, log.get()));
   summary.stages.push_back({"clean", SecondsSince(stage_start), clean.rows, {}});
   summary.rows_read += clean.external_rows;
   summary.external_rows = clean.external_rows;
@@ -133,7 +83,7 @@ Result<RunSummary> RunBatch(const RunOptions& options) {
                              {"rows_read", summary.rows_read},
                              {"stages", stages}};
   stage_start = std::chrono::steady_clock::now();
-  SL_ASSIGN_OR_RETURN(LakeStageResult lake, RunLakeStage(options.lake_dir, partitions, options.threads, registry,
+  SL_ASSIGN_OR_RETURN(LakeStageResult lake, RunLakeStage(options.lake_dir, partitions, AllPartitions(partitions), options.threads, registry,
                                                          log.get(), base, run_json.dump()));
   summary.stages.push_back({"lake", SecondsSince(stage_start), lake.accepted + lake.rejected + lake.duplicates, {}});
   // Rows an interrupted earlier run read but never committed are accounted by this one.
@@ -154,11 +104,7 @@ Result<RunSummary> RunBatch(const RunOptions& options) {
     // Always synced, even when the lake has nothing new: a run that crashed after its
     // lake commit left the store behind, and this completes it.
     stage_start = std::chrono::steady_clock::now();
-    if (store_url.starts_with("sqlite:")) {
-      const std::string path = store_url.substr(7);
-      const auto slash = path.find_last_of('/');
-      if (slash != std::string::npos && slash > 0) SL_RETURN_IF_ERROR(CreateDirectories(path.substr(0, slash)));
-    }
+    SL_RETURN_IF_ERROR(PrepareStoreLocation(store_url));
     SyncStats sync;
     SyncOptions sync_options;
     sync_options.connections = options.threads;

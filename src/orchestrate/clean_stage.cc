@@ -28,7 +28,8 @@ void SplitByVerdict(const BarBatch& batch, BarBatch* accepted, BarBatch* rejecte
 
 }  // namespace
 
-Result<CleanResult> RunCleanStage(int partitions, int threads, const SourceRegistry& registry, MessageLog* log) {
+Result<CleanResult> RunCleanStage(int partitions, const CleanScope& scope, int threads, const SourceRegistry& registry,
+                                  MessageLog* log) {
   const std::string raw(kRawTopic), processed(kProcessedTopic), rejects(kRejectsTopic);
   SL_RETURN_IF_ERROR(log->EnsureTopic(raw, partitions));
   SL_RETURN_IF_ERROR(log->EnsureTopic(processed, partitions));
@@ -36,16 +37,18 @@ Result<CleanResult> RunCleanStage(int partitions, int threads, const SourceRegis
 
   CleanResult total;
   std::mutex total_mutex;
-  std::vector<int64_t> consumed_to(static_cast<size_t>(partitions), -1);
-  SL_RETURN_IF_ERROR(ParallelFor(static_cast<size_t>(partitions), threads, [&](size_t p_index, int) -> Status {
-    const int p = static_cast<int>(p_index);
+  std::vector<int64_t> consumed_to(scope.partitions.size(), -1);
+  SL_RETURN_IF_ERROR(ParallelFor(scope.partitions.size(), threads, [&](size_t k, int) -> Status {
+    const int p = scope.partitions[k];
+    if (p < 0 || p >= partitions) return Status::InvalidArgument("partition " + std::to_string(p) + " out of range");
     CleanResult local;
-    SL_ASSIGN_OR_RETURN(int64_t offset, log->CommittedOffset(kCleanGroup, raw, p));
+    SL_ASSIGN_OR_RETURN(int64_t offset, scope.offsets->Committed(raw, p));
     SL_ASSIGN_OR_RETURN(int64_t begin, log->BeginOffset(raw, p));
     if (offset < begin) offset = begin;
     SL_ASSIGN_OR_RETURN(const int64_t end, log->EndOffset(raw, p));
     BarBatch accepted, rejected;
-    while (offset < end) {
+    bool waiting = false;
+    while (offset < end && !waiting) {
       SL_ASSIGN_OR_RETURN(std::vector<LogRecord> records, log->Fetch(raw, p, offset, kFetchBytes));
       if (records.empty()) break;
       for (const LogRecord& record : records) {
@@ -71,6 +74,12 @@ Result<CleanResult> RunCleanStage(int partitions, int threads, const SourceRegis
             external = true;
           }
         }
+        if (!external && scope.wait_for_pending_sources && registry.IsPending(batch.source[0])) {
+          offset = record.offset;  // resume here once the source commits
+          waiting = true;
+          ++local.partitions_waiting;
+          break;
+        }
         if (!external && !registry.IsCommitted(batch.source[0])) {
           local.rows_of_uncommitted_sources += static_cast<int64_t>(batch.size());
           continue;
@@ -90,22 +99,23 @@ Result<CleanResult> RunCleanStage(int partitions, int threads, const SourceRegis
         if (!rejected.empty()) SL_RETURN_IF_ERROR(log->Produce(rejects, p, record.key, EncodeBarBatch(rejected)));
       }
     }
-    consumed_to[p_index] = offset;
-    if (p_index == static_cast<size_t>(partitions) / 2) CrashPoint("clean-half-produced");
+    consumed_to[k] = offset;
+    if (p == partitions / 2) CrashPoint("clean-half-produced");
     std::lock_guard<std::mutex> lock(total_mutex);
     total.records += local.records;
     total.rows += local.rows;
     total.rows_of_uncommitted_sources += local.rows_of_uncommitted_sources;
     total.undecodable_records += local.undecodable_records;
     total.external_rows += local.external_rows;
+    total.partitions_waiting += local.partitions_waiting;
     return Status::OK();
   }));
 
   SL_RETURN_IF_ERROR(log->Flush());
   CrashPoint("clean-flushed");
-  for (int p = 0; p < partitions; ++p) {
-    SL_RETURN_IF_ERROR(log->CommitOffset(kCleanGroup, raw, p, consumed_to[static_cast<size_t>(p)]));
-  }
+  std::vector<std::pair<int, int64_t>> positions;
+  for (size_t k = 0; k < scope.partitions.size(); ++k) positions.emplace_back(scope.partitions[k], consumed_to[k]);
+  SL_RETURN_IF_ERROR(scope.offsets->Commit(raw, positions));
   return total;
 }
 

@@ -7,7 +7,10 @@
 #pragma once
 
 #include "core/status.h"
+#include <vector>
+
 #include "lake/source_registry.h"
+#include "log/consumer_group.h"
 #include "log/message_log.h"
 
 namespace stocklake {
@@ -25,8 +28,24 @@ struct CleanResult {
   //! Rows that other producers published (JSON bars and undecodable records): read by
   //! this run like rows of its input files.
   int64_t external_rows = 0;
+  //! Partitions stopped at a record of a source still being ingested (services only).
+  int64_t partitions_waiting = 0;
 };
 
-Result<CleanResult> RunCleanStage(int partitions, int threads, const SourceRegistry& registry, MessageLog* log);
+//! Which raw partitions a run of the stage covers and where its position is kept.
+struct CleanScope {
+  std::vector<int> partitions;
+  ConsumerOffsets* offsets = nullptr;
+  //! Services: a record of a source whose ingest is still at work stops its partition
+  //! there until the source commits (the producer runs concurrently). The one-shot run
+  //! ingests first, so any uncommitted source there belongs to a dead attempt: dropped.
+  bool wait_for_pending_sources = false;
+};
+
+//! Cleans what is new in the scope's partitions of the raw topic (of `partitions`) and
+//! commits the positions through scope.offsets once the outputs are durable. Aborted
+//! when that commit is refused (the partitions changed owner).
+Result<CleanResult> RunCleanStage(int partitions, const CleanScope& scope, int threads, const SourceRegistry& registry,
+                                  MessageLog* log);
 
 }  // namespace stocklake

@@ -68,6 +68,7 @@ Result<IngestResult> RunIngestStage(const RunOptions& options, int partitions, S
   result.files_ingested = static_cast<int64_t>(fresh.size());
   if (fresh.empty()) return result;
 
+  SL_RETURN_IF_ERROR(registry->AbandonUnfinished());
   SL_RETURN_IF_ERROR(registry->Register(&fresh));
   // Every source of a run shares one bronze directory (the run's ingestion date).
   SL_RETURN_IF_ERROR(CreateDirectories(options.lake_dir + "/" + ParentOf(fresh.front().bronze_path)));

@@ -5,6 +5,7 @@
 #include <mutex>
 #include <numeric>
 #include <unordered_map>
+#include <unordered_set>
 
 #include <nlohmann/json.hpp>
 
@@ -27,7 +28,11 @@ namespace {
 
 constexpr size_t kFetchBytes = 64 << 20;
 
+// Source id of a reject read back from a lake written before rejects had lineage.
+constexpr uint32_t kUnknownSource = 0xFFFFFFFEu;
+
 struct RejectRow {
+  uint32_t source = kUnknownSource;
   std::string source_file;
   int64_t line = 0;
   std::string ticker;  // empty: unknown
@@ -127,8 +132,18 @@ Status LoadExistingRejects(const std::string& lake_dir, const LakeSnapshot& base
   const Column* date = t.Find("date");
   const Column* reason = t.Find("reason");
   if (!source_file || !line || !ticker || !date || !reason) return Status::Corruption(file->path + ": missing columns");
+  Table lineage;
+  const Column* source = nullptr;
+  if (const DataFile* lineage_file = base.FindFile(std::string(kRejectsLineage), bucket)) {
+    SL_ASSIGN_OR_RETURN(lineage, ReadParquetFile(lake_dir + "/" + lineage_file->path));
+    source = lineage.Find("source");
+    if (source == nullptr || lineage.num_rows() != t.num_rows()) {
+      return Status::Corruption(lineage_file->path + " does not match " + file->path);
+    }
+  }
   for (size_t i = 0; i < t.num_rows(); ++i) {
     RejectRow r;
+    if (source != nullptr) r.source = static_cast<uint32_t>(source->i32[i]);
     r.source_file = source_file->StringAt(i);
     r.line = line->i64[i];
     if (!ticker->IsNull(i)) r.ticker = ticker->StringAt(i);
@@ -201,8 +216,14 @@ void AppendPeriodBars(const PeriodBars& p, int32_t ticker_code, Table* t) {
   ret.valid.insert(ret.valid.end(), p.has_return.begin(), p.has_return.end());
 }
 
-Table RejectsTable(std::vector<RejectRow>* rows) {
+// The rejects table and, aligned with it, its lineage table.
+std::pair<Table, Table> RejectsTables(std::vector<RejectRow>* rows) {
   std::sort(rows->begin(), rows->end(), [](const RejectRow& a, const RejectRow& b) { return a.Key() < b.Key(); });
+  Table lineage = EmptyTableFor(kRejectsLineage);
+  for (const RejectRow& r : *rows) {
+    lineage.columns[0].AppendInt32(static_cast<int32_t>(r.source));
+    lineage.columns[1].AppendInt64(r.line);
+  }
   Table t = EmptyTableFor(kRejects);
   StringColumnBuilder source_file(&t.columns[0]), ticker(&t.columns[2]), reason(&t.columns[4]);
   for (auto& c : t.columns) c.Reserve(rows->size());
@@ -221,7 +242,7 @@ Table RejectsTable(std::vector<RejectRow>* rows) {
     }
     reason.Append(RejectReasonName(r.reason));
   }
-  return t;
+  return {std::move(t), std::move(lineage)};
 }
 
 // The heart of the stage for one bucket: merge, resolve duplicates, recompute.
@@ -298,8 +319,8 @@ BucketOutput MergeBucket(BarBatch existing, BarBatch fresh, const std::vector<si
         } else {
           ++out.duplicates;
         }
-        rejects.push_back(RejectRow{SourceFileName(registry, all.source[i]), all.line[i], all.ticker_names[code],
-                                    all.date[i], RejectReason::kDuplicate});
+        rejects.push_back(RejectRow{all.source[i], SourceFileName(registry, all.source[i]), all.line[i],
+                                    all.ticker_names[code], all.date[i], RejectReason::kDuplicate});
         continue;
       }
       if (i >= existing_count) ++out.accepted;
@@ -337,7 +358,8 @@ BucketOutput MergeBucket(BarBatch existing, BarBatch fresh, const std::vector<si
     ++out.rejected;
     ++out.rejected_by_reason[static_cast<size_t>(why)];
     const int32_t t = fresh_rejects.ticker[i];
-    rejects.push_back(RejectRow{SourceFileName(registry, fresh_rejects.source[i]), fresh_rejects.line[i],
+    rejects.push_back(RejectRow{fresh_rejects.source[i], SourceFileName(registry, fresh_rejects.source[i]),
+                                fresh_rejects.line[i],
                                 t == kNoTicker ? std::string() : fresh_rejects.ticker_names[t], fresh_rejects.date[i], why});
   }
   out.rejected_by_reason[static_cast<size_t>(RejectReason::kDuplicate)] = out.duplicates;
@@ -348,8 +370,44 @@ BucketOutput MergeBucket(BarBatch existing, BarBatch fresh, const std::vector<si
   out.tables.emplace_back(std::string(kGoldBarsWeekly), std::move(weekly));
   out.tables.emplace_back(std::string(kGoldBarsMonthly), std::move(monthly));
   out.tables.emplace_back(std::string(kGoldBarsQuarterly), std::move(quarterly));
-  out.tables.emplace_back(std::string(kRejects), RejectsTable(&rejects));
+  auto [rejects_table, rejects_lineage] = RejectsTables(&rejects);
+  out.tables.emplace_back(std::string(kRejects), std::move(rejects_table));
+  out.tables.emplace_back(std::string(kRejectsLineage), std::move(rejects_lineage));
   return out;
+}
+
+// Drops from `fresh_rows` / `fresh_reject_rows` the rows whose lineage (source id and
+// line) the bucket already holds in silver or in its rejects: a partition that changed
+// owner, or a stage that crashed between its output and its offset commit, delivers
+// rows again after the lake applied them. Returns how many were dropped.
+int64_t DropRedeliveredRows(const BarBatch& existing, const std::vector<RejectRow>& existing_rejects,
+                            const BarBatch& fresh, std::vector<size_t>* fresh_rows, const BarBatch& fresh_rejects,
+                            std::vector<size_t>* fresh_reject_rows) {
+  if ((existing.empty() && existing_rejects.empty()) || (fresh_rows->empty() && fresh_reject_rows->empty())) return 0;
+  struct LineageHash {
+    size_t operator()(const std::pair<uint32_t, int64_t>& k) const {
+      return std::hash<int64_t>()(k.second * 0x9E3779B97F4A7C15LL ^ k.first);
+    }
+  };
+  using Lineage = std::unordered_set<std::pair<uint32_t, int64_t>, LineageHash>;
+  // The fresh side is the small one: hash it, then walk what the bucket holds.
+  Lineage fresh_keys;
+  for (size_t i : *fresh_rows) fresh_keys.emplace(fresh.source[i], fresh.line[i]);
+  for (size_t i : *fresh_reject_rows) fresh_keys.emplace(fresh_rejects.source[i], fresh_rejects.line[i]);
+  Lineage held;
+  for (size_t i = 0; i < existing.size(); ++i) {
+    if (fresh_keys.count({existing.source[i], existing.line[i]})) held.emplace(existing.source[i], existing.line[i]);
+  }
+  for (const RejectRow& r : existing_rejects) {
+    if (fresh_keys.count({r.source, r.line})) held.emplace(r.source, r.line);
+  }
+  if (held.empty()) return 0;
+  int64_t dropped = 0;
+  std::erase_if(*fresh_rows, [&](size_t i) { return held.count({fresh.source[i], fresh.line[i]}) && ++dropped; });
+  std::erase_if(*fresh_reject_rows, [&](size_t i) {
+    return held.count({fresh_rejects.source[i], fresh_rejects.line[i]}) && ++dropped;
+  });
+  return dropped;
 }
 
 Result<DataFile> WriteTableFile(const std::string& lake_dir, const std::string& table_name, int bucket,
@@ -375,8 +433,8 @@ Result<DataFile> WriteTableFile(const std::string& lake_dir, const std::string& 
 
 }  // namespace
 
-Result<LakeStageResult> RunLakeStage(const std::string& lake_dir, int partitions, int threads,
-                                     const SourceRegistry& registry, MessageLog* log,
+Result<LakeStageResult> RunLakeStage(const std::string& lake_dir, int partitions, const std::vector<int>& buckets,
+                                     int threads, const SourceRegistry& registry, MessageLog* log,
                                      const LakeSnapshot& base, const std::string& run_summary_json) {
   const auto stage_start = std::chrono::steady_clock::now();
   const std::string processed(kProcessedTopic), rejects_topic(kRejectsTopic);
@@ -397,8 +455,12 @@ Result<LakeStageResult> RunLakeStage(const std::string& lake_dir, int partitions
   std::mutex result_mutex;
   std::vector<std::vector<DataFile>> written(static_cast<size_t>(partitions));
   std::vector<bool> touched(static_cast<size_t>(partitions), false);
-  SL_RETURN_IF_ERROR(ParallelFor(static_cast<size_t>(partitions), threads, [&](size_t b_index, int) -> Status {
-    const int b = static_cast<int>(b_index);
+  for (int b : buckets) {
+    if (b < 0 || b >= partitions) return Status::InvalidArgument("bucket " + std::to_string(b) + " out of range");
+  }
+  SL_RETURN_IF_ERROR(ParallelFor(buckets.size(), threads, [&](size_t k, int) -> Status {
+    const int b = buckets[k];
+    const size_t b_index = static_cast<size_t>(b);
     SL_ASSIGN_OR_RETURN(const int64_t processed_end, log->EndOffset(processed, b));
     SL_ASSIGN_OR_RETURN(const int64_t rejects_end, log->EndOffset(rejects_topic, b));
     // Records the lake never applied but the log no longer retains are gone; start at
@@ -421,9 +483,12 @@ Result<LakeStageResult> RunLakeStage(const std::string& lake_dir, int partitions
     std::vector<RejectRow> rejects;
     SL_RETURN_IF_ERROR(LoadExistingRejects(lake_dir, base, b, &rejects));
 
-    const std::vector<size_t> fresh_rows = DistinctByLineage(fresh);
+    std::vector<size_t> fresh_rows = DistinctByLineage(fresh);
+    std::vector<size_t> fresh_reject_rows = DistinctByLineage(fresh_rejects);
+    const int64_t redelivered =
+        DropRedeliveredRows(existing, rejects, fresh, &fresh_rows, fresh_rejects, &fresh_reject_rows);
     BucketOutput out = MergeBucket(std::move(existing), std::move(fresh), fresh_rows, fresh_rejects,
-                                   DistinctByLineage(fresh_rejects), std::move(rejects), registry);
+                                   fresh_reject_rows, std::move(rejects), registry);
     std::vector<DataFile> files;
     for (const auto& [name, table] : out.tables) {
       if (table.num_rows() == 0) continue;
@@ -437,12 +502,17 @@ Result<LakeStageResult> RunLakeStage(const std::string& lake_dir, int partitions
     result.rejected += out.rejected;
     result.duplicates += out.duplicates;
     result.earlier_rows_displaced += out.earlier_rows_displaced;
+    result.redelivered_rows += redelivered;
     for (int r = 0; r < kRejectReasonCount; ++r) result.rejected_by_reason[r] += out.rejected_by_reason[r];
     ++result.buckets_rewritten;
     return Status::OK();
   }));
 
   if (result.buckets_rewritten == 0) return result;  // nothing new: the lake stays as it is
+  std::vector<int> rewritten;
+  for (int b : buckets) {
+    if (touched[static_cast<size_t>(b)]) rewritten.push_back(b);
+  }
 
   for (std::string_view table : AllTableNames()) {
     auto& files = next.tables[std::string(table)];
@@ -455,7 +525,9 @@ Result<LakeStageResult> RunLakeStage(const std::string& lake_dir, int partitions
     std::sort(files.begin(), files.end(), [](const DataFile& a, const DataFile& b) { return a.bucket < b.bucket; });
     // Readers that glob a table's directory need at least one file, even an empty one.
     if (files.empty()) {
-      SL_ASSIGN_OR_RETURN(DataFile f, WriteTableFile(lake_dir, std::string(table), 0, next_id, EmptyTableFor(table)));
+      const int b = rewritten.front();
+      SL_ASSIGN_OR_RETURN(DataFile f, WriteTableFile(lake_dir, std::string(table), b, next_id, EmptyTableFor(table)));
+      written[static_cast<size_t>(b)].push_back(f);
       files.push_back(std::move(f));
     }
     result.tables_written.emplace_back(table);
@@ -477,10 +549,18 @@ Result<LakeStageResult> RunLakeStage(const std::string& lake_dir, int partitions
 
   SL_RETURN_IF_ERROR(SyncFileSystem(lake_dir));
   CrashPoint("lake-files-written");
-  SL_RETURN_IF_ERROR(CommitSnapshot(lake_dir, &next));
+  const Status committed = CommitBucketUpdate(lake_dir, base, rewritten, &next);
+  if (!committed.ok()) {
+    // Nothing of this attempt is referenced: remove exactly its files (the bucket's new
+    // owner may be writing files of its own there).
+    for (const auto& files : written) {
+      for (const DataFile& f : files) (void)RemoveFile(lake_dir + "/" + f.path);
+    }
+    return committed;
+  }
   CrashPoint("lake-committed");
   result.snapshot_id = next.id;
-  SL_RETURN_IF_ERROR(RemoveUnreferencedFiles(lake_dir, next));
+  SL_RETURN_IF_ERROR(RemoveUnreferencedFiles(lake_dir, next, &rewritten));
   return result;
 }
 

@@ -25,14 +25,19 @@ struct LakeStageResult {
   int64_t duplicates = 0;  // new rows displaced by a later row for the same ticker and date
   int64_t rejected_by_reason[kRejectReasonCount] = {};
   int64_t earlier_rows_displaced = 0;
+  int64_t redelivered_rows = 0;  // rows the lake already held, skipped
   int64_t buckets_rewritten = 0;
   int64_t snapshot_id = 0;  // 0: nothing new, no snapshot committed
   std::vector<std::string> tables_written;
 };
 
-//! `run_summary_json` is stored in the snapshot.
-Result<LakeStageResult> RunLakeStage(const std::string& lake_dir, int partitions, int threads,
-                                     const SourceRegistry& registry, MessageLog* log,
+//! Applies what is new in `buckets` (of `partitions`) since `base` and commits it with
+//! CommitBucketUpdate, so writers of disjoint buckets can run at once. Rows the bucket
+//! already holds (the same source and line, delivered again after a crash or a
+//! rebalance) are recognised and skipped. Aborted when another writer committed one of
+//! these buckets meanwhile. `run_summary_json` is stored in the snapshot.
+Result<LakeStageResult> RunLakeStage(const std::string& lake_dir, int partitions, const std::vector<int>& buckets,
+                                     int threads, const SourceRegistry& registry, MessageLog* log,
                                      const LakeSnapshot& base, const std::string& run_summary_json);
 
 }  // namespace stocklake

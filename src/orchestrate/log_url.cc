@@ -15,6 +15,17 @@ Status CheckLogUrl(const std::string& url) {
   return Status::InvalidArgument("--log " + url + ": expected file:DIR or kafka://HOST:PORT[,HOST:PORT...]");
 }
 
+Result<std::string> LogUrlWithReplication(const std::string& url, int replication) {
+  if (!url.starts_with("kafka://")) {
+    return Status::InvalidArgument("--replication applies to a Kafka log (--log kafka://...), not to " +
+                                   (url.empty() ? std::string("the embedded log") : url));
+  }
+  if (replication < 1) return Status::InvalidArgument("--replication must be at least 1");
+  std::string out = url + (url.find('?') == std::string::npos ? "?" : "&") + "replication=" + std::to_string(replication);
+  SL_RETURN_IF_ERROR(ParseKafkaUrl(out).status());  // e.g. replication given twice
+  return out;
+}
+
 namespace {
 
 // The embedded log keeps a week, as Kafka does by default (log.retention.hours=168):
@@ -39,6 +50,15 @@ Result<std::unique_ptr<MessageLog>> OpenLogFromUrl(const std::string& url, const
     return OpenKafkaLog(kafka.bootstrap_servers, kafka.options);
   }
   return Status::InvalidArgument("--log " + url + ": expected file:DIR or kafka://HOST:PORT[,HOST:PORT...]");
+}
+
+Result<std::unique_ptr<GroupMember>> JoinGroupFromUrl(const std::string& url, MessageLog* log,
+                                                      const std::string& group, const std::string& topic) {
+  if (url.starts_with("kafka://")) {
+    SL_ASSIGN_OR_RETURN(KafkaUrl kafka, ParseKafkaUrl(url));
+    return JoinKafkaGroup(kafka.bootstrap_servers, kafka.options, group, topic);
+  }
+  return SoleGroupMember(log, group, topic);
 }
 
 }  // namespace stocklake
