@@ -100,7 +100,7 @@ CommandRunner AddProcessorCommand(CLI::App& app) {
   return AddService(
       app, "processor",
       "Service: raw-stock-data -> cleaning -> processed-stock-data -> indicators, period bars -> lake "
-      "(consumer group stocklake-processor)",
+      "(consumer group stocklake-clean)",
       [](CLI::App*, ServiceOptions*) {}, RunProcessor);
 }
 

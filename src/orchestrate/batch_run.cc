@@ -24,6 +24,20 @@ namespace stocklake {
 
 namespace {
 
+// Polls the group until this member owns all `partitions`: a processor that died a
+// moment ago holds its partitions until its session times out.
+Status WaitToOwnEveryPartition(GroupMember* member, int partitions) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(90);
+  std::vector<int> owned;
+  while (std::chrono::steady_clock::now() < deadline) {
+    SL_ASSIGN_OR_RETURN(owned, member->Poll(200));
+    if (static_cast<int>(owned.size()) == partitions) return Status::OK();
+  }
+  return Status::Aborted("consumer group " + std::string(kCleanGroup) + " has other members (this run owns " +
+                         std::to_string(owned.size()) + " of " + std::to_string(partitions) +
+                         " partitions after 90 s): stop the processors before a one-shot run");
+}
+
 double SecondsSince(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
@@ -68,9 +82,16 @@ Result<RunSummary> RunBatch(const RunOptions& options) {
 
   stage_start = std::chrono::steady_clock::now();
   CrashPoint("after-ingest");
-  LogGroupOffsets clean_offsets(log.get(), kCleanGroup);
-  const CleanScope clean_scope{AllPartitions(partitions), &clean_offsets, /*wait_for_pending_sources=*/false};
+  // The run consumes the raw topic as a member of the processors' group, owning every
+  // partition: Kafka accepts offset commits only from members of a group that has had
+  // members, and the run and the services take turns on a lake's topics.
+  SL_RETURN_IF_ERROR(log->EnsureTopic(std::string(kRawTopic), partitions));
+  SL_ASSIGN_OR_RETURN(std::unique_ptr<GroupMember> clean_member,
+                      JoinGroupFromUrl(options.log_url, log.get(), kCleanGroup, std::string(kRawTopic)));
+  SL_RETURN_IF_ERROR(WaitToOwnEveryPartition(clean_member.get(), partitions));
+  const CleanScope clean_scope{AllPartitions(partitions), clean_member.get(), /*wait_for_pending_sources=*/false};
   SL_ASSIGN_OR_RETURN(CleanResult clean, RunCleanStage(partitions, clean_scope, options.threads, registry, log.get()));
+  clean_member->Leave();
   summary.stages.push_back({"clean", SecondsSince(stage_start), clean.rows, {}});
   summary.rows_read += clean.external_rows;
   summary.external_rows = clean.external_rows;

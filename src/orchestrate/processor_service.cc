@@ -55,9 +55,9 @@ Status RunProcessor(const ServiceOptions& options, const std::atomic<bool>& stop
   SL_RETURN_IF_ERROR(log->EnsureTopic(processed, partitions));
   SL_RETURN_IF_ERROR(log->EnsureTopic(rejects, partitions));
   SL_ASSIGN_OR_RETURN(std::unique_ptr<GroupMember> member,
-                      JoinGroupFromUrl(options.log_url, log.get(), kProcessorGroup, raw));
+                      JoinGroupFromUrl(options.log_url, log.get(), kCleanGroup, raw));
   const std::string member_name = MemberName();
-  ReportServiceLine(kService, "%s joined group %s on %s (%d partitions)", member_name.c_str(), kProcessorGroup,
+  ReportServiceLine(kService, "%s joined group %s on %s (%d partitions)", member_name.c_str(), kCleanGroup,
                     raw.c_str(), partitions);
 
   std::vector<int> owned_before;

@@ -21,10 +21,10 @@
 #include <vector>
 
 #include "core/status.h"
+#include "orchestrate/clean_stage.h"  // kCleanGroup: the processors' group, the run's clean offsets
 
 namespace stocklake {
 
-inline constexpr const char* kProcessorGroup = "stocklake-processor";
 inline constexpr const char* kLoaderGroup = "stocklake-loader";
 
 struct ServiceOptions {

@@ -452,7 +452,7 @@ class PostgresStore final : public SqlStore {
       }
       // One statement builds every leaf's key (and date index), each in one sort.
       SL_RETURN_IF_ERROR(Execute("ALTER TABLE " + name + " ADD PRIMARY KEY (" + std::string(def.order_by) +
-                                 (getenv("TMP_NO_DATE_INDEX") ? ")" : "); CREATE INDEX " + name + "_date ON " + name + " (\"date\")")));
+                                 "); CREATE INDEX " + name + "_date ON " + name + " (\"date\")"));
       loaded.push_back(&def);
     }
     // Swap phase, in StoreTables() order in every loader (see ReplaceBucketPartitionV3).
