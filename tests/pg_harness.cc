@@ -50,10 +50,16 @@ int FreeLoopbackPort() {
 //! Prefix that runs a command as the postgres user (only needed as root).
 std::string AsPostgres() { return geteuid() == 0 ? "runuser -u postgres -- " : ""; }
 
-// Stops the server after the last test, also when it was started lazily mid-run.
+// The shared server once a test has asked for it; null in test programs that never do.
+PgServer* shared_server = nullptr;
+
+// Stops the server after the last test, also when it was started lazily mid-run (and
+// does not start one just to stop it: every test process would pay an initdb).
 class PgEnvironment : public ::testing::Environment {
  public:
-  void TearDown() override { PgServer::Shared().Stop(); }
+  void TearDown() override {
+    if (shared_server != nullptr) shared_server->Stop();
+  }
 };
 [[maybe_unused]] ::testing::Environment* const kPgEnvironment =
     ::testing::AddGlobalTestEnvironment(new PgEnvironment);
@@ -64,6 +70,7 @@ PgServer& PgServer::Shared() {
   static PgServer* server = [] {
     auto* s = new PgServer();
     s->Start();
+    shared_server = s;
     return s;
   }();
   return *server;
