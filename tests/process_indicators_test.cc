@@ -256,6 +256,22 @@ TEST(IndicatorsTest, JumpsOfEightOrdersOfMagnitude) {
   ExpectMatchesReference(s, Compute(s), "jumps");
 }
 
+// bb_lower = mean - 2 sd cancels when the window's std dev is near half its mean: a
+// window alternating a and 3a - d has lower = d/2 while the mean is about 2a, so any
+// error in the mean is magnified 4a/d times. A long history of prices of the same size
+// first lets a running sum accumulate rounding errors.
+TEST(IndicatorsTest, BollingerLowerBandNearZeroKeepsItsPrecision) {
+  std::vector<double> c;
+  std::mt19937_64 rng(11);
+  std::uniform_real_distribution<double> u(1.5, 2.5);
+  for (int i = 0; i < 3500; ++i) c.push_back(u(rng));
+  for (int i = 0; i < 40; ++i) c.push_back(i % 2 == 0 ? 1.0 : 3.0 - 1e-5);
+  const DailySeries s = SeriesFromCloses(c, 3);
+  const Indicators out = Compute(s);
+  ExpectMatchesReference(s, out, "bollinger");
+  EXPECT_NEAR(out.columns[kBbLower].values[c.size() - 1], 0.5e-5, 1e-9);
+}
+
 // Returns of about 1e-13: c / p - 1 or ln(c / p) in double would keep only ~3 digits.
 TEST(IndicatorsTest, TinyReturnsKeepTheirPrecision) {
   DailySeries s;

@@ -235,7 +235,8 @@ void ComputeIndicators(const DailySeries& series, Indicators* out) {
     log_ret[i] = LogReturn(c[i], c[i - 1], r);
   }
 
-  RollingMean(c, n, 20, col(kSma20));
+  // sma_20 is bb_middle too, computed with the bands below: bb_lower = mean - 2 sd
+  // cancels when sd nears mean / 2 and would magnify a running sum's drift past 1e-9.
   RollingMean(c, n, 50, col(kSma50));
   RollingMean(c, n, 200, col(kSma200));
 
@@ -248,12 +249,13 @@ void ComputeIndicators(const DailySeries& series, Indicators* out) {
 
   ComputeWilder(series.high.data(), series.low.data(), c, n, col(kRsi14), col(kAtr14));
 
-  const double* sma20 = col(kSma20);
+  double* sma20 = col(kSma20);
   double* middle = col(kBbMiddle);
   double* upper = col(kBbUpper);
   double* lower = col(kBbLower);
   for (size_t i = 19; i < n; ++i) {
-    const double mean = sma20[i];
+    const double mean = SumOf(c + i - 19, 20) / 20.0;
+    sma20[i] = mean;
     const double sd = std::sqrt(SquaredDeviations(c + i - 19, 20, mean) / 20.0);
     middle[i] = mean;
     upper[i] = mean + 2.0 * sd;
