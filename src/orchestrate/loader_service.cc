@@ -50,7 +50,7 @@ Status RunLoader(const ServiceOptions& options, const std::atomic<bool>& stop) {
   auto last_report = std::chrono::steady_clock::now();
   const int poll_ms = static_cast<int>(options.poll_seconds * 1000);
   while (!stop.load()) {
-    SL_ASSIGN_OR_RETURN(std::vector<int> owned, member->Poll(idle ? poll_ms : 0));
+    SL_ASSIGN_OR_RETURN(std::vector<int> owned, PollOrStop(member.get(), idle ? poll_ms : 0, stop));
     const bool reassigned = owned != owned_before;
     if (reassigned) {
       ReportServiceLine(kService, "owns partitions %s", PartitionRanges(owned).c_str());

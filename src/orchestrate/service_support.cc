@@ -1,5 +1,6 @@
 #include "orchestrate/service_support.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <thread>
@@ -38,6 +39,17 @@ Result<int> WaitForTopic(MessageLog* log, const std::string& topic, double poll_
     if (!said) ReportServiceLine(service, "waiting for topic %s to be created", topic.c_str());
     said = true;
     if (WaitOrStop(stop, poll_seconds)) return 0;
+  }
+}
+
+Result<std::vector<int>> PollOrStop(GroupMember* member, int wait_ms, const std::atomic<bool>& stop) {
+  constexpr int kSliceMs = 200;
+  int left = wait_ms;
+  while (true) {
+    const int slice = std::min(left, kSliceMs);
+    SL_ASSIGN_OR_RETURN(std::vector<int> owned, member->Poll(slice));
+    left -= slice;
+    if (left <= 0 || stop.load()) return owned;
   }
 }
 

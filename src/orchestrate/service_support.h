@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/status.h"
+#include "log/consumer_group.h"
 #include "log/message_log.h"
 
 namespace stocklake {
@@ -22,6 +23,10 @@ bool WaitOrStop(const std::atomic<bool>& stop, double seconds);
 //! create it; 0 when `stop` comes first, or at once with `once` when it is missing.
 Result<int> WaitForTopic(MessageLog* log, const std::string& topic, double poll_seconds, bool once,
                          const std::atomic<bool>& stop, const char* service);
+
+//! member->Poll for up to `wait_ms` in short slices, returning early once `stop` is set,
+//! so a stop request is served within a fraction of a second even when idle.
+Result<std::vector<int>> PollOrStop(GroupMember* member, int wait_ms, const std::atomic<bool>& stop);
 
 //! "0-3,6,9-11": a sorted partition list, compactly.
 std::string PartitionRanges(const std::vector<int>& partitions);
