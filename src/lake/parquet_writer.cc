@@ -109,6 +109,7 @@ void AppendRleHybridBytes(const uint8_t* values, size_t n, std::string* out) {
 namespace {
 
 constexpr size_t kFlushBytes = 8 << 20;
+constexpr size_t kDirectWriteBytes = 256 << 10;
 
 //! Where encoded bytes go: a memory buffer that, when backed by a file descriptor,
 //! drains to the file whenever it grows past kFlushBytes.
@@ -116,26 +117,42 @@ class Sink {
  public:
   explicit Sink(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
   uint64_t offset() const { return flushed_ + buf_.size(); }
-  void Append(std::string_view bytes) { buf_.append(bytes.data(), bytes.size()); }
+  //! Buffers small pieces; a large one (a column chunk) goes to the file as it is, after
+  //! what is buffered, instead of being copied into the buffer first.
+  Status Append(std::string_view bytes) {
+    if (fd_ < 0 || bytes.size() < kDirectWriteBytes) {
+      buf_.append(bytes.data(), bytes.size());
+      return Status::OK();
+    }
+    SL_RETURN_IF_ERROR(Flush());
+    SL_RETURN_IF_ERROR(WriteAll(bytes));
+    flushed_ += bytes.size();
+    return Status::OK();
+  }
   std::string& buffer() { return buf_; }
   Status MaybeFlush() { return buf_.size() >= kFlushBytes ? Flush() : Status::OK(); }
   Status Flush() {
-    if (fd_ < 0) return Status::OK();
-    size_t done = 0;
-    while (done < buf_.size()) {
-      const ssize_t n = ::write(fd_, buf_.data() + done, buf_.size() - done);
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        return Status::IOError("writing " + path_ + ": " + std::strerror(errno));
-      }
-      done += static_cast<size_t>(n);
-    }
+    if (fd_ < 0 || buf_.empty()) return Status::OK();
+    SL_RETURN_IF_ERROR(WriteAll(buf_));
     flushed_ += buf_.size();
     buf_.clear();
     return Status::OK();
   }
 
  private:
+  Status WriteAll(std::string_view bytes) {
+    size_t done = 0;
+    while (done < bytes.size()) {
+      const ssize_t n = ::write(fd_, bytes.data() + done, bytes.size() - done);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        return Status::IOError("writing " + path_ + ": " + std::strerror(errno));
+      }
+      done += static_cast<size_t>(n);
+    }
+    return Status::OK();
+  }
+
   int fd_;
   std::string path_;
   std::string buf_;
@@ -245,7 +262,7 @@ class ParquetEncoder {
   Status WriteRowGroup(size_t begin, size_t end, RowGroupMeta* rg);
   //! Moves an encoded chunk into the sink, turning its relative offsets into file offsets.
   Status AppendChunk(std::string* chunk, ChunkMeta* meta);
-  void WriteFooter(const std::vector<RowGroupMeta>& row_groups);
+  Status WriteFooter(const std::vector<RowGroupMeta>& row_groups);
 
   const Table& table_;
   const ParquetWriteOptions& options_;
@@ -281,7 +298,7 @@ Status ParquetEncoder::Encode() {
   workers = std::clamp<size_t>(workers, 1, std::max<size_t>(1, table_.columns.size()));
   workers = std::min<size_t>(workers, 16);
   for (size_t i = 0; i < workers; ++i) encoders_.push_back(std::make_unique<ChunkEncoder>(options_));
-  sink_->Append(std::string_view(pq::kMagic, 4));
+  SL_RETURN_IF_ERROR(sink_->Append(std::string_view(pq::kMagic, 4)));
   const size_t rows = table_.num_rows();
   const size_t group_rows = options_.row_group_rows == 0 ? rows : options_.row_group_rows;
   std::vector<RowGroupMeta> row_groups;
@@ -293,7 +310,7 @@ Status ParquetEncoder::Encode() {
     SL_RETURN_IF_ERROR(WriteRowGroup(begin, end, &rg));
     row_groups.push_back(std::move(rg));
   }
-  WriteFooter(row_groups);
+  SL_RETURN_IF_ERROR(WriteFooter(row_groups));
   return sink_->Flush();
 }
 
@@ -301,7 +318,7 @@ Status ParquetEncoder::AppendChunk(std::string* chunk, ChunkMeta* meta) {
   const auto base = static_cast<int64_t>(sink_->offset());
   meta->data_page_offset += base;
   if (meta->dictionary_page_offset >= 0) meta->dictionary_page_offset += base;
-  sink_->Append(*chunk);
+  SL_RETURN_IF_ERROR(sink_->Append(*chunk));
   chunk->clear();
   return sink_->MaybeFlush();
 }
@@ -618,7 +635,7 @@ int32_t CodecOf(ParquetCompression compression) {
   return pq::kUncompressed;
 }
 
-void ParquetEncoder::WriteFooter(const std::vector<RowGroupMeta>& row_groups) {
+Status ParquetEncoder::WriteFooter(const std::vector<RowGroupMeta>& row_groups) {
   std::string footer;
   ThriftCompactWriter w(&footer);
   const auto& columns = table_.columns;
@@ -697,12 +714,13 @@ void ParquetEncoder::WriteFooter(const std::vector<RowGroupMeta>& row_groups) {
     w.EndStruct();
   }
   w.EndStruct();
-  sink_->Append(footer);
+  SL_RETURN_IF_ERROR(sink_->Append(footer));
   const uint32_t length = static_cast<uint32_t>(footer.size());
   char tail[8];
   std::memcpy(tail, &length, 4);
   std::memcpy(tail + 4, pq::kMagic, 4);
-  sink_->Append(std::string_view(tail, 8));
+  SL_RETURN_IF_ERROR(sink_->Append(std::string_view(tail, 8)));
+  return Status::OK();
 }
 
 }  // namespace
