@@ -12,6 +12,43 @@ namespace {
 
 using testing::TempDir;
 
+// What a writer of `bucket` would commit on top of `base`: one file and its offset.
+LakeSnapshot WithBucket(const LakeSnapshot& base, int bucket, int64_t offset) {
+  LakeSnapshot next = base;
+  next.partitions = 4;
+  auto& files = next.tables["silver/bars"];
+  std::erase_if(files, [&](const DataFile& f) { return f.bucket == bucket; });
+  files.push_back(DataFile{DataFileName("silver/bars", bucket, base.id + 1), bucket, offset, 100});
+  auto& offsets = next.consumed_offsets["processed-stock-data"];
+  offsets.resize(4, 0);
+  offsets[static_cast<size_t>(bucket)] = offset;
+  return next;
+}
+
+TEST(SnapshotTest, WritersOfDisjointBucketsCommitOnTopOfEachOther) {
+  TempDir dir;
+  const LakeSnapshot empty;  // both start before anything was committed
+  LakeSnapshot a = WithBucket(empty, 0, 10), b = WithBucket(empty, 3, 30);
+  ASSERT_TRUE(CommitBucketUpdate(dir.path(), empty, {0}, &a).ok());
+  const Status second = CommitBucketUpdate(dir.path(), empty, {3}, &b);
+  ASSERT_TRUE(second.ok()) << second.ToString();
+  auto current = LoadCurrentSnapshot(dir.path());
+  ASSERT_TRUE(current.ok());
+  EXPECT_EQ(current->id, 2);
+  ASSERT_NE(current->FindFile("silver/bars", 0), nullptr);
+  ASSERT_NE(current->FindFile("silver/bars", 3), nullptr);
+  EXPECT_EQ(current->consumed_offsets["processed-stock-data"], (std::vector<int64_t>{10, 0, 0, 30}));
+
+  // A writer still working from the empty lake on bucket 0 is refused: bucket 0 moved on.
+  LakeSnapshot stale = WithBucket(empty, 0, 5);
+  const Status refused = CommitBucketUpdate(dir.path(), empty, {0}, &stale);
+  EXPECT_TRUE(refused.IsAborted()) << refused.ToString();
+  auto after = LoadCurrentSnapshot(dir.path());
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(after->id, 2);
+  EXPECT_EQ(after->FindFile("silver/bars", 0)->rows, 10);
+}
+
 TEST(SnapshotTest, EmptyLakeHasNoSnapshot) {
   TempDir dir;
   auto s = LoadCurrentSnapshot(dir.path());

@@ -154,7 +154,8 @@ class CommitLock {
 };
 
 // What a snapshot holds for one bucket: its files of every table and its offsets.
-std::pair<std::vector<std::string>, std::vector<int64_t>> BucketState(const LakeSnapshot& s, int bucket) {
+// (An offset of 0 is the same as no entry: a snapshot before any commit has no topics.)
+std::pair<std::vector<std::string>, std::map<std::string, int64_t>> BucketState(const LakeSnapshot& s, int bucket) {
   std::vector<std::string> files;
   for (const auto& [name, list] : s.tables) {
     for (const DataFile& f : list) {
@@ -162,9 +163,10 @@ std::pair<std::vector<std::string>, std::vector<int64_t>> BucketState(const Lake
     }
   }
   std::sort(files.begin(), files.end());
-  std::vector<int64_t> offsets;
+  std::map<std::string, int64_t> offsets;
   for (const auto& [topic, per_partition] : s.consumed_offsets) {
-    offsets.push_back(static_cast<size_t>(bucket) < per_partition.size() ? per_partition[bucket] : 0);
+    const int64_t offset = static_cast<size_t>(bucket) < per_partition.size() ? per_partition[bucket] : 0;
+    if (offset != 0) offsets[topic] = offset;
   }
   return {files, offsets};
 }
