@@ -1,9 +1,5 @@
 #include "lake/snapshot.h"
 
-#include <fcntl.h>
-#include <sys/file.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cinttypes>
 #include <cstdio>
@@ -13,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/clock.h"
+#include "core/file_lock.h"
 #include "core/files.h"
 #include "lake/table_schemas.h"
 
@@ -128,31 +125,6 @@ Status CommitSnapshot(const std::string& lake_dir, LakeSnapshot* snapshot) {
 
 namespace {
 
-// Serialises the read-check-write of CURRENT among the processes sharing a lake.
-class CommitLock {
- public:
-  static Result<CommitLock> Acquire(const std::string& lake_dir) {
-    SL_RETURN_IF_ERROR(CreateDirectories(MetaDir(lake_dir)));
-    const std::string path = MetaDir(lake_dir) + "/COMMIT.lock";
-    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (fd < 0) return Status::IOError("cannot open " + path);
-    if (::flock(fd, LOCK_EX) != 0) {
-      ::close(fd);
-      return Status::IOError("cannot lock " + path);
-    }
-    return CommitLock(fd);
-  }
-  CommitLock(CommitLock&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
-  CommitLock(const CommitLock&) = delete;
-  ~CommitLock() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-
- private:
-  explicit CommitLock(int fd) : fd_(fd) {}
-  int fd_;
-};
-
 // What a snapshot holds for one bucket: its files of every table and its offsets.
 // (An offset of 0 is the same as no entry: a snapshot before any commit has no topics.)
 std::pair<std::vector<std::string>, std::map<std::string, int64_t>> BucketState(const LakeSnapshot& s, int bucket) {
@@ -175,7 +147,10 @@ std::pair<std::vector<std::string>, std::map<std::string, int64_t>> BucketState(
 
 Status CommitBucketUpdate(const std::string& lake_dir, const LakeSnapshot& base, const std::vector<int>& buckets,
                           LakeSnapshot* next) {
-  SL_ASSIGN_OR_RETURN(CommitLock lock, CommitLock::Acquire(lake_dir));
+  // Serialises the read-check-write of CURRENT among the processes sharing a lake.
+  SL_RETURN_IF_ERROR(CreateDirectories(MetaDir(lake_dir)));
+  SL_ASSIGN_OR_RETURN(FileLock lock,
+                      FileLock::Acquire(MetaDir(lake_dir) + "/COMMIT.lock", FileLock::Mode::kExclusive, /*wait=*/true));
   SL_ASSIGN_OR_RETURN(LakeSnapshot current, LoadCurrentSnapshot(lake_dir));
   if (current.id == base.id) return CommitSnapshot(lake_dir, next);
   if (current.partitions != 0 && current.partitions != next->partitions) {

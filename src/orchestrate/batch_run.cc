@@ -54,7 +54,7 @@ Result<RunSummary> RunBatch(const RunOptions& options) {
   // Check the inputs before writing anything, so a bad path leaves no trace.
   SL_RETURN_IF_ERROR(ListSourceFiles(options.inputs).status());
 
-  SL_ASSIGN_OR_RETURN(LakeLock lock, LakeLock::Acquire(options.lake_dir, LakeLock::Mode::kExclusive));
+  SL_ASSIGN_OR_RETURN(FileLock lock, LockLake(options.lake_dir, FileLock::Mode::kExclusive));
   SL_ASSIGN_OR_RETURN(LakeSnapshot base, LoadCurrentSnapshot(options.lake_dir));
   // Files of a run that crashed before (or just after) its commit are never listed in
   // the current snapshot; clear them so directory readers see only committed data.
@@ -62,11 +62,7 @@ Result<RunSummary> RunBatch(const RunOptions& options) {
   SL_ASSIGN_OR_RETURN(SourceRegistry registry, SourceRegistry::Open(options.lake_dir));
   SL_ASSIGN_OR_RETURN(std::unique_ptr<MessageLog> log, OpenLogFromUrl(options.log_url, options.lake_dir + "/_log"));
 
-  int partitions = base.partitions > 0 ? base.partitions : options.partitions;
-  if (base.partitions == 0) {
-    auto existing = log->PartitionCount(std::string(kRawTopic));
-    if (existing.ok() && *existing > 0) partitions = *existing;
-  }
+  const int partitions = LakePartitions(base, log.get(), options.partitions);
 
   RunSummary summary;
   auto stage_start = std::chrono::steady_clock::now();

@@ -116,6 +116,7 @@ Result<CleanResult> RunCleanStage(int partitions, const CleanScope& scope, int t
   std::vector<std::pair<int, int64_t>> positions;
   for (size_t k = 0; k < scope.partitions.size(); ++k) positions.emplace_back(scope.partitions[k], consumed_to[k]);
   SL_RETURN_IF_ERROR(scope.offsets->Commit(raw, positions));
+  total.positions = std::move(positions);
   return total;
 }
 

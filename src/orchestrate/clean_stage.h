@@ -30,6 +30,8 @@ struct CleanResult {
   int64_t external_rows = 0;
   //! Partitions stopped at a record of a source still being ingested (services only).
   int64_t partitions_waiting = 0;
+  //! (partition, next raw offset) as committed, for each partition of the scope.
+  std::vector<std::pair<int, int64_t>> positions;
 };
 
 //! Which raw partitions a run of the stage covers and where its position is kept.

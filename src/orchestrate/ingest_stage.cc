@@ -24,6 +24,12 @@ std::string ParentOf(const std::string& path) { return path.substr(0, path.find_
 
 }  // namespace
 
+int LakePartitions(const LakeSnapshot& base, MessageLog* log, int fallback) {
+  if (base.partitions > 0) return base.partitions;
+  auto existing = log->PartitionCount(std::string(kRawTopic));
+  return existing.ok() && *existing > 0 ? *existing : fallback;
+}
+
 Result<IngestResult> RunIngestStage(const RunOptions& options, int partitions, SourceRegistry* registry,
                                     MessageLog* log) {
   SL_ASSIGN_OR_RETURN(std::vector<SourceFile> files, ListSourceFiles(options.inputs));

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/status.h"
+#include "lake/snapshot.h"
 #include "lake/source_registry.h"
 #include "log/message_log.h"
 #include "orchestrate/run_options.h"
@@ -25,6 +26,10 @@ struct IngestResult {
   double parse_seconds = 0;    // bronze copies, parsing, publishing
   double durable_seconds = 0;  // waiting for the log and bronze to reach the disk
 };
+
+//! The partition count of a lake's topics: the lake's own once it has a snapshot, else
+//! the raw topic's when the log has it, else `fallback` (a new lake on a new log).
+int LakePartitions(const LakeSnapshot& base, MessageLog* log, int fallback);
 
 //! Runs the stage. InvalidArgument / NotFound when an input path is unusable (nothing is
 //! written then); other errors when the lake or log cannot be written.

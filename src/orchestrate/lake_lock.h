@@ -7,31 +7,17 @@
 
 #include <string>
 
+#include "core/file_lock.h"
 #include "core/status.h"
 
 namespace stocklake {
 
-class LakeLock {
- public:
-  enum class Mode {
-    kExclusive,  //!< a one-shot run
-    kShared,     //!< a service among others
-  };
+//! Takes _stocklake/LOCK (created with the directory when missing) without waiting:
+//! kExclusive for a one-shot run, kShared for a service. Aborted naming the holder kind
+//! when the lake is held in a conflicting mode.
+Result<FileLock> LockLake(const std::string& lake_dir, FileLock::Mode mode);
 
-  //! Takes _stocklake/LOCK (created with the directory when missing) without waiting.
-  //! Aborted naming the holder kind when the lake is held in a conflicting mode.
-  static Result<LakeLock> Acquire(const std::string& lake_dir, Mode mode);
-  //! Takes _stocklake/INGEST.lock exclusively without waiting: the one ingesting process.
-  static Result<LakeLock> AcquireIngest(const std::string& lake_dir);
-
-  LakeLock(LakeLock&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
-  LakeLock(const LakeLock&) = delete;
-  LakeLock& operator=(const LakeLock&) = delete;
-  ~LakeLock();
-
- private:
-  explicit LakeLock(int fd) : fd_(fd) {}
-  int fd_;
-};
+//! Takes _stocklake/INGEST.lock exclusively without waiting: the one ingesting process.
+Result<FileLock> LockLakeIngest(const std::string& lake_dir);
 
 }  // namespace stocklake

@@ -29,7 +29,7 @@ Status RunLoader(const ServiceOptions& options, const std::atomic<bool>& stop) {
   const std::string store_url = ServingStoreUrl(options.store_url, options.lake_dir);
   if (store_url.empty()) return Status::InvalidArgument("loader needs a store: --store none loads nothing");
   SL_RETURN_IF_ERROR(CheckStoreUrl(store_url));
-  SL_ASSIGN_OR_RETURN(LakeLock shared, LakeLock::Acquire(options.lake_dir, LakeLock::Mode::kShared));
+  SL_ASSIGN_OR_RETURN(FileLock shared, LockLake(options.lake_dir, FileLock::Mode::kShared));
   SL_RETURN_IF_ERROR(PrepareStoreLocation(store_url));
   SL_ASSIGN_OR_RETURN(std::unique_ptr<MessageLog> log, OpenLogFromUrl(options.log_url, options.lake_dir + "/_log"));
   const std::string processed(kProcessedTopic);

@@ -38,7 +38,7 @@ bool WorthRetrying(const Status& status) { return status.IsAborted() || status.I
 Status RunProcessor(const ServiceOptions& options, const std::atomic<bool>& stop) {
   if (options.lake_dir.empty()) return Status::InvalidArgument("processor needs --lake DIR");
   SL_RETURN_IF_ERROR(CheckLogUrl(options.log_url));
-  SL_ASSIGN_OR_RETURN(LakeLock shared, LakeLock::Acquire(options.lake_dir, LakeLock::Mode::kShared));
+  SL_ASSIGN_OR_RETURN(FileLock shared, LockLake(options.lake_dir, FileLock::Mode::kShared));
   SL_ASSIGN_OR_RETURN(std::unique_ptr<MessageLog> log, OpenLogFromUrl(options.log_url, options.lake_dir + "/_log"));
   const std::string raw(kRawTopic), processed(kProcessedTopic), rejects(kRejectsTopic);
   SL_ASSIGN_OR_RETURN(const int partitions, WaitForTopic(log.get(), raw, options.poll_seconds, options.once, stop, kService));
@@ -105,9 +105,8 @@ Status RunProcessor(const ServiceOptions& options, const std::atomic<bool>& stop
     // Lag: raw records not yet cleaned, processed records not yet in the lake.
     int64_t raw_lag = 0, processed_lag = 0;
     SL_ASSIGN_OR_RETURN(LakeSnapshot now, LoadCurrentSnapshot(options.lake_dir));
-    for (int p : owned) {
+    for (const auto& [p, raw_next] : clean.positions) {
       SL_ASSIGN_OR_RETURN(const int64_t raw_end, log->EndOffset(raw, p));
-      SL_ASSIGN_OR_RETURN(const int64_t raw_next, member->Committed(raw, p));
       SL_ASSIGN_OR_RETURN(const int64_t processed_end, log->EndOffset(processed, p));
       const auto& consumed = now.consumed_offsets[processed];
       const int64_t applied = static_cast<size_t>(p) < consumed.size() ? consumed[static_cast<size_t>(p)] : 0;

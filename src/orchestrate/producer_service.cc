@@ -49,16 +49,6 @@ Status CheckProducerOptions(const ServiceOptions& options) {
   return Status::OK();
 }
 
-// The partition count of a lake's topics: the lake's, else the raw topic's, else the
-// option (a new lake on a new log).
-Result<int> LakePartitions(const std::string& lake_dir, MessageLog* log, int fallback) {
-  SL_ASSIGN_OR_RETURN(LakeSnapshot snapshot, LoadCurrentSnapshot(lake_dir));
-  if (snapshot.partitions > 0) return snapshot.partitions;
-  auto existing = log->PartitionCount(std::string(kRawTopic));
-  if (existing.ok() && *existing > 0) return *existing;
-  return fallback;
-}
-
 // Downloads every symbol's chart into a fresh directory under the lake; "" when none
 // could be downloaded. The ingest stage then takes the files like any input.
 Result<std::string> DownloadYahooRound(YahooClient& client, const ServiceOptions& options, const std::string& range) {
@@ -91,11 +81,12 @@ Result<std::string> DownloadYahooRound(YahooClient& client, const ServiceOptions
 
 Status RunProducer(const ServiceOptions& options, const std::atomic<bool>& stop) {
   SL_RETURN_IF_ERROR(CheckProducerOptions(options));
-  SL_ASSIGN_OR_RETURN(LakeLock shared, LakeLock::Acquire(options.lake_dir, LakeLock::Mode::kShared));
-  SL_ASSIGN_OR_RETURN(LakeLock ingest, LakeLock::AcquireIngest(options.lake_dir));
+  SL_ASSIGN_OR_RETURN(FileLock shared, LockLake(options.lake_dir, FileLock::Mode::kShared));
+  SL_ASSIGN_OR_RETURN(FileLock ingest, LockLakeIngest(options.lake_dir));
   SL_ASSIGN_OR_RETURN(SourceRegistry registry, SourceRegistry::Open(options.lake_dir));
   SL_ASSIGN_OR_RETURN(std::unique_ptr<MessageLog> log, OpenLogFromUrl(options.log_url, options.lake_dir + "/_log"));
-  SL_ASSIGN_OR_RETURN(const int partitions, LakePartitions(options.lake_dir, log.get(), options.partitions));
+  SL_ASSIGN_OR_RETURN(const LakeSnapshot base, LoadCurrentSnapshot(options.lake_dir));
+  const int partitions = LakePartitions(base, log.get(), options.partitions);
 
   std::unique_ptr<YahooClient> yahoo;
   if (!options.yahoo_symbols.empty()) {
