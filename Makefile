@@ -4,7 +4,7 @@ BUILD_TYPE ?= Release
 JOBS ?= $(shell nproc)
 DEMO_DIR ?= demo
 
-.PHONY: deps build program test demo asan bench clean web
+.PHONY: deps build program test demo asan bench clean web format format-check
 
 deps:
 	@scripts/install-deps.sh
@@ -53,3 +53,11 @@ bench: program
 
 clean:
 	rm -rf $(BUILD_DIR) build-asan $(DEMO_DIR)
+
+# C++ sources follow .clang-format; CI fails on any difference (`make format` fixes it).
+FORMAT_SOURCES = $(shell git ls-files 'src/*.cc' 'src/*.h' 'tests/*.cc' 'tests/*.h' 'bench/*.cc' 'bench/*.h' 'fuzz/*.cc' 'fuzz/*.h')
+format:
+	clang-format -i $(FORMAT_SOURCES)
+
+format-check:
+	clang-format --dry-run --Werror $(FORMAT_SOURCES)

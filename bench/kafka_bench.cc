@@ -41,8 +41,8 @@ std::string MakeRecord(const std::string& ticker, int bars, uint32_t seed) {
     const double open = close;
     close = open * std::exp(step(rng));
     const double high = std::max(open, close) * 1.004, low = std::min(open, close) * 0.996;
-    batch.Append(code, 7000 + i, open, high, low, close, close, 100000 + static_cast<int64_t>(rng() % 900000), 1,
-                 i + 2, RejectReason::kNone);
+    batch.Append(code, 7000 + i, open, high, low, close, close, 100000 + static_cast<int64_t>(rng() % 900000), 1, i + 2,
+                 RejectReason::kNone);
   }
   return EncodeBarBatch(batch);
 }
@@ -102,9 +102,8 @@ int main(int argc, char** argv) {
       return 1;
     }
     const double produced_bars = double(records) * bars;
-    std::printf("produced  %.0f bars in %.2f s: %.2f M bars/s, %.0f MB/s of encoded values\n", produced_bars,
-                produce_s, produced_bars / produce_s / 1e6,
-                double(records) * values[0].second.size() / produce_s / 1e6);
+    std::printf("produced  %.0f bars in %.2f s: %.2f M bars/s, %.0f MB/s of encoded values\n", produced_bars, produce_s,
+                produced_bars / produce_s / 1e6, double(records) * values[0].second.size() / produce_s / 1e6);
 
     // Consume what the mock retained, 2 threads on alternating partitions.
     start = std::chrono::steady_clock::now();

@@ -40,27 +40,29 @@ int RunBench() {
   }
   const double raw_mb = static_cast<double>(rows * 20 * sizeof(double)) / 1e6;
   for (ParquetCompression codec : {ParquetCompression::kZstd, ParquetCompression::kSnappy}) {
-   // Single-threaded too when asked (STOCKLAKE_PARQUET_BENCH=1); the default run stays short.
-   for (int threads : std::getenv("STOCKLAKE_PARQUET_BENCH") != nullptr ? std::vector<int>{1, 0} : std::vector<int>{0}) {
-    ParquetWriteOptions options;
-    options.compression = codec;
-    options.threads = threads;
-    const auto start = std::chrono::steady_clock::now();
-    const double cpu_start = CpuSeconds();
-    Result<std::string> bytes = EncodeParquet(t, options);
-    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    const double cpu_seconds = CpuSeconds() - cpu_start;
-    if (!bytes.ok()) return 1;
-    const auto read_start = std::chrono::steady_clock::now();
-    Result<Table> back = DecodeParquet(*bytes, "speed");
-    const double read_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - read_start).count();
-    if (!back.ok()) return 1;
-    if (back->columns[19].f64[rows - 1] != t.columns[19].f64[rows - 1]) return 1;
-    std::printf("[ speed    ] %s, %s: write %.0f MB/s (%.0f MB per CPU-second), read %.0f MB/s, %.1f MB raw -> %.1f MB\n",
-                codec == ParquetCompression::kZstd ? "zstd-1" : "snappy", threads == 1 ? "1 thread" : "all cores",
-                raw_mb / seconds, raw_mb / cpu_seconds, raw_mb / read_seconds, raw_mb,
-                static_cast<double>(bytes->size()) / 1e6);
-   }
+    // Single-threaded too when asked (STOCKLAKE_PARQUET_BENCH=1); the default run stays short.
+    for (int threads :
+         std::getenv("STOCKLAKE_PARQUET_BENCH") != nullptr ? std::vector<int>{1, 0} : std::vector<int>{0}) {
+      ParquetWriteOptions options;
+      options.compression = codec;
+      options.threads = threads;
+      const auto start = std::chrono::steady_clock::now();
+      const double cpu_start = CpuSeconds();
+      Result<std::string> bytes = EncodeParquet(t, options);
+      const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      const double cpu_seconds = CpuSeconds() - cpu_start;
+      if (!bytes.ok()) return 1;
+      const auto read_start = std::chrono::steady_clock::now();
+      Result<Table> back = DecodeParquet(*bytes, "speed");
+      const double read_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - read_start).count();
+      if (!back.ok()) return 1;
+      if (back->columns[19].f64[rows - 1] != t.columns[19].f64[rows - 1]) return 1;
+      std::printf(
+          "[ speed    ] %s, %s: write %.0f MB/s (%.0f MB per CPU-second), read %.0f MB/s, %.1f MB raw -> %.1f MB\n",
+          codec == ParquetCompression::kZstd ? "zstd-1" : "snappy", threads == 1 ? "1 thread" : "all cores",
+          raw_mb / seconds, raw_mb / cpu_seconds, raw_mb / read_seconds, raw_mb,
+          static_cast<double>(bytes->size()) / 1e6);
+    }
   }
   return 0;
 }

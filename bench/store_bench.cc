@@ -75,8 +75,7 @@ int main(int argc, char** argv) {
         load_seconds += Seconds(t0);
       }
       std::printf("%s %lld rows in %.2f s load (+%.2f s Parquet read): %.0f rows/s\n", pass,
-                  static_cast<long long>(rows), load_seconds, read_seconds,
-                  static_cast<double>(rows) / load_seconds);
+                  static_cast<long long>(rows), load_seconds, read_seconds, static_cast<double>(rows) / load_seconds);
     }
   }
 
@@ -104,8 +103,8 @@ int main(int argc, char** argv) {
     Status st = SyncStoreWithLake(argv[3], lake, sync_options, &stats);
     if (!st.ok()) return Fail(st);
     std::printf("whole sync     %lld rows (%lld bars) in %.2f s: %.0f rows/s, %.0f bar rows/s, %d buckets\n",
-                static_cast<long long>(stats.rows_loaded), static_cast<long long>(stats.bar_rows_loaded),
-                stats.seconds, static_cast<double>(stats.rows_loaded) / stats.seconds,
+                static_cast<long long>(stats.rows_loaded), static_cast<long long>(stats.bar_rows_loaded), stats.seconds,
+                static_cast<double>(stats.rows_loaded) / stats.seconds,
                 static_cast<double>(stats.bar_rows_loaded) / stats.seconds, stats.buckets_loaded);
   }
   StoreOptions query_options;  // the version the sync made (opening must not upgrade it)
@@ -134,8 +133,7 @@ int main(int argc, char** argv) {
   }
   std::sort(micros.begin(), micros.end());
   std::printf("year of bars   %d queries, %.0f rows each on average: median %.0f us, p99 %.0f us\n", queries,
-              static_cast<double>(rows_seen) / queries, micros[micros.size() / 2],
-              micros[micros.size() * 99 / 100]);
+              static_cast<double>(rows_seen) / queries, micros[micros.size() / 2], micros[micros.size() * 99 / 100]);
 
   // 4. Top gainers at a date.
   micros.clear();

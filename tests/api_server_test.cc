@@ -2,6 +2,8 @@
 // in-process on a thread (and once as the real binary), every endpoint over real HTTP on
 // loopback, values checked against the serving store's tables recomputed here; every
 // auth and role refusal, rate limits, the audit log, TLS, and a real Prometheus scrape.
+#include "serve/api_server.h"
+
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -15,18 +17,16 @@
 #include <cmath>
 #include <fstream>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
 #include <thread>
-
-#include <nlohmann/json.hpp>
 
 #include "core/date.h"
 #include "core/files.h"
 #include "lake/parquet_reader.h"
 #include "lake/snapshot.h"
 #include "lake/table_schemas.h"
-#include "serve/api_server.h"
 #include "serve/http.h"
 #include "serve/tokens.h"
 #include "store/serving_store.h"
@@ -172,11 +172,16 @@ RunningServer* ApiTest::server_ = nullptr;
 json Expected(const Column& c, size_t r) {
   if (c.IsNull(r)) return nullptr;
   switch (c.type) {
-    case ColumnType::kDate: return FormatDate(c.i32[r]);
-    case ColumnType::kInt32: return c.i32[r];
-    case ColumnType::kInt64: return c.i64[r];
-    case ColumnType::kDouble: return c.f64[r];
-    case ColumnType::kString: return std::string(c.StringAt(r));
+    case ColumnType::kDate:
+      return FormatDate(c.i32[r]);
+    case ColumnType::kInt32:
+      return c.i32[r];
+    case ColumnType::kInt64:
+      return c.i64[r];
+    case ColumnType::kDouble:
+      return c.f64[r];
+    case ColumnType::kString:
+      return std::string(c.StringAt(r));
   }
   return nullptr;
 }
@@ -191,7 +196,7 @@ void ExpectRowMatches(const json& row, const Table& t, size_t r, const std::vect
 }
 
 const std::vector<std::string> kDayColumns = {"date", "open", "high", "low", "close", "adj_close", "volume"};
-const std::vector<std::string> kPeriodColumns = {"period_start", "period_end", "open",         "high",  "low",
+const std::vector<std::string> kPeriodColumns = {"period_start", "period_end", "open",   "high",         "low",
                                                  "close",        "adj_close",  "volume", "trading_days", "return"};
 std::vector<std::string> IndicatorColumns() {
   std::vector<std::string> out;
@@ -216,10 +221,10 @@ TEST_F(ApiTest, HealthReadyOpenApiAndDashboard) {
   ASSERT_TRUE(doc.is_object());
   EXPECT_TRUE(doc["openapi"].get<std::string>().starts_with("3.0."));
   EXPECT_TRUE(doc["info"].contains("title") && doc["info"].contains("version"));
-  for (const char* path : {"/healthz", "/readyz", "/metrics", "/api/v1/openapi.json", "/api/v1/tickers",
-                           "/api/v1/tickers/{ticker}/bars", "/api/v1/tickers/{ticker}/indicators",
-                           "/api/v1/tickers/{ticker}/indicators/latest", "/api/v1/cross-section", "/api/v1/runs",
-                           "/api/v1/rejects", "/api/v1/quality"}) {
+  for (const char* path :
+       {"/healthz", "/readyz", "/metrics", "/api/v1/openapi.json", "/api/v1/tickers", "/api/v1/tickers/{ticker}/bars",
+        "/api/v1/tickers/{ticker}/indicators", "/api/v1/tickers/{ticker}/indicators/latest", "/api/v1/cross-section",
+        "/api/v1/runs", "/api/v1/rejects", "/api/v1/quality"}) {
     ASSERT_TRUE(doc["paths"].contains(path)) << path;
     for (const auto& [method, op] : doc["paths"][path].items()) EXPECT_TRUE(op.contains("responses")) << path << method;
   }
@@ -242,7 +247,10 @@ TEST_F(ApiTest, HealthReadyOpenApiAndDashboard) {
 
 TEST_F(ApiTest, TickersMatchTheStoreAndPagesWalkEveryOne) {
   // Independent: spans recomputed from every silver bar.
-  struct Span { std::string first, last; int64_t days = 0; };
+  struct Span {
+    std::string first, last;
+    int64_t days = 0;
+  };
   std::map<std::string, Span> want;
   const Table& bars = T(kSilverBars);
   for (size_t r = 0; r < bars.num_rows(); ++r) {
@@ -308,7 +316,8 @@ TEST_F(ApiTest, DailyBarsRangeAndPaginationLoseNothing) {
   // Lower-case tickers are accepted.
   std::string lower = ticker;
   for (char& c : lower) c = static_cast<char>(std::tolower(c));
-  EXPECT_EQ(GetJson("/api/v1/tickers/" + lower + "/bars?limit=3")["data"][0], got.empty() ? json() : GetJson("/api/v1/tickers/" + ticker + "/bars?limit=3")["data"][0]);
+  EXPECT_EQ(GetJson("/api/v1/tickers/" + lower + "/bars?limit=3")["data"][0],
+            got.empty() ? json() : GetJson("/api/v1/tickers/" + ticker + "/bars?limit=3")["data"][0]);
 }
 
 TEST_F(ApiTest, MonthlyBarsOverlapTheRange) {
@@ -319,8 +328,8 @@ TEST_F(ApiTest, MonthlyBarsOverlapTheRange) {
   // Mid-month bounds: the months containing them are included.
   const Date from = months.Find("period_start")->i32[rows[2]] + 5;
   const Date to = months.Find("period_start")->i32[rows[5]] + 3;
-  const json page = GetJson("/api/v1/tickers/" + ticker + "/bars?interval=month&from=" + FormatDate(from) +
-                            "&to=" + FormatDate(to));
+  const json page =
+      GetJson("/api/v1/tickers/" + ticker + "/bars?interval=month&from=" + FormatDate(from) + "&to=" + FormatDate(to));
   std::vector<size_t> want;
   for (size_t r : rows) {
     if (months.Find("period_end")->i32[r] >= from && months.Find("period_start")->i32[r] <= to) want.push_back(r);
@@ -337,7 +346,8 @@ TEST_F(ApiTest, IndicatorsAndLatest) {
   std::vector<json> got;
   std::string cursor;
   do {
-    const json page = GetJson("/api/v1/tickers/" + ticker + "/indicators?limit=150" + (cursor.empty() ? "" : "&cursor=" + cursor));
+    const json page =
+        GetJson("/api/v1/tickers/" + ticker + "/indicators?limit=150" + (cursor.empty() ? "" : "&cursor=" + cursor));
     for (const json& row : page["data"]) got.push_back(row);
     cursor = page["next_cursor"].is_null() ? "" : page["next_cursor"].get<std::string>();
   } while (!cursor.empty() && got.size() < 10000);
@@ -353,7 +363,12 @@ TEST_F(ApiTest, CrossSectionRanksEveryTickerAtTheDate) {
   const Table& bars = T(kSilverBars);
   const Table& ind = T(kGoldIndicators);
   const Date date = bars.Find("date")->i32[RowsOf(bars, FirstTicker())[300]];
-  struct Row { std::string ticker; double close; int64_t volume; std::optional<double> r1; };
+  struct Row {
+    std::string ticker;
+    double close;
+    int64_t volume;
+    std::optional<double> r1;
+  };
   std::vector<Row> rows;
   for (size_t r = 0; r < ind.num_rows(); ++r) {
     if (ind.Find("date")->i32[r] != date) continue;
@@ -366,9 +381,8 @@ TEST_F(ApiTest, CrossSectionRanksEveryTickerAtTheDate) {
   }
   ASSERT_GE(rows.size(), 3u);
   std::vector<Row> gainers = rows;
-  std::sort(gainers.begin(), gainers.end(), [](const Row& a, const Row& b) {
-    return *a.r1 != *b.r1 ? *a.r1 > *b.r1 : a.ticker < b.ticker;
-  });
+  std::sort(gainers.begin(), gainers.end(),
+            [](const Row& a, const Row& b) { return *a.r1 != *b.r1 ? *a.r1 > *b.r1 : a.ticker < b.ticker; });
   const json g = GetJson("/api/v1/cross-section?date=" + FormatDate(date) + "&kind=top_gainers&limit=3");
   EXPECT_EQ(g["date"], FormatDate(date));
   EXPECT_EQ(g["kind"], "top_gainers");
@@ -427,7 +441,8 @@ TEST_F(ApiTest, RunsQualityAndRejects) {
     cursor = page["next_cursor"].is_null() ? "" : page["next_cursor"].get<std::string>();
   } while (!cursor.empty() && got.size() < 10000);
   ASSERT_EQ(got.size(), rejects.num_rows());
-  for (size_t i = 0; i < got.size(); ++i) ExpectRowMatches(got[i], rejects, i, {"source_file", "line", "ticker", "date", "reason"});
+  for (size_t i = 0; i < got.size(); ++i)
+    ExpectRowMatches(got[i], rejects, i, {"source_file", "line", "ticker", "date", "reason"});
   const std::string reason = by_reason.begin()->first;
   const json filtered = GetJson("/api/v1/rejects?reason=" + reason);
   EXPECT_EQ(static_cast<int64_t>(filtered["data"].size()), by_reason.begin()->second);
@@ -471,10 +486,14 @@ TEST_F(ApiTest, CsvAndParquetExportsMatchJson) {
     const json& row = page["data"][n];
     for (size_t c = 0; c < header.size(); ++c) {
       const json& v = row[header[c]];
-      if (v.is_null()) EXPECT_EQ(cells[c], "");
-      else if (v.is_string()) EXPECT_EQ(cells[c], v.get<std::string>());
-      else if (v.is_number_float()) EXPECT_EQ(std::strtod(cells[c].c_str(), nullptr), v.get<double>()) << header[c];
-      else EXPECT_EQ(std::strtoll(cells[c].c_str(), nullptr, 10), v.get<int64_t>());
+      if (v.is_null())
+        EXPECT_EQ(cells[c], "");
+      else if (v.is_string())
+        EXPECT_EQ(cells[c], v.get<std::string>());
+      else if (v.is_number_float())
+        EXPECT_EQ(std::strtod(cells[c].c_str(), nullptr), v.get<double>()) << header[c];
+      else
+        EXPECT_EQ(std::strtoll(cells[c].c_str(), nullptr, 10), v.get<int64_t>());
     }
     ++n;
   }
@@ -560,7 +579,8 @@ TEST_F(ApiTest, AdminManagesTokensOverTheApi) {
   ExpectError(c.Post("/api/v1/tokens", analyst, body, "application/json"), 403, "forbidden");
   ExpectError(c.Get("/api/v1/tokens", analyst), 403, "forbidden");
   ExpectError(c.Post("/api/v1/tokens", admin, R"({"role":"root"})", "application/json"), 400, "bad_request");
-  ExpectError(c.Post("/api/v1/tokens", admin, R"({"role":"viewer","name":"a b"})", "application/json"), 400, "bad_request");
+  ExpectError(c.Post("/api/v1/tokens", admin, R"({"role":"viewer","name":"a b"})", "application/json"), 400,
+              "bad_request");
   ExpectError(c.Post("/api/v1/tokens", admin, "not json", "application/json"), 400, "bad_request");
 
   auto created = c.Post("/api/v1/tokens", admin, body, "application/json");
@@ -577,7 +597,7 @@ TEST_F(ApiTest, AdminManagesTokensOverTheApi) {
   auto listed = c.Get("/api/v1/tokens", admin);
   ASSERT_TRUE(listed);
   ASSERT_EQ(listed->status, 200);
-  EXPECT_EQ(listed->body.find(text), std::string::npos);            // never the secret
+  EXPECT_EQ(listed->body.find(text), std::string::npos);             // never the secret
   EXPECT_EQ(listed->body.find(Sha256Hex(text)), std::string::npos);  // nor its hash
   EXPECT_NE(listed->body.find("\"dash-board\""), std::string::npos);
 
@@ -615,16 +635,28 @@ TEST_F(ApiTest, RateLimitAnswers429WithRetryAfter) {
 
 TEST_F(ApiTest, BadParametersAnswer400AndInjectionIsHarmless) {
   const std::string t = "/api/v1/tickers/" + FirstTicker();
-  for (const std::string& path :
-       {t + "/bars?from=2020-13-01", t + "/bars?to=yesterday", t + "/bars?from=2020-02-01&to=2020-01-01",
-        t + "/bars?interval=hour", t + "/bars?limit=0", t + "/bars?limit=5001", t + "/bars?limit=1e3",
-        t + "/bars?limit=-1", t + "/bars?cursor=%%%", t + "/bars?cursor=" + std::string("dDpBQUE"),  // a tickers cursor
-        t + "/bars?format=xml", t + "/bars?colour=red", t + "/bars?limit=1&limit=2",
-        t + "/indicators?from=2020-02-30", std::string("/api/v1/cross-section"),
-        std::string("/api/v1/cross-section?date=2020-01-02&kind=best"), std::string("/api/v1/rejects?reason=bogus"),
-        std::string("/api/v1/tickers?prefix=%27%3B--"), std::string("/api/v1/tickers/A%27%20OR%201%3D1--/bars"),
-        std::string("/api/v1/tickers/%2E%2E/bars"), std::string("/api/v1/tickers/") + std::string(40, 'A') + "/bars",
-        std::string("/api/v1/rejects?ticker=x%22%29%3B%20DROP%20TABLE%20stocks%3B--")}) {
+  for (const std::string& path : {t + "/bars?from=2020-13-01",
+                                  t + "/bars?to=yesterday",
+                                  t + "/bars?from=2020-02-01&to=2020-01-01",
+                                  t + "/bars?interval=hour",
+                                  t + "/bars?limit=0",
+                                  t + "/bars?limit=5001",
+                                  t + "/bars?limit=1e3",
+                                  t + "/bars?limit=-1",
+                                  t + "/bars?cursor=%%%",
+                                  t + "/bars?cursor=" + std::string("dDpBQUE"),  // a tickers cursor
+                                  t + "/bars?format=xml",
+                                  t + "/bars?colour=red",
+                                  t + "/bars?limit=1&limit=2",
+                                  t + "/indicators?from=2020-02-30",
+                                  std::string("/api/v1/cross-section"),
+                                  std::string("/api/v1/cross-section?date=2020-01-02&kind=best"),
+                                  std::string("/api/v1/rejects?reason=bogus"),
+                                  std::string("/api/v1/tickers?prefix=%27%3B--"),
+                                  std::string("/api/v1/tickers/A%27%20OR%201%3D1--/bars"),
+                                  std::string("/api/v1/tickers/%2E%2E/bars"),
+                                  std::string("/api/v1/tickers/") + std::string(40, 'A') + "/bars",
+                                  std::string("/api/v1/rejects?ticker=x%22%29%3B%20DROP%20TABLE%20stocks%3B--")}) {
     SCOPED_TRACE(path);
     ExpectError(Get(path, tokens_->viewer), 400, "bad_request");
   }
@@ -663,8 +695,8 @@ TEST_F(ApiTest, AuditLogRecordsEveryRequestAndNoToken) {
   EXPECT_GE(anna, 1);
   EXPECT_GE(refused, 1);
   EXPECT_GT(lines, 10);
-  for (const std::string* token : {&tokens_->viewer, &tokens_->analyst, &tokens_->admin, &tokens_->limited,
-                                   &tokens_->revoked}) {
+  for (const std::string* token :
+       {&tokens_->viewer, &tokens_->analyst, &tokens_->admin, &tokens_->limited, &tokens_->revoked}) {
     EXPECT_EQ(text->find(*token), std::string::npos);
   }
   EXPECT_EQ(text->find("wrong-token-text"), std::string::npos);
@@ -688,11 +720,13 @@ TEST_F(ApiTest, MetricsCountRequestsAndDescribeTheLake) {
   EXPECT_NE(r->body.find("stocklake_http_requests_total{endpoint=\"quality\",status=\"200\"}"), std::string::npos);
   EXPECT_NE(r->body.find("stocklake_http_request_duration_seconds_bucket{endpoint=\"quality\""), std::string::npos);
   const int64_t bars = static_cast<int64_t>(T(kSilverBars).num_rows());
-  EXPECT_NE(r->body.find("stocklake_table_rows{table=\"silver/bars\"} " + std::to_string(bars)), std::string::npos) << r->body;
+  EXPECT_NE(r->body.find("stocklake_table_rows{table=\"silver/bars\"} " + std::to_string(bars)), std::string::npos)
+      << r->body;
   EXPECT_NE(r->body.find("stocklake_last_successful_run_timestamp_seconds "), std::string::npos);
   for (const char* stage : {"ingest", "clean", "lake"}) {
     EXPECT_NE(r->body.find(std::string("stocklake_last_run_stage_seconds{stage=\"") + stage + "\"}"), std::string::npos)
-        << stage << "\n" << r->body;
+        << stage << "\n"
+        << r->body;
     EXPECT_NE(r->body.find(std::string("stocklake_last_run_stage_rows{stage=\"") + stage + "\"}"), std::string::npos)
         << stage;
   }
@@ -702,8 +736,10 @@ TEST_F(ApiTest, AdminStartsAConfiguredRun) {
   // A lake of its own: the run changes it.
   TempDir dir;
   const std::string lake = dir.Join("lake");
-  ASSERT_EQ(RunCommand(StocklakeBinary() + " generate --tickers 2 --days 60 --seed 1 --out " + dir.Join("a")).exit_code, 0);
-  ASSERT_EQ(RunCommand(StocklakeBinary() + " generate --tickers 3 --days 60 --seed 2 --out " + dir.Join("b")).exit_code, 0);
+  ASSERT_EQ(RunCommand(StocklakeBinary() + " generate --tickers 2 --days 60 --seed 1 --out " + dir.Join("a")).exit_code,
+            0);
+  ASSERT_EQ(RunCommand(StocklakeBinary() + " generate --tickers 3 --days 60 --seed 2 --out " + dir.Join("b")).exit_code,
+            0);
   ASSERT_EQ(RunCommand(StocklakeBinary() + " run --quiet --input " + dir.Join("a") + " --lake " + lake).exit_code, 0);
   const std::string admin = *CreateToken(lake, Role::kAdmin, "ops", 0);
   ServeOptions o;
@@ -837,10 +873,11 @@ TEST_F(ApiTest, PrometheusScrapesTheMetrics) {
   }
   ASSERT_GT(prom_port, 0);
   const std::string conf = dir_->Join("prometheus.yml");
-  testing::WriteTextFile(conf, "global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: stocklake\n"
-                               "    authorization:\n      type: Bearer\n      credentials: " + tokens_->viewer +
-                               "\n    static_configs:\n      - targets: ['127.0.0.1:" + std::to_string(server_->port()) +
-                               "']\n");
+  testing::WriteTextFile(conf,
+                         "global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: stocklake\n"
+                         "    authorization:\n      type: Bearer\n      credentials: " +
+                             tokens_->viewer + "\n    static_configs:\n      - targets: ['127.0.0.1:" +
+                             std::to_string(server_->port()) + "']\n");
   const pid_t pid = fork();
   if (pid == 0) {
     const std::string cfg = "--config.file=" + conf, data = "--storage.tsdb.path=" + dir_->Join("prom"),

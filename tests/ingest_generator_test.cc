@@ -4,11 +4,11 @@
 // ones) so the test does not depend on another module.
 #include <gtest/gtest.h>
 
-#include <chrono>
 #include <algorithm>
+#include <chrono>
 #include <cmath>
-#include <cstdlib>
 #include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <set>
 #include <string>
@@ -241,9 +241,9 @@ TEST(GeneratorTest, BadRowsCoverEveryRejectionKindInTheRequestedShare) {
   const double share = static_cast<double>(summary->bad_rows) / static_cast<double>(summary->rows);
   EXPECT_GT(share, fraction * 0.7);
   EXPECT_LT(share, fraction * 1.3);
-  for (const char* kind : {"unparsable_date", "impossible_date", "bad_number", "wrong_field_count", "non_finite_price",
-                           "non_positive_price", "high_low_inconsistent", "negative_volume", "zero_volume",
-                           "duplicate"}) {
+  for (const char* kind :
+       {"unparsable_date", "impossible_date", "bad_number", "wrong_field_count", "non_finite_price",
+        "non_positive_price", "high_low_inconsistent", "negative_volume", "zero_volume", "duplicate"}) {
     EXPECT_GE(kinds[kind], summary->bad_rows / 40) << kind;  // ~1/10 of the bad rows each
   }
   int64_t blank_lines = 0;
@@ -270,12 +270,15 @@ TEST(GeneratorTest, DuckDbReadsTheSameRowsAsOurReader) {
     volume += d.batch.volume[i];
     close += d.batch.close[i];
   }
-  const std::string sql = "SELECT count(*) AS n, sum(Volume) AS v, sum(Close) AS c, min(Date)::VARCHAR AS first "
-                          "FROM read_csv('" + dir.path() + "/*/*.txt', header = true, "
-                          "columns = {'Date': 'DATE', 'Open': 'DOUBLE', 'High': 'DOUBLE', 'Low': 'DOUBLE', "
-                          "'Close': 'DOUBLE', 'Volume': 'BIGINT', 'OpenInt': 'BIGINT'})";
-  const testing::CommandResult r = testing::RunCommand(
-      "node " + std::string(STOCKLAKE_SOURCE_DIR) + "/tests/node/duckdb_query.mjs \"" + sql + "\"");
+  const std::string sql =
+      "SELECT count(*) AS n, sum(Volume) AS v, sum(Close) AS c, min(Date)::VARCHAR AS first "
+      "FROM read_csv('" +
+      dir.path() +
+      "/*/*.txt', header = true, "
+      "columns = {'Date': 'DATE', 'Open': 'DOUBLE', 'High': 'DOUBLE', 'Low': 'DOUBLE', "
+      "'Close': 'DOUBLE', 'Volume': 'BIGINT', 'OpenInt': 'BIGINT'})";
+  const testing::CommandResult r =
+      testing::RunCommand("node " + std::string(STOCKLAKE_SOURCE_DIR) + "/tests/node/duckdb_query.mjs \"" + sql + "\"");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("\"n\":\"" + std::to_string(d.batch.size()) + "\""), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("\"v\":\"" + std::to_string(volume) + "\""), std::string::npos) << r.output;

@@ -57,8 +57,7 @@ TEST(InputLayoutTest, DetectsEachLayoutFromContent) {
   EXPECT_EQ(DetectLayout("  \n\t{\"chart\":{}}"), InputLayout::kYahooChartJson);
   EXPECT_EQ(DetectLayout("\xEF\xBB\xBF{}"), InputLayout::kYahooChartJson);
   // Case-insensitive, fields trimmed of spaces, BOM skipped.
-  EXPECT_EQ(DetectLayout("\xEF\xBB\xBF DATE , open,HIGH,low ,Close,VOLUME, openint \n"),
-            InputLayout::kHugeStockMarket);
+  EXPECT_EQ(DetectLayout("\xEF\xBB\xBF DATE , open,HIGH,low ,Close,VOLUME, openint \n"), InputLayout::kHugeStockMarket);
   EXPECT_EQ(DetectLayout("date,open,high,low,close,adj close,volume\n"), InputLayout::kYahooCsv);
   // Field count, order and spelling matter; tabs are not spaces.
   EXPECT_EQ(DetectLayout("Date,Open,High,Low,Close,Volume,OpenInt,\n"), InputLayout::kUnrecognised);
@@ -73,12 +72,12 @@ TEST(InputLayoutTest, DetectsEachLayoutFromContent) {
 }
 
 TEST(TickerTest, AcceptsRealSymbolsAndNothingPathLike) {
-  for (const char* t : {"A", "AAPL", "BRK-B", "BRK.B", "^GSPC", "EURUSD=X", "0700.HK", "AHT_PD",
-                        "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"}) {
+  for (const char* t :
+       {"A", "AAPL", "BRK-B", "BRK.B", "^GSPC", "EURUSD=X", "0700.HK", "AHT_PD", "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"}) {
     EXPECT_TRUE(IsValidTicker(t)) << t;
   }
-  for (const char* t : {"", ".", "..", ".A", "A..B", "A/B", "A\\B", "aapl", "A B", "A\tB", "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456",
-                        "A,B", "A:B", "\xC3\x84"}) {
+  for (const char* t : {"", ".", "..", ".A", "A..B", "A/B", "A\\B", "aapl", "A B", "A\tB",
+                        "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456", "A,B", "A:B", "\xC3\x84"}) {
     EXPECT_FALSE(IsValidTicker(t)) << t;
   }
   EXPECT_FALSE(IsValidTicker(std::string("A\0B", 3)));
@@ -92,8 +91,8 @@ TEST(TickerTest, AcceptsRealSymbolsAndNothingPathLike) {
 
 TEST(BarReaderTest, ReadsHugeStockMarketRowsWithLineage) {
   const ReadResult r = Read(std::string(kHugeHeader) +
-                            "2017-11-09,175.11,176.095,173.14,175.25,29533086,0\n"
-                            "2017-11-10,175.11,175.38,174.27,174.67,25130494,0\n",
+                                "2017-11-09,175.11,176.095,173.14,175.25,29533086,0\n"
+                                "2017-11-10,175.11,175.38,174.27,174.67,25130494,0\n",
                             "Stocks/aapl.us.txt", 42);
   ASSERT_EQ(r.batch.size(), 2u);
   EXPECT_EQ(r.stats.layout, InputLayout::kHugeStockMarket);
@@ -116,9 +115,11 @@ TEST(BarReaderTest, ReadsHugeStockMarketRowsWithLineage) {
 }
 
 TEST(BarReaderTest, BomCrlfTrailingCrAndMissingFinalNewline) {
-  const ReadResult r = Read("\xEF\xBB\xBF" "Date,Open,High,Low,Close,Volume,OpenInt\r\n"
-                            "2017-11-09,1,2,0.5,1.5,100,0\r\n"
-                            "2017-11-10,1,2,0.5,1.5,200,0\r");
+  const ReadResult r = Read(
+      "\xEF\xBB\xBF"
+      "Date,Open,High,Low,Close,Volume,OpenInt\r\n"
+      "2017-11-09,1,2,0.5,1.5,100,0\r\n"
+      "2017-11-10,1,2,0.5,1.5,200,0\r");
   ASSERT_EQ(r.batch.size(), 2u);
   EXPECT_EQ(r.stats.layout, InputLayout::kHugeStockMarket);
   EXPECT_EQ(r.batch.reason[0], RejectReason::kNone);
@@ -159,8 +160,8 @@ TEST(BarReaderTest, FieldsAreTrimmedOfSpacesOnly) {
 }
 
 TEST(BarReaderTest, WrongFieldCountIsParseErrorKeepingTickerAndDate) {
-  for (const char* row : {"2017-11-09,1,2,0.5,1.5,100,0,", "2017-11-09,1,2,0.5,1.5,100,0,5", "2017-11-09,1,2,0.5,1.5,100",
-                          "2017-11-09"}) {
+  for (const char* row : {"2017-11-09,1,2,0.5,1.5,100,0,", "2017-11-09,1,2,0.5,1.5,100,0,5",
+                          "2017-11-09,1,2,0.5,1.5,100", "2017-11-09"}) {
     const ReadResult r = ReadOneHugeRow(row);
     ASSERT_EQ(r.batch.size(), 1u) << row;
     EXPECT_EQ(r.batch.reason[0], RejectReason::kParseError) << row;
@@ -191,10 +192,22 @@ TEST(BarReaderTest, PriceSyntax) {
     double value;
   };
   const double inf = std::numeric_limits<double>::infinity();
-  for (const Case& c : std::initializer_list<Case>{{"1.", 1.0}, {".5", 0.5}, {"+3", 3.0}, {"-2.25", -2.25},
-                                                   {"1.5e2", 150.0}, {"1E-2", 0.01}, {"2.5e+1", 25.0}, {"007", 7.0},
-                                                   {"inf", inf}, {"-Inf", -inf}, {"+INFINITY", inf}, {"Infinity", inf},
-                                                   {"1e400", inf}, {"-1e400", -inf}, {"1e-400", 0.0}, {"0", 0.0}}) {
+  for (const Case& c : std::initializer_list<Case>{{"1.", 1.0},
+                                                   {".5", 0.5},
+                                                   {"+3", 3.0},
+                                                   {"-2.25", -2.25},
+                                                   {"1.5e2", 150.0},
+                                                   {"1E-2", 0.01},
+                                                   {"2.5e+1", 25.0},
+                                                   {"007", 7.0},
+                                                   {"inf", inf},
+                                                   {"-Inf", -inf},
+                                                   {"+INFINITY", inf},
+                                                   {"Infinity", inf},
+                                                   {"1e400", inf},
+                                                   {"-1e400", -inf},
+                                                   {"1e-400", 0.0},
+                                                   {"0", 0.0}}) {
     const ReadResult r = ReadOneHugeRow(std::string("2017-11-09,") + c.text + ",2,0.5,1.5,100,0");
     ASSERT_EQ(r.batch.size(), 1u);
     EXPECT_EQ(r.batch.reason[0], RejectReason::kNone) << c.text;
@@ -205,8 +218,8 @@ TEST(BarReaderTest, PriceSyntax) {
     EXPECT_EQ(r.batch.reason[0], RejectReason::kNone) << nan_text;
     EXPECT_TRUE(std::isnan(r.batch.high[0])) << nan_text;
   }
-  for (const char* bad : {"", ".", "+", "-", "e5", "1e", "1e+", "1.2.3", "0x10", "1 2", "--1", "+-1", "1,5", "nan(1)",
-                          "infinit", "infinityy", "1d", "1f", "null", "１"}) {
+  for (const char* bad : {"",    ".",   "+",   "-",      "e5",      "1e",        "1e+", "1.2.3", "0x10", "1 2",
+                          "--1", "+-1", "1,5", "nan(1)", "infinit", "infinityy", "1d",  "1f",    "null", "１"}) {
     const ReadResult r = ReadOneHugeRow(std::string("2017-11-09,1,2,") + bad + ",1.5,100,0");
     ASSERT_GE(r.batch.size(), 1u);
     EXPECT_EQ(r.batch.reason[0], RejectReason::kParseError) << "'" << bad << "'";
@@ -220,7 +233,10 @@ TEST(BarReaderTest, VolumeAndOpenIntSyntax) {
   };
   for (const Case& c : std::initializer_list<Case>{{"9223372036854775807", std::numeric_limits<int64_t>::max()},
                                                    {"-9223372036854775808", std::numeric_limits<int64_t>::min()},
-                                                   {"+5", 5}, {"-12", -12}, {"0", 0}, {"000123", 123}}) {
+                                                   {"+5", 5},
+                                                   {"-12", -12},
+                                                   {"0", 0},
+                                                   {"000123", 123}}) {
     const ReadResult r = ReadOneHugeRow(std::string("2017-11-09,1,2,0.5,1.5,") + c.text + ",0");
     EXPECT_EQ(r.batch.reason[0], RejectReason::kNone) << c.text;
     EXPECT_EQ(r.batch.volume[0], c.value) << c.text;
@@ -269,7 +285,8 @@ TEST(BarReaderTest, ParseInt64AgreesWithWideArithmetic) {
       if (c != '-') expected = expected * 10 + (c - '0');
     }
     if (text[0] == '-') expected = -expected;
-    const bool fits = expected >= std::numeric_limits<int64_t>::min() && expected <= std::numeric_limits<int64_t>::max();
+    const bool fits =
+        expected >= std::numeric_limits<int64_t>::min() && expected <= std::numeric_limits<int64_t>::max();
     int64_t ours = 0;
     ASSERT_EQ(ParseInt64(text, &ours), fits) << text;
     if (fits) {
@@ -345,13 +362,14 @@ TEST(BarReaderTest, PerTickerFileWithoutValidTickerRejectsRowsAndWarns) {
 }
 
 TEST(BarReaderTest, UnrecognisedHeaderRejectsEveryNonBlankLineAfterTheFirst) {
-  const ReadResult r = Read("Ticker,Date,Price\n"
-                            "AAPL,2017-11-09,1\n"
-                            "\n"
-                            "   \n"
-                            "garbage\n"
-                            "Date,Open,High,Low,Close,Volume,OpenInt\n",
-                            "Stocks/xyz.us.txt", 5);
+  const ReadResult r = Read(
+      "Ticker,Date,Price\n"
+      "AAPL,2017-11-09,1\n"
+      "\n"
+      "   \n"
+      "garbage\n"
+      "Date,Open,High,Low,Close,Volume,OpenInt\n",
+      "Stocks/xyz.us.txt", 5);
   EXPECT_EQ(r.stats.layout, InputLayout::kUnrecognised);
   ASSERT_EQ(r.batch.size(), 3u);
   EXPECT_EQ(r.stats.rows_read, 3);
@@ -445,8 +463,9 @@ TEST(BarReaderTest, YahooChartJsonNullsAreParseErrors) {
 }
 
 TEST(BarReaderTest, JsonThatIsNotAChartIsOneUnrecognisedRow) {
-  for (const char* body : {"{\"foo\":1}", "{\"chart\":{\"result\":[{\"meta\":{}}]}}", "{\"chart\":",
-                           "{\"chart\":{\"result\":null,\"error\":{\"code\":\"Not Found\",\"description\":\"No data found\"}}}"}) {
+  for (const char* body :
+       {"{\"foo\":1}", "{\"chart\":{\"result\":[{\"meta\":{}}]}}", "{\"chart\":",
+        "{\"chart\":{\"result\":null,\"error\":{\"code\":\"Not Found\",\"description\":\"No data found\"}}}"}) {
     const ReadResult r = Read(body, "yahoo/qqq.json");
     EXPECT_EQ(r.stats.layout, InputLayout::kUnrecognised) << body;
     ASSERT_EQ(r.batch.size(), 1u) << body;
@@ -457,17 +476,20 @@ TEST(BarReaderTest, JsonThatIsNotAChartIsOneUnrecognisedRow) {
     EXPECT_EQ(TickerAt(r.batch, 0), "QQQ");
     EXPECT_NE(r.stats.warning.find("yahoo/qqq.json"), std::string::npos);
   }
-  EXPECT_NE(Read("{\"chart\":{\"result\":null,\"error\":{\"description\":\"No data found\"}}}").stats.warning.find(
-                "No data found"),
+  EXPECT_NE(Read("{\"chart\":{\"result\":null,\"error\":{\"description\":\"No data found\"}}}")
+                .stats.warning.find("No data found"),
             std::string::npos);
   // A chart without timestamps is an empty range: no rows, nothing to warn about.
-  const ReadResult empty = Read("{\"chart\":{\"result\":[{\"meta\":{\"symbol\":\"X\",\"gmtoffset\":0},"
-                                "\"indicators\":{\"quote\":[{}]}}]}}");
+  const ReadResult empty = Read(
+      "{\"chart\":{\"result\":[{\"meta\":{\"symbol\":\"X\",\"gmtoffset\":0},"
+      "\"indicators\":{\"quote\":[{}]}}]}}");
   EXPECT_EQ(empty.batch.size(), 0u);
   EXPECT_TRUE(empty.stats.warning.empty());
   // An invalid symbol: entries are parse errors without a ticker.
-  const ReadResult bad_symbol = Read(ChartJson("../x", 0, "1704247200", "\"open\":[1],\"high\":[2],\"low\":[0.5],"
-                                               "\"close\":[1],\"volume\":[5]", ""));
+  const ReadResult bad_symbol = Read(ChartJson("../x", 0, "1704247200",
+                                               "\"open\":[1],\"high\":[2],\"low\":[0.5],"
+                                               "\"close\":[1],\"volume\":[5]",
+                                               ""));
   ASSERT_EQ(bad_symbol.batch.size(), 1u);
   EXPECT_EQ(bad_symbol.batch.reason[0], RejectReason::kParseError);
   EXPECT_EQ(bad_symbol.batch.ticker[0], kNoTicker);
@@ -478,8 +500,8 @@ TEST(BarReaderTest, ReadsFixtureFilesFromDisk) {
   BarBatch batch;
   uint32_t id = 0;
   int64_t rows = 0;
-  for (const char* rel : {"Stocks/aapl.us.txt", "ETFs/spy.us.txt", "all_stocks_sample.csv", "yahoo/msft.csv",
-                          "yahoo/ibm.json"}) {
+  for (const char* rel :
+       {"Stocks/aapl.us.txt", "ETFs/spy.us.txt", "all_stocks_sample.csv", "yahoo/msft.csv", "yahoo/ibm.json"}) {
     const SourceFile file{testing::FixturePath(std::string("ingest/") + rel), rel, 0};
     Result<ReadStats> stats = ReadBarsFromFile(file, id++, &batch);
     ASSERT_TRUE(stats.ok()) << stats.status().ToString();
@@ -509,9 +531,9 @@ TEST(BarReaderTest, ThroughputIsPrintedNotAsserted) {
   for (int i = 0; i < rows; ++i) {
     const Date d = D("2005-01-03") + i % 4000;
     const std::string date = FormatDate(d);
-    const int n = std::snprintf(row, sizeof row, "%s,%d.%04d,%d.%04d,%d.%04d,%d.%04d,%d,0\n", date.c_str(),
-                                10 + i % 90, i % 10000, 11 + i % 90, (i * 7) % 10000, 9 + i % 90, (i * 3) % 10000,
-                                10 + i % 90, (i * 13) % 10000, 100000 + i * 37 % 9000000);
+    const int n = std::snprintf(row, sizeof row, "%s,%d.%04d,%d.%04d,%d.%04d,%d.%04d,%d,0\n", date.c_str(), 10 + i % 90,
+                                i % 10000, 11 + i % 90, (i * 7) % 10000, 9 + i % 90, (i * 3) % 10000, 10 + i % 90,
+                                (i * 13) % 10000, 100000 + i * 37 % 9000000);
     content.append(row, static_cast<size_t>(n));
   }
   BarBatch batch;
@@ -522,8 +544,8 @@ TEST(BarReaderTest, ThroughputIsPrintedNotAsserted) {
   ASSERT_TRUE(stats.ok());
   EXPECT_EQ(stats->rows_read, rows);
   EXPECT_EQ(stats->parse_errors, 0);
-  std::printf("huge_stock_market layout: %.1f MB in %.3f s = %.0f MB/s, %.1f M rows/s\n", content.size() / 1e6,
-              seconds, content.size() / 1e6 / seconds, rows / 1e6 / seconds);
+  std::printf("huge_stock_market layout: %.1f MB in %.3f s = %.0f MB/s, %.1f M rows/s\n", content.size() / 1e6, seconds,
+              content.size() / 1e6 / seconds, rows / 1e6 / seconds);
 }
 
 }  // namespace

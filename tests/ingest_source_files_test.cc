@@ -1,6 +1,5 @@
 // Tests of ListSourceFiles: which files a run reads and in which order.
 #include <gtest/gtest.h>
-
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -31,9 +30,9 @@ TEST(SourceFilesTest, RecursesKeepsInputExtensionsAndSortsByRelativeBytes) {
   Result<std::vector<SourceFile>> files = ListSourceFiles({dir.path()});
   ASSERT_TRUE(files.ok()) << files.status().ToString();
   // Byte order of the whole relative path: 'B' < 'E' < 'S' < 'a'; '-' < '.' < '/'.
-  EXPECT_EQ(RelativePaths(*files), (std::vector<std::string>{"B.txt", "ETFs/y.us.txt", "Stocks/x.us.txt", "a-b.csv",
-                                                             "a.txt", "a/b/.hidden.csv", "a/b/c.json", "a/z.csv",
-                                                             "b.txt"}));
+  EXPECT_EQ(RelativePaths(*files),
+            (std::vector<std::string>{"B.txt", "ETFs/y.us.txt", "Stocks/x.us.txt", "a-b.csv", "a.txt",
+                                      "a/b/.hidden.csv", "a/b/c.json", "a/z.csv", "b.txt"}));
   for (const SourceFile& f : *files) {
     EXPECT_EQ(f.absolute_path, dir.path() + "/" + f.relative_path);
     EXPECT_EQ(f.input_index, 0);

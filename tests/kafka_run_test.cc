@@ -8,10 +8,9 @@
 
 #include <atomic>
 #include <chrono>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
-
-#include <nlohmann/json.hpp>
 
 #include "kafka_mock_cluster.h"
 #include "lake_test_util.h"
@@ -20,12 +19,12 @@
 namespace stocklake {
 namespace {
 
-using testing::RunCommand;
-using testing::StocklakeBinary;
-using testing::TempDir;
 using testing::AsInt;
 using testing::DuckDb;
 using testing::ExpectSameLakes;
+using testing::RunCommand;
+using testing::StocklakeBinary;
+using testing::TempDir;
 
 constexpr int kPartitions = 8;
 
@@ -34,7 +33,8 @@ constexpr int kPartitions = 8;
 class PipelineCluster : public testing::MockCluster {
  public:
   PipelineCluster() {
-    for (const char* topic : {"raw-stock-data", "processed-stock-data", "stock-rejects"}) CreateTopic(topic, kPartitions);
+    for (const char* topic : {"raw-stock-data", "processed-stock-data", "stock-rejects"})
+      CreateTopic(topic, kPartitions);
   }
   std::string url() const { return "kafka://" + bootstraps(); }
 };
@@ -49,8 +49,8 @@ class KafkaRunTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = new TempDir();
-    const auto gen = RunCommand(StocklakeBinary() + " generate --tickers 10 --days 300 --seed 11 --bad-rows 0.02 --out " +
-                                dir_->Join("data"));
+    const auto gen = RunCommand(
+        StocklakeBinary() + " generate --tickers 10 --days 300 --seed 11 --bad-rows 0.02 --out " + dir_->Join("data"));
     ASSERT_EQ(gen.exit_code, 0) << gen.output;
     const auto embedded = RunStocklake(dir_->Join("data"), dir_->Join("embedded"), "");
     ASSERT_EQ(embedded.exit_code, 0) << embedded.output;
@@ -114,9 +114,9 @@ TEST_F(KafkaRunTest, UnreachableClusterAndBadUrlsFailClearly) {
   EXPECT_EQ(bad_url.exit_code, 2) << bad_url.output;
   EXPECT_NE(bad_url.output.find("kafka://HOST:PORT"), std::string::npos) << bad_url.output;
 
-  const auto bad_property = RunCommand("STOCKLAKE_KAFKA_NO_SUCH_PROPERTY=1 " + StocklakeBinary() +
-                                       " run --quiet --input " + dir_->Join("data") + " --lake " + lake +
-                                       " --log kafka://127.0.0.1:1");
+  const auto bad_property =
+      RunCommand("STOCKLAKE_KAFKA_NO_SUCH_PROPERTY=1 " + StocklakeBinary() + " run --quiet --input " +
+                 dir_->Join("data") + " --lake " + lake + " --log kafka://127.0.0.1:1");
   EXPECT_EQ(bad_property.exit_code, 2) << bad_property.output;
   EXPECT_NE(bad_property.output.find("no.such.property"), std::string::npos) << bad_property.output;
 

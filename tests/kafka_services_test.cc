@@ -4,19 +4,17 @@
 // The lake they build must equal, row for row in every table, the lake of the one-shot
 // `stocklake run` over the same inputs, and SIGTERM must stop a service cleanly.
 #include <gtest/gtest.h>
+#include <httplib.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 #include <thread>
-
-#include <httplib.h>
-
-#include <nlohmann/json.hpp>
 
 #include "core/files.h"
 #include "kafka_mock_cluster.h"
@@ -205,17 +203,17 @@ TEST_P(KafkaServicesTest, TwoProcessorsOneKilledMidCycleGiveTheLakeOfAOneShotRun
   EXPECT_EQ(again.output.find("buckets loaded"), std::string::npos) << again.output;
   auto store = OpenServingStore("sqlite:" + lake + "/_store/stocklake.sqlite");
   ASSERT_TRUE(store.ok()) << store.status().ToString();
-  const int64_t lake_bars = testing::AsInt(testing::DuckDb(
-      "SELECT count(*) AS n FROM " + testing::LakeTable(lake, "silver/bars"))[0]["n"]);
+  const int64_t lake_bars =
+      testing::AsInt(testing::DuckDb("SELECT count(*) AS n FROM " + testing::LakeTable(lake, "silver/bars"))[0]["n"]);
   auto stored = (*store)->ScanTable("silver/bars");
   ASSERT_TRUE(stored.ok()) << stored.status().ToString();
   EXPECT_EQ(static_cast<int64_t>(stored->num_rows()), lake_bars);
 
   // Once the services stopped, a one-shot run over the same inputs takes its turn: the
   // registry and the group offsets are the same, so it finds nothing new.
-  const auto run = RunCommand(std::string(kKafkaEnv) + StocklakeBinary() + " run --quiet --input " +
-                              dir_->Join("first") + " --input " + dir_->Join("second") + " --lake " + lake +
-                              " --log kafka://" + cluster_.bootstraps());
+  const auto run =
+      RunCommand(std::string(kKafkaEnv) + StocklakeBinary() + " run --quiet --input " + dir_->Join("first") +
+                 " --input " + dir_->Join("second") + " --lake " + lake + " --log kafka://" + cluster_.bootstraps());
   ASSERT_EQ(run.exit_code, 0) << run.output;
   EXPECT_NE(run.output.find("nothing new"), std::string::npos) << run.output;
   ExpectSameLakes(lake, dir_->Join("reference"), /*require_rows=*/true);
@@ -252,8 +250,9 @@ TEST(ServicesYahoo, ChartsDownloadedByTheProducerReachTheLake) {
   TempDir dir;
   const std::string lake = dir.Join("lake");
   const std::string log = " --lake " + lake + " --log kafka://" + cluster.bootstraps();
-  const auto produced = RunCommand(std::string(kKafkaEnv) + StocklakeBinary() + " producer --once --yahoo AAPL,MSFT,NOPE" +
-                                   " --range 10y --yahoo-rate 50 --yahoo-url http://127.0.0.1:" + std::to_string(port) + log);
+  const auto produced =
+      RunCommand(std::string(kKafkaEnv) + StocklakeBinary() + " producer --once --yahoo AAPL,MSFT,NOPE" +
+                 " --range 10y --yahoo-rate 50 --yahoo-url http://127.0.0.1:" + std::to_string(port) + log);
   yahoo.stop();
   server.join();
   ASSERT_EQ(produced.exit_code, 0) << produced.output;
@@ -271,8 +270,8 @@ TEST(ServicesYahoo, ChartsDownloadedByTheProducerReachTheLake) {
   EXPECT_EQ(bars[0]["ticker"], "AAPL");
   EXPECT_EQ(testing::AsInt(bars[0]["n"]), 5);
   EXPECT_EQ(bars[1]["ticker"], "MSFT");
-  const auto rejects = testing::DuckDb("SELECT source_file, reason FROM " + testing::LakeTable(lake, "rejects") +
-                                       " ORDER BY reason");
+  const auto rejects =
+      testing::DuckDb("SELECT source_file, reason FROM " + testing::LakeTable(lake, "rejects") + " ORDER BY reason");
   const auto msft = nlohmann::json::parse(ReadFileToString(testing::FixturePath("yahoo/MSFT.json")).value());
   const size_t msft_days = msft["chart"]["result"][0]["timestamp"].size();
   EXPECT_EQ(testing::AsInt(bars[1]["n"]) + static_cast<int64_t>(rejects.size()), static_cast<int64_t>(msft_days));
@@ -294,8 +293,8 @@ TEST(ServicesUsage, BadOptionsExitTwoAndRunRefusesALakeServicesHold) {
   const auto missing = RunCommand(StocklakeBinary() + " producer --once --lake " + dir.Join("lake") + " --input " +
                                   dir.Join("no-such-dir"));
   EXPECT_EQ(missing.exit_code, 2) << missing.output;
-  const auto bad_range = RunCommand(StocklakeBinary() + " producer --once --lake " + dir.Join("lake") +
-                                    " --yahoo AAPL --range 7y");
+  const auto bad_range =
+      RunCommand(StocklakeBinary() + " producer --once --lake " + dir.Join("lake") + " --yahoo AAPL --range 7y");
   EXPECT_EQ(bad_range.exit_code, 2) << bad_range.output;
   EXPECT_FALSE(PathExists(dir.Join("lake/_log"))) << "a bad option must write nothing";
 
@@ -306,8 +305,10 @@ TEST(ServicesUsage, BadOptionsExitTwoAndRunRefusesALakeServicesHold) {
   ASSERT_TRUE(Eventually([&] { return processor.Output().find("waiting for topic") != std::string::npos; },
                          std::chrono::seconds(20)))
       << processor.Output();
-  testing::WriteTextFile(dir.Join("data/AAA.us.txt"), "Date,Open,High,Low,Close,Volume,OpenInt\n2020-01-02,1,2,1,1.5,100,0\n");
-  const auto run = RunCommand(StocklakeBinary() + " run --quiet --input " + dir.Join("data") + " --lake " + dir.Join("lake"));
+  testing::WriteTextFile(dir.Join("data/AAA.us.txt"),
+                         "Date,Open,High,Low,Close,Volume,OpenInt\n2020-01-02,1,2,1,1.5,100,0\n");
+  const auto run =
+      RunCommand(StocklakeBinary() + " run --quiet --input " + dir.Join("data") + " --lake " + dir.Join("lake"));
   EXPECT_EQ(run.exit_code, 1) << run.output;
   EXPECT_NE(run.output.find("in use"), std::string::npos) << run.output;
   processor.Signal(SIGTERM);

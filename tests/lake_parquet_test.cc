@@ -77,9 +77,7 @@ Table MakeTable(size_t rows, uint64_t seed) {
   return t;
 }
 
-bool SameDouble(double a, double b) {
-  return (std::isnan(a) && std::isnan(b)) || std::memcmp(&a, &b, sizeof a) == 0;
-}
+bool SameDouble(double a, double b) { return (std::isnan(a) && std::isnan(b)) || std::memcmp(&a, &b, sizeof a) == 0; }
 
 //! Compares tables by meaning: names, types, nullability, NULL positions and values
 //! (strings by content, since dictionary codes may be renumbered).
@@ -102,10 +100,18 @@ void ExpectTablesEqual(const Table& expected, const Table& actual) {
       if (e.IsNull(r)) continue;
       switch (e.type) {
         case ColumnType::kDate:
-        case ColumnType::kInt32: ASSERT_EQ(e.i32[r], a.i32[r]) << "row " << r; break;
-        case ColumnType::kInt64: ASSERT_EQ(e.i64[r], a.i64[r]) << "row " << r; break;
-        case ColumnType::kDouble: ASSERT_TRUE(SameDouble(e.f64[r], a.f64[r])) << "row " << r; break;
-        case ColumnType::kString: ASSERT_EQ(e.StringAt(r), a.StringAt(r)) << "row " << r; break;
+        case ColumnType::kInt32:
+          ASSERT_EQ(e.i32[r], a.i32[r]) << "row " << r;
+          break;
+        case ColumnType::kInt64:
+          ASSERT_EQ(e.i64[r], a.i64[r]) << "row " << r;
+          break;
+        case ColumnType::kDouble:
+          ASSERT_TRUE(SameDouble(e.f64[r], a.f64[r])) << "row " << r;
+          break;
+        case ColumnType::kString:
+          ASSERT_EQ(e.StringAt(r), a.StringAt(r)) << "row " << r;
+          break;
       }
     }
   }
@@ -121,12 +127,8 @@ nlohmann::json DuckDb(const std::string& sql) {
 }
 
 //! DuckDB prints BIGINT / HUGEINT as strings and smaller numbers as numbers.
-double AsDouble(const nlohmann::json& v) {
-  return v.is_string() ? std::stod(v.get<std::string>()) : v.get<double>();
-}
-int64_t AsInt(const nlohmann::json& v) {
-  return v.is_string() ? std::stoll(v.get<std::string>()) : v.get<int64_t>();
-}
+double AsDouble(const nlohmann::json& v) { return v.is_string() ? std::stod(v.get<std::string>()) : v.get<double>(); }
+int64_t AsInt(const nlohmann::json& v) { return v.is_string() ? std::stoll(v.get<std::string>()) : v.get<int64_t>(); }
 
 // ---------------------------------------------------------------------------------
 // Building blocks against hand-computed bytes
@@ -140,7 +142,10 @@ TEST(ThriftCompact, KnownBytes) {
   w.FieldBool(21, true);  // delta 1, type 1
   w.FieldBinary(22, "ab");
   w.EndStruct();
-  const std::string expected("\x15\x0a\x06\x28\x01\x11\x18\x02" "ab\x00", 11);
+  const std::string expected(
+      "\x15\x0a\x06\x28\x01\x11\x18\x02"
+      "ab\x00",
+      11);
   EXPECT_EQ(out, expected);
 }
 
@@ -421,8 +426,8 @@ TEST(ParquetRoundTrip, LargeDictionaryFallsBackToPlain) {
     ASSERT_TRUE(read.ok()) << read.status().ToString();
     ExpectTablesEqual(t, *read);
   }
-  const nlohmann::json rows = DuckDb("SELECT file_name, encodings FROM parquet_metadata('" + dir.Join("*.parquet") +
-                                     "') ORDER BY file_name");
+  const nlohmann::json rows =
+      DuckDb("SELECT file_name, encodings FROM parquet_metadata('" + dir.Join("*.parquet") + "') ORDER BY file_name");
   ASSERT_EQ(rows.size(), 2u);
   EXPECT_NE(rows[0]["encodings"].get<std::string>().find("RLE_DICTIONARY"), std::string::npos);  // dict.parquet
   EXPECT_EQ(rows[1]["encodings"].get<std::string>().find("DICTIONARY"), std::string::npos);      // plain.parquet
@@ -539,7 +544,7 @@ TEST(ParquetDuckDb, ReadsOurFileWithTypesValuesAndStatistics) {
   // Types as DuckDB sees them.
   const nlohmann::json describe = DuckDb("DESCRIBE SELECT * FROM " + src);
   const std::vector<std::pair<std::string, std::string>> expected_types = {
-      {"date", "DATE"}, {"i32", "INTEGER"}, {"i64", "BIGINT"}, {"f64", "DOUBLE"},
+      {"date", "DATE"},   {"i32", "INTEGER"}, {"i64", "BIGINT"},  {"f64", "DOUBLE"},
       {"f64n", "DOUBLE"}, {"sym", "VARCHAR"}, {"note", "VARCHAR"}};
   ASSERT_EQ(describe.size(), expected_types.size()) << describe.dump();
   for (size_t i = 0; i < expected_types.size(); ++i) {
@@ -581,7 +586,8 @@ TEST(ParquetDuckDb, ReadsOurFileWithTypesValuesAndStatistics) {
       "CAST(min(date) AS VARCHAR) AS date_min, CAST(max(date) AS VARCHAR) AS date_max, sum(i32) AS i32_sum, "
       "count(*) - count(i64) AS i64_nulls, sum(i64) AS i64_sum, sum(f64) AS f64_sum, sum(f64n) AS f64n_sum, "
       "count(*) - count(note) AS note_nulls, count(*) FILTER (WHERE note = 'αlpha') AS alpha, "
-      "count(DISTINCT sym) AS syms, count(*) FILTER (WHERE sym = 'SYM7') AS sym7 FROM " + src);
+      "count(DISTINCT sym) AS syms, count(*) FILTER (WHERE sym = 'SYM7') AS sym7 FROM " +
+      src);
   ASSERT_EQ(agg.size(), 1u);
   const nlohmann::json& a = agg[0];
   EXPECT_EQ(AsInt(a["n"]), static_cast<int64_t>(rows));
@@ -633,7 +639,8 @@ TEST(ParquetDuckDb, ReadsOurFileWithTypesValuesAndStatistics) {
   // Statistics as DuckDB decodes them from our footer.
   const nlohmann::json meta = DuckDb(
       "SELECT row_group_id, path_in_schema, stats_min_value, stats_max_value, stats_null_count, compression "
-      "FROM parquet_metadata('" + path + "') WHERE path_in_schema IN ('i64', 'sym') ORDER BY row_group_id, column_id");
+      "FROM parquet_metadata('" +
+      path + "') WHERE path_in_schema IN ('i64', 'sym') ORDER BY row_group_id, column_id");
   ASSERT_EQ(meta.size(), 6u) << meta.dump();
   for (const nlohmann::json& m : meta) {
     const size_t g = AsInt(m["row_group_id"]);
@@ -676,9 +683,9 @@ TEST(ParquetDuckDb, ReadsEmptyAndSnappyFiles) {
   ASSERT_TRUE(WriteParquetFile(dir.Join("e.parquet"), MakeTable(0, 10)).ok());
   int64_t i32_sum = 0;
   for (int32_t v : table.columns[1].i32) i32_sum += v;
-  const nlohmann::json rows = DuckDb("SELECT (SELECT count(*) FROM read_parquet('" + dir.Join("e.parquet") +
-                                     "')) AS empty_rows, (SELECT sum(i32) FROM read_parquet('" + dir.Join("s.parquet") +
-                                     "')) AS s");
+  const nlohmann::json rows =
+      DuckDb("SELECT (SELECT count(*) FROM read_parquet('" + dir.Join("e.parquet") +
+             "')) AS empty_rows, (SELECT sum(i32) FROM read_parquet('" + dir.Join("s.parquet") + "')) AS s");
   ASSERT_EQ(rows.size(), 1u);
   EXPECT_EQ(AsInt(rows[0]["empty_rows"]), 0);
   EXPECT_EQ(AsInt(rows[0]["s"]), i32_sum);
@@ -723,7 +730,8 @@ TEST(ParquetDuckDb, OurReaderReadsDuckDbFiles) {
   const std::string select =
       "SELECT (i - 1000)::INTEGER AS a, (i * 1000000007)::BIGINT AS b, i / 4.0 AS c, "
       "DATE '2020-01-01' + (i % 100)::INTEGER AS d, 'sym' || (i % 7) AS s, "
-      "CASE WHEN i % 5 = 0 THEN NULL ELSE i END AS n FROM range(" + std::to_string(rows) + ") t(i)";
+      "CASE WHEN i % 5 = 0 THEN NULL ELSE i END AS n FROM range(" +
+      std::to_string(rows) + ") t(i)";
   const std::vector<std::pair<std::string, std::string>> variants = {
       {"zstd.parquet", "FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 10000"},
       {"snappy.parquet", "FORMAT parquet"},
@@ -754,7 +762,6 @@ TEST(ParquetDuckDb, OurReaderReadsDuckDbFiles) {
 
 // ---------------------------------------------------------------------------------
 // Throughput (reported, loosely bounded so a broken fast path is noticed)
-
 
 }  // namespace
 }  // namespace stocklake

@@ -131,10 +131,10 @@ TEST(BarCodec, CompressedEncodingIsSmallerAndRejectsDamage) {
 
 TEST(BarCodec, DecodesValidJsonBar) {
   std::string source;
-  auto r = DecodeBarRecord(
-      R"({"ticker":"aapl","date":"2024-01-02","open":187.15,"high":188.44,"low":183.89,"close":185.64,)"
-      R"("adj_close":185.4,"volume":82488700,"source":"feed-7","line":12})",
-      31, &source);
+  auto r =
+      DecodeBarRecord(R"({"ticker":"aapl","date":"2024-01-02","open":187.15,"high":188.44,"low":183.89,"close":185.64,)"
+                      R"("adj_close":185.4,"volume":82488700,"source":"feed-7","line":12})",
+                      31, &source);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   const BarBatch& b = *r;
   ASSERT_EQ(b.size(), 1u);
@@ -172,10 +172,12 @@ TEST(BarCodec, InvalidJsonBarsBecomeParseErrorRows) {
   const InvalidCase cases[] = {
       {R"({"ticker":"A","date":"2024-01-02","open":1,"high":1,"low":1,"close":1})", true, true},  // no volume
       {R"({"ticker":"A","date":"2024-01-02","open":1,"high":1,"low":1,"close":1,"volume":1000.0})", true, true},
-      {R"({"ticker":"A","date":"2024-01-02","open":1,"high":1,"low":1,"close":1,"volume":9223372036854775808})", true, true},
+      {R"({"ticker":"A","date":"2024-01-02","open":1,"high":1,"low":1,"close":1,"volume":9223372036854775808})", true,
+       true},
       {R"({"ticker":"A","date":"2024-01-02","open":"1","high":1,"low":1,"close":1,"volume":1})", true, true},
       {R"({"ticker":"A","date":"2024-01-02","open":1,"high":null,"low":1,"close":1,"volume":1})", true, true},
-      {R"({"ticker":"A","date":"2024-01-02","open":1,"high":1,"low":1,"close":1,"adj_close":null,"volume":1})", true, true},
+      {R"({"ticker":"A","date":"2024-01-02","open":1,"high":1,"low":1,"close":1,"adj_close":null,"volume":1})", true,
+       true},
       {R"({"ticker":"A","date":"2024-01-02","open":1,"high":1,"low":1,"close":1,"volume":1,"line":"x"})", true, true},
       {R"({"ticker":"A","date":"2023-02-29","open":1,"high":1,"low":1,"close":1,"volume":1})", true, false},
       {R"({"ticker":"A","date":20240102,"open":1,"high":1,"low":1,"close":1,"volume":1})", true, false},
@@ -206,7 +208,7 @@ TEST(BarCodec, InvalidJsonBarsBecomeParseErrorRows) {
 
 TEST(BarCodec, UndecodableBytesAreCorruption) {
   for (const std::string& bad : {std::string(), std::string("   "), std::string("hello"), std::string("[1,2]"),
-                                std::string("{\"ticker\":"), std::string("{} trailing"), std::string("\"AAPL\"")}) {
+                                 std::string("{\"ticker\":"), std::string("{} trailing"), std::string("\"AAPL\"")}) {
     auto r = DecodeBarRecord(bad, 0);
     EXPECT_TRUE(r.status().IsCorruption()) << "'" << bad << "' gave " << r.status().ToString();
     EXPECT_FALSE(r.status().message().empty());

@@ -160,7 +160,8 @@ TEST(KafkaConfig, ParsesKafkaUrls) {
   EXPECT_EQ(one->bootstrap_servers, "broker:9092");
   EXPECT_EQ(one->options.replication, -1);
 
-  auto many = ParseKafkaUrl("kafka://a:1,b.example.com:9093,10.0.0.1:19092?replication=3&config=/etc/k.conf&timeout_ms=900");
+  auto many =
+      ParseKafkaUrl("kafka://a:1,b.example.com:9093,10.0.0.1:19092?replication=3&config=/etc/k.conf&timeout_ms=900");
   ASSERT_TRUE(many.ok()) << many.status().ToString();
   EXPECT_EQ(many->bootstrap_servers, "a:1,b.example.com:9093,10.0.0.1:19092");
   EXPECT_EQ(many->options.replication, 3);
@@ -210,7 +211,8 @@ TEST(KafkaLog, KeysLandWhereLibrdkafkasOwnPartitionerPutsThem) {
   rd_kafka_t* producer = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
   ASSERT_NE(producer, nullptr) << err;
   std::vector<std::string> keys;
-  for (int i = 0; i < 150; ++i) keys.push_back(i % 3 == 0 ? "T" + std::to_string(i) : "BRK.B-" + std::to_string(i * 7919));
+  for (int i = 0; i < 150; ++i)
+    keys.push_back(i % 3 == 0 ? "T" + std::to_string(i) : "BRK.B-" + std::to_string(i * 7919));
   for (const std::string& key : keys) {
     ASSERT_EQ(rd_kafka_producev(producer, RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_PARTITION(RD_KAFKA_PARTITION_UA),
                                 RD_KAFKA_V_KEY(key.data(), key.size()),

@@ -1,13 +1,12 @@
 #include "pg_harness.h"
 
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
-
-#include <gtest/gtest.h>
 
 #include "test_util.h"
 
@@ -61,8 +60,7 @@ class PgEnvironment : public ::testing::Environment {
     if (shared_server != nullptr) shared_server->Stop();
   }
 };
-[[maybe_unused]] ::testing::Environment* const kPgEnvironment =
-    ::testing::AddGlobalTestEnvironment(new PgEnvironment);
+[[maybe_unused]] ::testing::Environment* const kPgEnvironment = ::testing::AddGlobalTestEnvironment(new PgEnvironment);
 
 }  // namespace
 
@@ -79,8 +77,9 @@ PgServer& PgServer::Shared() {
 void PgServer::Start() {
   bin_ = FindPgBin();
   if (bin_.empty()) {
-    error_ = "PostgreSQL server binaries not found under /usr/lib/postgresql/*/bin: run scripts/install-deps.sh "
-             "(installs the postgresql package)";
+    error_ =
+        "PostgreSQL server binaries not found under /usr/lib/postgresql/*/bin: run scripts/install-deps.sh "
+        "(installs the postgresql package)";
     return;
   }
   const char* base = std::getenv("TMPDIR");
@@ -106,9 +105,9 @@ void PgServer::Start() {
   // A port found free can be taken before the server binds it: retry a few times.
   for (int attempt = 0; attempt < 5 && !running_; ++attempt) {
     port_ = FreeLoopbackPort();
-    auto start = RunCommand(AsPostgres() + bin_ + "/pg_ctl -D " + dir_ + "/data -l " + dir_ + "/server.log -w -t 30 " +
-                            "-o \"-c listen_addresses=127.0.0.1 -p " + std::to_string(port_) + " -k " + dir_ +
-                            "\" start");
+    auto start =
+        RunCommand(AsPostgres() + bin_ + "/pg_ctl -D " + dir_ + "/data -l " + dir_ + "/server.log -w -t 30 " +
+                   "-o \"-c listen_addresses=127.0.0.1 -p " + std::to_string(port_) + " -k " + dir_ + "\" start");
     if (start.exit_code == 0) {
       running_ = true;
     } else {

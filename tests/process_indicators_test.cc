@@ -162,8 +162,8 @@ void ExpectMatchesReference(const DailySeries& s, const Indicators& got, const s
       }
       const double relative = static_cast<double>(error / scale);
       worst = std::max(worst, relative);
-      ASSERT_LE(relative, 1e-9) << label << " " << column.name << " row " << i << " got " << v
-                                << " want " << static_cast<double>(want);
+      ASSERT_LE(relative, 1e-9) << label << " " << column.name << " row " << i << " got " << v << " want "
+                                << static_cast<double>(want);
     }
   }
   for (size_t i = 0; i < n; ++i) ASSERT_EQ(got.obv[i], ref.obv[i]) << label << " obv row " << i;
@@ -205,10 +205,9 @@ Indicators Compute(const DailySeries& s) {
 }
 
 TEST(IndicatorsTest, NamesAndFirstDefinedRows) {
-  const std::vector<std::string> names = {"return_1d", "log_return_1d", "sma_20",      "sma_50",
-                                          "sma_200",   "ema_12",        "ema_26",      "macd",
-                                          "macd_signal", "macd_hist",   "rsi_14",      "bb_middle",
-                                          "bb_upper",  "bb_lower",      "atr_14",      "volatility_20"};
+  const std::vector<std::string> names = {
+      "return_1d",   "log_return_1d", "sma_20", "sma_50",    "sma_200",  "ema_12",   "ema_26", "macd",
+      "macd_signal", "macd_hist",     "rsi_14", "bb_middle", "bb_upper", "bb_lower", "atr_14", "volatility_20"};
   const std::vector<size_t> first = {1, 1, 19, 49, 199, 11, 25, 25, 33, 33, 14, 19, 19, 19, 14, 20};
   ASSERT_EQ(IndicatorNames().size(), names.size());
   const Indicators out = Compute(SeriesFromCloses(RandomWalk(5, 1, 10, 0.01), 1));
@@ -311,10 +310,10 @@ TEST(IndicatorsTest, HandComputedRisingSeries) {
   const Indicators out = Compute(s);
   ExpectMatchesReference(s, out, "rising");
   auto v = [&](IndicatorIndex col, size_t row) { return out.columns[col].values[row]; };
-  EXPECT_DOUBLE_EQ(v(kReturn1d, 1), 1.0);           // 2/1 - 1
+  EXPECT_DOUBLE_EQ(v(kReturn1d, 1), 1.0);  // 2/1 - 1
   EXPECT_DOUBLE_EQ(v(kLogReturn1d, 3), std::log(4.0 / 3.0));
-  EXPECT_DOUBLE_EQ(v(kSma20, 19), 10.5);            // mean of 1..20
-  EXPECT_DOUBLE_EQ(v(kSma50, 60), 36.5);            // mean of 12..61
+  EXPECT_DOUBLE_EQ(v(kSma20, 19), 10.5);  // mean of 1..20
+  EXPECT_DOUBLE_EQ(v(kSma50, 60), 36.5);  // mean of 12..61
   EXPECT_DOUBLE_EQ(v(kSma200, 199), 100.5);
   // EMA of a line lags it by (1-k)/k: 5.5 for N = 12, 12.5 for N = 26, from the seed on.
   EXPECT_DOUBLE_EQ(v(kEma12, 11), 6.5);
@@ -389,8 +388,8 @@ TEST(IndicatorsTest, ReportsThroughput) {
     seconds = std::min(seconds, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   }
   const double rows_per_second = kSeries * kRows / seconds;
-  std::printf("ComputeIndicators: %.1f M rows/s (%zu rows in %.3f s)\n", rows_per_second / 1e6,
-              kSeries * kRows, seconds);
+  std::printf("ComputeIndicators: %.1f M rows/s (%zu rows in %.3f s)\n", rows_per_second / 1e6, kSeries * kRows,
+              seconds);
   RecordProperty("rows_per_second", std::to_string(rows_per_second));
   EXPECT_GT(sink, 0);
 }

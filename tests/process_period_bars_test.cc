@@ -38,8 +38,8 @@ TEST(PeriodBarsTest, IsoWeekSpanningTheYearEndIsOnePeriod) {
   AddRow(&s, D(2020, 12, 28), 10, 1);  // Monday of 2020-W53
   AddRow(&s, D(2020, 12, 31), 11, 2);
   AddRow(&s, D(2021, 1, 1), 12, 4);
-  AddRow(&s, D(2021, 1, 3), 9, 8);     // Sunday, still 2020-W53
-  AddRow(&s, D(2021, 1, 4), 13, 16);   // Monday of 2021-W01
+  AddRow(&s, D(2021, 1, 3), 9, 8);    // Sunday, still 2020-W53
+  AddRow(&s, D(2021, 1, 4), 13, 16);  // Monday of 2021-W01
   const PeriodBars w = Compute(s, Period::kWeek);
   ASSERT_EQ(w.size(), 2u);
   EXPECT_EQ(w.period_start[0], D(2020, 12, 28));
@@ -79,7 +79,7 @@ TEST(PeriodBarsTest, MondayThirtiethOfDecember2024IsIn2025Week1) {
   AddRow(&s, D(2024, 12, 30), 11, 1);  // Monday of 2025-W01
   AddRow(&s, D(2024, 12, 31), 12, 1);
   AddRow(&s, D(2025, 1, 2), 13, 1);
-  AddRow(&s, D(2025, 1, 6), 14, 1);    // 2025-W02
+  AddRow(&s, D(2025, 1, 6), 14, 1);  // 2025-W02
   const PeriodBars w = Compute(s, Period::kWeek);
   ASSERT_EQ(w.size(), 3u);
   EXPECT_EQ(w.period_start[1], D(2024, 12, 30));

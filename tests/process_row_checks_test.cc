@@ -21,8 +21,7 @@ struct Row {
 
 RejectReason Check(const Row& r) {
   BarBatch batch;
-  batch.Append(batch.InternTicker("AAA"), 19000, r.open, r.high, r.low, r.close, r.adj, r.volume, 0, 2,
-               r.reason);
+  batch.Append(batch.InternTicker("AAA"), 19000, r.open, r.high, r.low, r.close, r.adj, r.volume, 0, 2, r.reason);
   ApplyRowChecks(&batch);
   return batch.reason[0];
 }
@@ -49,14 +48,13 @@ TEST(RowChecksTest, BadPriceForEveryPriceColumnAndEveryBadValue) {
 }
 
 TEST(RowChecksTest, HighLowInconsistent) {
-  EXPECT_EQ(Check(Row{.open = 13}), RejectReason::kHighLowInconsistent);   // high < open
+  EXPECT_EQ(Check(Row{.open = 13}), RejectReason::kHighLowInconsistent);     // high < open
   EXPECT_EQ(Check(Row{.close = 12.5}), RejectReason::kHighLowInconsistent);  // high < close
-  EXPECT_EQ(Check(Row{.open = 8.5}), RejectReason::kHighLowInconsistent);   // low > open
-  EXPECT_EQ(Check(Row{.close = 8}), RejectReason::kHighLowInconsistent);    // low > close
+  EXPECT_EQ(Check(Row{.open = 8.5}), RejectReason::kHighLowInconsistent);    // low > open
+  EXPECT_EQ(Check(Row{.close = 8}), RejectReason::kHighLowInconsistent);     // low > close
   // high < low: open and close cannot lie between them, so other comparisons fail too.
   EXPECT_EQ(Check(Row{.open = 10, .high = 9, .low = 10, .close = 10}), RejectReason::kHighLowInconsistent);
-  EXPECT_EQ(Check(Row{.open = 10, .high = 10, .low = 10.000001, .close = 10}),
-            RejectReason::kHighLowInconsistent);
+  EXPECT_EQ(Check(Row{.open = 10, .high = 10, .low = 10.000001, .close = 10}), RejectReason::kHighLowInconsistent);
   // adj_close is not part of the high/low check.
   EXPECT_EQ(Check(Row{.adj = 1000}), RejectReason::kNone);
 }
@@ -82,8 +80,7 @@ TEST(RowChecksTest, FirstFailingCheckWins) {
 
 TEST(RowChecksTest, RowsAlreadyRejectedAreLeftAlone) {
   EXPECT_EQ(Check(Row{.open = kNaN, .reason = RejectReason::kParseError}), RejectReason::kParseError);
-  EXPECT_EQ(Check(Row{.volume = 0, .reason = RejectReason::kUnrecognisedHeader}),
-            RejectReason::kUnrecognisedHeader);
+  EXPECT_EQ(Check(Row{.volume = 0, .reason = RejectReason::kUnrecognisedHeader}), RejectReason::kUnrecognisedHeader);
   EXPECT_EQ(Check(Row{.reason = RejectReason::kParseError}), RejectReason::kParseError);
 }
 
@@ -97,9 +94,9 @@ TEST(RowChecksTest, WholeBatchEachRowIndependently) {
   batch.Append(t, 4, 10, 12, 9, 13, 13, 5, 0, 6, RejectReason::kNone);
   batch.Append(t, 5, 10, 12, 9, 11, 11, -7, 0, 7, RejectReason::kNone);
   ApplyRowChecks(&batch);
-  const RejectReason expected[] = {RejectReason::kNone,       RejectReason::kZeroVolume,
-                                   RejectReason::kBadPrice,   RejectReason::kParseError,
-                                   RejectReason::kHighLowInconsistent, RejectReason::kNegativeVolume};
+  const RejectReason expected[] = {
+      RejectReason::kNone,       RejectReason::kZeroVolume,          RejectReason::kBadPrice,
+      RejectReason::kParseError, RejectReason::kHighLowInconsistent, RejectReason::kNegativeVolume};
   ASSERT_EQ(batch.size(), 6u);
   for (size_t i = 0; i < 6; ++i) EXPECT_EQ(batch.reason[i], expected[i]) << "row " << i;
   // Nothing but the reason changes.

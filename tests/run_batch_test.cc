@@ -10,27 +10,26 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <thread>
 
-#include <nlohmann/json.hpp>
-
 #include "lake/table_schemas.h"
+#include "lake_test_util.h"
 #include "log/file_log.h"
+#include "log/topics.h"
 #include "pg_harness.h"
 #include "store/serving_store.h"
-#include "log/topics.h"
-#include "lake_test_util.h"
 #include "test_util.h"
 
 namespace stocklake {
 namespace {
 
-using testing::RunCommand;
-using testing::StocklakeBinary;
-using testing::TempDir;
 using testing::AsInt;
 using testing::DuckDb;
 using testing::ExpectSameLakes;
+using testing::RunCommand;
+using testing::StocklakeBinary;
+using testing::TempDir;
 
 testing::CommandResult Stocklake(const std::string& args) { return RunCommand(StocklakeBinary() + " " + args); }
 
@@ -38,8 +37,10 @@ testing::CommandResult Stocklake(const std::string& args) { return RunCommand(St
 void ExpectTablesMatchDefinitions(const std::string& lake) {
   const std::string bars = testing::LakeTable(lake, "silver/bars");
   // One row per (ticker, date), upper-case tickers.
-  auto dup = DuckDb("SELECT count(*) AS n, count(DISTINCT (ticker, date)) AS d, "
-                    "sum(CASE WHEN ticker <> upper(ticker) THEN 1 ELSE 0 END) AS lower FROM " + bars);
+  auto dup = DuckDb(
+      "SELECT count(*) AS n, count(DISTINCT (ticker, date)) AS d, "
+      "sum(CASE WHEN ticker <> upper(ticker) THEN 1 ELSE 0 END) AS lower FROM " +
+      bars);
   EXPECT_EQ(AsInt(dup[0]["n"]), AsInt(dup[0]["d"]));
   EXPECT_EQ(AsInt(dup[0]["lower"]), 0);
 
@@ -48,17 +49,30 @@ void ExpectTablesMatchDefinitions(const std::string& lake) {
     return fn + "(" + col + ") OVER (" + window + " ROWS " + std::to_string(n - 1) + " PRECEDING)";
   };
   const std::string expected =
-      "WITH s AS (SELECT ticker, date, close, volume, row_number() OVER (" + window + ") - 1 AS n, "
-      "lag(close) OVER (" + window + ") AS prev FROM " + bars + "), "
+      "WITH s AS (SELECT ticker, date, close, volume, row_number() OVER (" + window +
+      ") - 1 AS n, "
+      "lag(close) OVER (" +
+      window + ") AS prev FROM " + bars +
+      "), "
       "l AS (SELECT *, ln(close / prev) AS lr FROM s), "
       "e AS (SELECT ticker, date, n, close / prev - 1 AS r1, lr, "
-      "CASE WHEN n >= 19 THEN " + rolling("avg", "close", 20) + " END AS sma20, "
-      "CASE WHEN n >= 49 THEN " + rolling("avg", "close", 50) + " END AS sma50, "
-      "CASE WHEN n >= 199 THEN " + rolling("avg", "close", 200) + " END AS sma200, "
-      "CASE WHEN n >= 19 THEN " + rolling("stddev_pop", "close", 20) + " END AS sd20, "
-      "CASE WHEN n >= 20 THEN " + rolling("stddev_samp", "lr", 20) + " * sqrt(252) END AS vol20, "
-      "sum(CASE WHEN close > prev THEN volume WHEN close < prev THEN -volume ELSE 0 END) OVER (" + window +
-      ") AS obv FROM l) ";
+      "CASE WHEN n >= 19 THEN " +
+      rolling("avg", "close", 20) +
+      " END AS sma20, "
+      "CASE WHEN n >= 49 THEN " +
+      rolling("avg", "close", 50) +
+      " END AS sma50, "
+      "CASE WHEN n >= 199 THEN " +
+      rolling("avg", "close", 200) +
+      " END AS sma200, "
+      "CASE WHEN n >= 19 THEN " +
+      rolling("stddev_pop", "close", 20) +
+      " END AS sd20, "
+      "CASE WHEN n >= 20 THEN " +
+      rolling("stddev_samp", "lr", 20) +
+      " * sqrt(252) END AS vol20, "
+      "sum(CASE WHEN close > prev THEN volume WHEN close < prev THEN -volume ELSE 0 END) OVER (" +
+      window + ") AS obv FROM l) ";
   // Mismatches beyond 1e-8 relative to `scale` (the value itself unless given). DuckDB's
   // own rounding sits near 1e-12; the exact 1e-9 bound is tested against a long double
   // reference in process_indicators_test.
@@ -67,20 +81,20 @@ void ExpectTablesMatchDefinitions(const std::string& lake) {
     return "sum(CASE WHEN (" + got + " IS NULL) <> (" + want + " IS NULL) OR abs((" + got + ") - (" + want +
            ")) > 1e-8 * greatest(abs(" + scale + "), 1e-300) THEN 1 ELSE 0 END)";
   };
-  auto checks = DuckDb(expected + "SELECT count(*) AS rows, count(i.ticker) AS joined, " +
-                       near("i.return_1d", "e.r1") + " AS r1, " + near("i.log_return_1d", "e.lr") + " AS lr, " +
-                       near("i.sma_20", "e.sma20") + " AS sma20, " + near("i.sma_50", "e.sma50") + " AS sma50, " +
-                       near("i.sma_200", "e.sma200") + " AS sma200, " + near("i.bb_middle", "e.sma20") + " AS bbm, " +
-                       near("i.bb_upper", "e.sma20 + 2 * e.sd20") + " AS bbu, " +
-                       near("i.bb_lower", "e.sma20 - 2 * e.sd20") + " AS bbl, " +
-                       near("i.volatility_20", "e.vol20") + " AS vol, " +
-                       "sum(CASE WHEN i.obv <> e.obv THEN 1 ELSE 0 END) AS obv, " +
-                       near("i.macd_hist", "i.macd - i.macd_signal", "i.close") + " AS hist, " +
-                       "sum(CASE WHEN (i.ema_12 IS NULL) <> (e.n < 11) OR (i.ema_26 IS NULL) <> (e.n < 25) "
-                       "OR (i.macd_signal IS NULL) <> (e.n < 33) OR (i.rsi_14 IS NULL) <> (e.n < 14) "
-                       "OR (i.atr_14 IS NULL) <> (e.n < 14) THEN 1 ELSE 0 END) AS defined_from, "
-                       "sum(CASE WHEN i.rsi_14 < 0 OR i.rsi_14 > 100 OR isnan(i.rsi_14) THEN 1 ELSE 0 END) AS rsi_range "
-                       "FROM e LEFT JOIN " + testing::LakeTable(lake, "gold/indicators") + " i USING (ticker, date)");
+  auto checks =
+      DuckDb(expected + "SELECT count(*) AS rows, count(i.ticker) AS joined, " + near("i.return_1d", "e.r1") +
+             " AS r1, " + near("i.log_return_1d", "e.lr") + " AS lr, " + near("i.sma_20", "e.sma20") + " AS sma20, " +
+             near("i.sma_50", "e.sma50") + " AS sma50, " + near("i.sma_200", "e.sma200") + " AS sma200, " +
+             near("i.bb_middle", "e.sma20") + " AS bbm, " + near("i.bb_upper", "e.sma20 + 2 * e.sd20") + " AS bbu, " +
+             near("i.bb_lower", "e.sma20 - 2 * e.sd20") + " AS bbl, " + near("i.volatility_20", "e.vol20") +
+             " AS vol, " + "sum(CASE WHEN i.obv <> e.obv THEN 1 ELSE 0 END) AS obv, " +
+             near("i.macd_hist", "i.macd - i.macd_signal", "i.close") + " AS hist, " +
+             "sum(CASE WHEN (i.ema_12 IS NULL) <> (e.n < 11) OR (i.ema_26 IS NULL) <> (e.n < 25) "
+             "OR (i.macd_signal IS NULL) <> (e.n < 33) OR (i.rsi_14 IS NULL) <> (e.n < 14) "
+             "OR (i.atr_14 IS NULL) <> (e.n < 14) THEN 1 ELSE 0 END) AS defined_from, "
+             "sum(CASE WHEN i.rsi_14 < 0 OR i.rsi_14 > 100 OR isnan(i.rsi_14) THEN 1 ELSE 0 END) AS rsi_range "
+             "FROM e LEFT JOIN " +
+             testing::LakeTable(lake, "gold/indicators") + " i USING (ticker, date)");
   ASSERT_EQ(checks.size(), 1u);
   const auto& c = checks[0];
   EXPECT_EQ(AsInt(c["rows"]), AsInt(c["joined"]));
@@ -88,26 +102,28 @@ void ExpectTablesMatchDefinitions(const std::string& lake) {
                         "defined_from", "rsi_range"}) {
     EXPECT_EQ(AsInt(c[k]), 0) << k << " mismatches in " << lake;
   }
-  auto count = DuckDb("SELECT (SELECT count(*) FROM " + testing::LakeTable(lake, "gold/indicators") + ") AS i, (SELECT count(*) FROM " +
-                      bars + ") AS b");
+  auto count = DuckDb("SELECT (SELECT count(*) FROM " + testing::LakeTable(lake, "gold/indicators") +
+                      ") AS i, (SELECT count(*) FROM " + bars + ") AS b");
   EXPECT_EQ(AsInt(count[0]["i"]), AsInt(count[0]["b"]));
 
-  const std::pair<const char*, const char*> periods[] = {
-      {"gold/bars_weekly", "isoyear(date), week(date)"},
-      {"gold/bars_monthly", "year(date), month(date)"},
-      {"gold/bars_quarterly", "year(date), quarter(date)"}};
+  const std::pair<const char*, const char*> periods[] = {{"gold/bars_weekly", "isoyear(date), week(date)"},
+                                                         {"gold/bars_monthly", "year(date), month(date)"},
+                                                         {"gold/bars_quarterly", "year(date), quarter(date)"}};
   for (const auto& [table, key] : periods) {
     const std::string want =
         "WITH g AS (SELECT ticker, min(date) AS ps, max(date) AS pe, arg_min(open, date) AS o, max(high) AS h, "
         "min(low) AS l, arg_max(close, date) AS c, arg_max(adj_close, date) AS ac, sum(volume) AS v, "
-        "count(*) AS td FROM " + bars + " GROUP BY ticker, " + key + "), "
+        "count(*) AS td FROM " +
+        bars + " GROUP BY ticker, " + key +
+        "), "
         "r AS (SELECT *, c / lag(c) OVER (PARTITION BY ticker ORDER BY ps) - 1 AS ret FROM g) ";
-    auto p = DuckDb(want + "SELECT count(*) AS rows, count(r.ticker) AS want_rows, count(p.ticker) AS got_rows, "
-                           "sum(CASE WHEN p.period_end <> r.pe OR p.open <> r.o OR p.high <> r.h OR p.low <> r.l "
-                           "OR p.close <> r.c OR p.adj_close <> r.ac OR p.volume <> r.v OR p.trading_days <> r.td "
-                           "THEN 1 ELSE 0 END) AS bad, " +
-                    near("p.\"return\"", "r.ret") + " AS bad_return FROM r FULL OUTER JOIN " + testing::LakeTable(lake, table) +
-                    " p ON p.ticker = r.ticker AND p.period_start = r.ps");
+    auto p = DuckDb(want +
+                    "SELECT count(*) AS rows, count(r.ticker) AS want_rows, count(p.ticker) AS got_rows, "
+                    "sum(CASE WHEN p.period_end <> r.pe OR p.open <> r.o OR p.high <> r.h OR p.low <> r.l "
+                    "OR p.close <> r.c OR p.adj_close <> r.ac OR p.volume <> r.v OR p.trading_days <> r.td "
+                    "THEN 1 ELSE 0 END) AS bad, " +
+                    near("p.\"return\"", "r.ret") + " AS bad_return FROM r FULL OUTER JOIN " +
+                    testing::LakeTable(lake, table) + " p ON p.ticker = r.ticker AND p.period_start = r.ps");
     EXPECT_EQ(AsInt(p[0]["rows"]), AsInt(p[0]["want_rows"])) << table;
     EXPECT_EQ(AsInt(p[0]["rows"]), AsInt(p[0]["got_rows"])) << table;
     EXPECT_EQ(AsInt(p[0]["bad"]), 0) << table;
@@ -120,8 +136,8 @@ void ExpectTablesMatchDefinitions(const std::string& lake) {
 void ExpectStoreMatchesLake(const std::string& store_url, const std::string& lake) {
   auto store = OpenServingStore(store_url);
   ASSERT_TRUE(store.ok()) << store.status().ToString();
-  for (std::string_view table : {kSilverBars, kGoldIndicators, kGoldBarsWeekly, kGoldBarsMonthly, kGoldBarsQuarterly,
-                                 kRejects}) {
+  for (std::string_view table :
+       {kSilverBars, kGoldIndicators, kGoldBarsWeekly, kGoldBarsMonthly, kGoldBarsQuarterly, kRejects}) {
     auto rows = (*store)->ScanTable(table);
     ASSERT_TRUE(rows.ok()) << rows.status().ToString();
     auto count = DuckDb("SELECT count(*) AS n FROM " + testing::LakeTable(lake, std::string(table)));
@@ -140,9 +156,9 @@ TEST(RunBatchTest, MixedFixtureAccountsForEveryRow) {
                        testing::LakeTable(lake, "silver/bars") + " ORDER BY ticker, date");
   ASSERT_EQ(silver.size(), 8u) << silver.dump();
   const std::vector<std::tuple<std::string, std::string, double, double, double, double, double, int64_t>> want = {
-      {"ABC", "2020-01-02", 50, 51, 49, 50.5, 50.5, 3000},      // the S&P file comes later: it wins
-      {"ABC", "2020-01-03", 10.6, 11.6, 10.1, 11.1, 11.1, 1300}, // line 12 displaces line 3
-      {"ABC", "2020-01-13", 0.5, 1.0, 0.25, 0.5, 0.5, 10},      // .5, 1., 5e-1 parse
+      {"ABC", "2020-01-02", 50, 51, 49, 50.5, 50.5, 3000},        // the S&P file comes later: it wins
+      {"ABC", "2020-01-03", 10.6, 11.6, 10.1, 11.1, 11.1, 1300},  // line 12 displaces line 3
+      {"ABC", "2020-01-13", 0.5, 1.0, 0.25, 0.5, 0.5, 10},        // .5, 1., 5e-1 parse
       {"MSFT", "2020-01-02", 158.78, 160.73, 158.33, 160.62, 155.93, 22622100},
       {"NVDA", "2020-01-02", 59.69, 59.98, 59.18, 59.98, 59.73, 23753600},
       {"NVDA", "2020-01-03", 58.78, 59.46, 58.52, 59.02, 58.77, 20538000},
@@ -160,9 +176,10 @@ TEST(RunBatchTest, MixedFixtureAccountsForEveryRow) {
     EXPECT_EQ(AsInt(silver[i]["volume"]), v);
   }
 
-  auto rejects = DuckDb("SELECT source_file, line, coalesce(ticker, '<null>') AS ticker, "
-                        "coalesce(CAST(date AS VARCHAR), '<null>') AS date, reason FROM " +
-                        testing::LakeTable(lake, "rejects") + " ORDER BY source_file, line");
+  auto rejects = DuckDb(
+      "SELECT source_file, line, coalesce(ticker, '<null>') AS ticker, "
+      "coalesce(CAST(date AS VARCHAR), '<null>') AS date, reason FROM " +
+      testing::LakeTable(lake, "rejects") + " ORDER BY source_file, line");
   const std::vector<std::tuple<std::string, int64_t, std::string, std::string, std::string>> want_rejects = {
       {"Stocks/abc.us.txt", 2, "ABC", "2020-01-02", "duplicate"},
       {"Stocks/abc.us.txt", 3, "ABC", "2020-01-03", "duplicate"},
@@ -170,9 +187,9 @@ TEST(RunBatchTest, MixedFixtureAccountsForEveryRow) {
       {"Stocks/abc.us.txt", 6, "ABC", "2020-01-07", "negative_volume"},
       {"Stocks/abc.us.txt", 7, "ABC", "2020-01-08", "high_low_inconsistent"},
       {"Stocks/abc.us.txt", 8, "ABC", "2020-01-09", "bad_price"},
-      {"Stocks/abc.us.txt", 9, "ABC", "<null>", "parse_error"},        // 2020-02-30 is no real day
-      {"Stocks/abc.us.txt", 10, "ABC", "2020-01-10", "parse_error"},   // volume 100.0
-      {"Stocks/abc.us.txt", 11, "ABC", "*", "parse_error"},            // six fields
+      {"Stocks/abc.us.txt", 9, "ABC", "<null>", "parse_error"},       // 2020-02-30 is no real day
+      {"Stocks/abc.us.txt", 10, "ABC", "2020-01-10", "parse_error"},  // volume 100.0
+      {"Stocks/abc.us.txt", 11, "ABC", "*", "parse_error"},           // six fields
       {"notes/readme.txt", 2, "README", "<null>", "unrecognised_header"},
       {"notes/readme.txt", 4, "README", "<null>", "unrecognised_header"},
       {"sp500/all_stocks_5yr.csv", 5, "XYZ", "2020-01-06", "bad_price"},
@@ -205,7 +222,8 @@ TEST(RunBatchTest, MixedFixtureAccountsForEveryRow) {
   EXPECT_EQ(ptypes[0]["td"], "INTEGER");
   EXPECT_EQ(ptypes[0]["r"], "DOUBLE");
   EXPECT_EQ(ptypes[0]["ps"], "DATE");
-  auto rtypes = DuckDb("SELECT typeof(line) AS l, typeof(date) AS d FROM " + testing::LakeTable(lake, "rejects") + " LIMIT 1");
+  auto rtypes =
+      DuckDb("SELECT typeof(line) AS l, typeof(date) AS d FROM " + testing::LakeTable(lake, "rejects") + " LIMIT 1");
   EXPECT_EQ(rtypes[0]["l"], "BIGINT");
   EXPECT_EQ(rtypes[0]["d"], "DATE");
   ExpectTablesMatchDefinitions(lake);
@@ -221,8 +239,8 @@ TEST(RunBatchTest, GeneratedDataMatchesDefinitionsAndRerunChangesNothing) {
   ExpectTablesMatchDefinitions(lake);
 
   // rows read = accepted + rejected + duplicates, and the tables hold exactly those.
-  auto counts = DuckDb("SELECT (SELECT count(*) FROM " + testing::LakeTable(lake, "silver/bars") + ") AS accepted, (SELECT count(*) FROM " +
-                       testing::LakeTable(lake, "rejects") + ") AS rejected");
+  auto counts = DuckDb("SELECT (SELECT count(*) FROM " + testing::LakeTable(lake, "silver/bars") +
+                       ") AS accepted, (SELECT count(*) FROM " + testing::LakeTable(lake, "rejects") + ") AS rejected");
   const int64_t accepted = AsInt(counts[0]["accepted"]), rejected = AsInt(counts[0]["rejected"]);
   EXPECT_NE(first.output.find(" accepted + "), std::string::npos);
   const std::string identity_prefix = std::to_string(accepted) + " accepted + ";
@@ -285,7 +303,8 @@ TEST(RunBatchTest, JsonBarsFromOtherProducersReachTheLake) {
     ASSERT_TRUE((*log)->EnsureTopic(raw, 16).ok());
     const std::pair<std::string, std::string> bars[] = {
         {"QQQ", R"({"ticker":"qqq","date":"2024-01-02","open":400,"high":402,"low":399,"close":401,"volume":1000})"},
-        {"QQQ", R"({"ticker":"QQQ","date":"2024-01-03","open":401,"high":405,"low":400,"close":404,"adj_close":403.5,"volume":2000})"},
+        {"QQQ",
+         R"({"ticker":"QQQ","date":"2024-01-03","open":401,"high":405,"low":400,"close":404,"adj_close":403.5,"volume":2000})"},
         {"QQQ", R"({"ticker":"QQQ","date":"2024-01-04","open":"x","high":405,"low":400,"close":404,"volume":2000})"},
         {"QQQ", "not json at all"}};
     for (const auto& [key, value] : bars) {
@@ -297,8 +316,8 @@ TEST(RunBatchTest, JsonBarsFromOtherProducersReachTheLake) {
   ASSERT_EQ(run.exit_code, 0) << run.output;
   // 3 rows of MSFT.csv (1 accepted, 2 rejected) and 4 records from the other producer.
   EXPECT_NE(run.output.find("7 read = 3 accepted + 4 rejected + 0 duplicates"), std::string::npos) << run.output;
-  auto silver = DuckDb("SELECT CAST(date AS VARCHAR) AS date, close, adj_close, volume FROM " + testing::LakeTable(lake, "silver/bars") +
-                       " WHERE ticker = 'QQQ' ORDER BY date");
+  auto silver = DuckDb("SELECT CAST(date AS VARCHAR) AS date, close, adj_close, volume FROM " +
+                       testing::LakeTable(lake, "silver/bars") + " WHERE ticker = 'QQQ' ORDER BY date");
   ASSERT_EQ(silver.size(), 2u) << silver.dump();
   EXPECT_EQ(silver[0]["date"], "2024-01-02");
   EXPECT_DOUBLE_EQ(silver[0]["adj_close"].get<double>(), 401);
@@ -342,7 +361,8 @@ TEST(RunBatchTest, BadUsageExitsTwoAndWritesNothing) {
   EXPECT_EQ(bad_option.exit_code, 2) << bad_option.output;
   auto bad_log = Stocklake("run --input " + testing::FixturePath("run/mixed") + " --lake " + lake + " --log ftp://x");
   EXPECT_EQ(bad_log.exit_code, 2) << bad_log.output;
-  auto bad_store = Stocklake("run --input " + testing::FixturePath("run/mixed") + " --lake " + lake + " --store mysql://x");
+  auto bad_store =
+      Stocklake("run --input " + testing::FixturePath("run/mixed") + " --lake " + lake + " --store mysql://x");
   EXPECT_EQ(bad_store.exit_code, 2) << bad_store.output;
   EXPECT_FALSE(std::filesystem::exists(lake));
   auto no_command = Stocklake("");
@@ -357,9 +377,9 @@ TEST(RunBatchTest, CrashAtEveryCommitPointCompletesOnRerun) {
   const std::string data = dir.Join("data"), clean = dir.Join("clean");
   ASSERT_EQ(Stocklake("generate --tickers 10 --days 300 --seed 4 --bad-rows 0.02 --out " + data).exit_code, 0);
   ASSERT_EQ(Stocklake("run --input " + data + " --lake " + clean).exit_code, 0);
-  for (const char* point : {"ingest-registered", "ingest-half-produced", "ingest-flushed", "after-ingest",
-                            "clean-half-produced", "clean-flushed", "lake-files-written", "lake-committed",
-                            "store-bucket-committed"}) {
+  for (const char* point :
+       {"ingest-registered", "ingest-half-produced", "ingest-flushed", "after-ingest", "clean-half-produced",
+        "clean-flushed", "lake-files-written", "lake-committed", "store-bucket-committed"}) {
     const std::string lake = dir.Join(std::string("crash-") + point);
     auto crashed = RunCommand("STOCKLAKE_CRASH_AT=" + std::string(point) + " " + StocklakeBinary() + " run --input " +
                               data + " --lake " + lake);

@@ -5,6 +5,10 @@
 // once, dry runs write nothing, PostgreSQL's date partitions hold one bucket-year range
 // each, and the query layer (and the API's extra reads) agree with answers computed here
 // from the lake's files.
+#include "store/serving_store.h"
+
+#include <gtest/gtest.h>
+#include <libpq-fe.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -19,9 +23,6 @@
 #include <set>
 #include <thread>
 
-#include <gtest/gtest.h>
-#include <libpq-fe.h>
-
 #include "core/files.h"
 #include "lake/parquet_reader.h"
 #include "lake/parquet_writer.h"
@@ -29,7 +30,6 @@
 #include "lake/table_schemas.h"
 #include "pg_harness.h"
 #include "serve/store_reads.h"
-#include "store/serving_store.h"
 #include "store/store_sync.h"
 #include "test_util.h"
 
@@ -60,10 +60,14 @@ using Row = std::vector<std::string>;
 std::string Cell(const Column& c, size_t r) {
   if (c.IsNull(r)) return "NULL";
   switch (c.type) {
-    case ColumnType::kString: return "s:" + std::string(c.StringAt(r));
-    case ColumnType::kDate: return "d:" + FormatDate(c.i32[r]);
-    case ColumnType::kInt32: return "i:" + std::to_string(c.i32[r]);
-    case ColumnType::kInt64: return "i:" + std::to_string(c.i64[r]);
+    case ColumnType::kString:
+      return "s:" + std::string(c.StringAt(r));
+    case ColumnType::kDate:
+      return "d:" + FormatDate(c.i32[r]);
+    case ColumnType::kInt32:
+      return "i:" + std::to_string(c.i32[r]);
+    case ColumnType::kInt64:
+      return "i:" + std::to_string(c.i64[r]);
     case ColumnType::kDouble: {
       uint64_t bits;
       std::memcpy(&bits, &c.f64[r], sizeof bits);
@@ -230,9 +234,9 @@ class ServingStoreTest : public ::testing::TestWithParam<std::string> {
     const std::string some_ticker = old_rows[kSilverBars][0][0].substr(2);
     auto bars = store->Bars({some_ticker, BarInterval::kDay, kNullDate, kNullDate});
     ASSERT_TRUE(bars.ok()) << bars.status().ToString();
-    EXPECT_EQ(bars->num_rows(), static_cast<size_t>(std::count_if(old_rows[kSilverBars].begin(),
-                                                                  old_rows[kSilverBars].end(),
-                                                                  [&](const Row& r) { return r[0] == "s:" + some_ticker; })));
+    EXPECT_EQ(bars->num_rows(),
+              static_cast<size_t>(std::count_if(old_rows[kSilverBars].begin(), old_rows[kSilverBars].end(),
+                                                [&](const Row& r) { return r[0] == "s:" + some_ticker; })));
     ASSERT_TRUE(SyncStoreWithLake(*store, lake, nullptr).ok());
     ExpectStoreEqualsLake(*store, lake);
     ASSERT_TRUE(store->Runs().ok());
@@ -585,8 +589,7 @@ std::string HostileLake(const std::string& lake) {
       const std::string path = DataFileName(std::string(name), bucket, 1);
       EXPECT_TRUE(CreateDirectories(lake + "/" + std::string(name)).ok());
       EXPECT_TRUE(WriteParquetFile(lake + "/" + path, table).ok());
-      snap.tables[std::string(name)].push_back(
-          DataFile{path, bucket, static_cast<int64_t>(table.num_rows()), 0});
+      snap.tables[std::string(name)].push_back(DataFile{path, bucket, static_cast<int64_t>(table.num_rows()), 0});
     }
   }
   EXPECT_TRUE(CommitSnapshot(lake, &snap).ok());
@@ -623,24 +626,30 @@ void ExpectBucketPartitions(const std::string& url, const std::set<int>& buckets
   for (const std::string& b : sorted_bounds) bounds += b;
   for (const std::string parent : {"stocks", "indicators", "bars_weekly", "bars_monthly", "bars_quarterly"}) {
     const bool by_date = parent == "stocks" || parent == "indicators";
-    EXPECT_EQ(PgRows(url, "SELECT pg_get_expr(c.relpartbound, c.oid) FROM pg_inherits i JOIN pg_class c ON c.oid = "
-                          "i.inhrelid WHERE i.inhparent = '" + parent + "'::regclass ORDER BY 1"),
+    EXPECT_EQ(PgRows(url,
+                     "SELECT pg_get_expr(c.relpartbound, c.oid) FROM pg_inherits i JOIN pg_class c ON c.oid = "
+                     "i.inhrelid WHERE i.inhparent = '" +
+                         parent + "'::regclass ORDER BY 1"),
               bounds)
         << parent;
     // Leaves: the bucket partitions' partitions (by date), or the bucket partitions.
-    const std::string leaves = by_date ? "SELECT l.inhrelid AS oid FROM pg_inherits i JOIN pg_inherits l ON l.inhparent = "
-                                         "i.inhrelid WHERE i.inhparent = '" + parent + "'::regclass"
-                                       : "SELECT i.inhrelid AS oid FROM pg_inherits i WHERE i.inhparent = '" + parent +
-                                             "'::regclass";
-    EXPECT_EQ(PgRows(url, "SELECT count(*) FROM (" + leaves + ") l JOIN pg_class c ON c.oid = l.oid WHERE c.relkind <> 'r' "
-                          "OR NOT EXISTS (SELECT 1 FROM pg_index x WHERE x.indrelid = l.oid AND x.indisprimary)"),
+    const std::string leaves =
+        by_date ? "SELECT l.inhrelid AS oid FROM pg_inherits i JOIN pg_inherits l ON l.inhparent = "
+                  "i.inhrelid WHERE i.inhparent = '" +
+                      parent + "'::regclass"
+                : "SELECT i.inhrelid AS oid FROM pg_inherits i WHERE i.inhparent = '" + parent + "'::regclass";
+    EXPECT_EQ(PgRows(url, "SELECT count(*) FROM (" + leaves +
+                              ") l JOIN pg_class c ON c.oid = l.oid WHERE c.relkind <> 'r' "
+                              "OR NOT EXISTS (SELECT 1 FROM pg_index x WHERE x.indrelid = l.oid AND x.indisprimary)"),
               "0\n")
         << parent << ": a leaf that is no plain table or has no primary key";
     if (by_date) {
-      EXPECT_EQ(PgRows(url, "SELECT count(*) FROM (" + leaves + ") l WHERE NOT EXISTS (SELECT 1 FROM pg_index x JOIN "
-                            "pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = x.indkey[0] WHERE x.indrelid = "
-                            "l.oid AND x.indnatts = 1 AND a.attname = 'date')"),
-                "0\n")
+      EXPECT_EQ(
+          PgRows(url, "SELECT count(*) FROM (" + leaves +
+                          ") l WHERE NOT EXISTS (SELECT 1 FROM pg_index x JOIN "
+                          "pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = x.indkey[0] WHERE x.indrelid = "
+                          "l.oid AND x.indnatts = 1 AND a.attname = 'date')"),
+          "0\n")
           << parent << ": a leaf without an index on date";
     }
   }
@@ -884,16 +893,18 @@ TEST_P(ServingStoreTest, DatePartitionsHoldOneBucketsYearsEach) {
                               "\"date\")) AND min(bucket) = max(bucket) ORDER BY 1, 2"),
               expected)
         << table;
-    EXPECT_EQ(PgRows(url, "SELECT count(*) FROM pg_inherits l JOIN pg_inherits i ON l.inhparent = i.inhrelid WHERE "
-                          "i.inhparent = '" + table + "'::regclass"),
+    EXPECT_EQ(PgRows(url,
+                     "SELECT count(*) FROM pg_inherits l JOIN pg_inherits i ON l.inhparent = i.inhrelid WHERE "
+                     "i.inhparent = '" +
+                         table + "'::regclass"),
               std::to_string(bucket_years.size()) + "\n");
   }
   // A ticker's year reads one leaf; a cross-section one leaf per bucket, through the
   // date index.
   const auto& [bucket, year] = *bucket_years.rbegin();
-  const std::string one_year = PgPlan(url, "SELECT * FROM stocks WHERE ticker = 'A' AND bucket = " +
-                                               std::to_string(bucket) + " AND \"date\" >= '" + year +
-                                               "-01-01' AND \"date\" <= '" + year + "-12-31'");
+  const std::string one_year =
+      PgPlan(url, "SELECT * FROM stocks WHERE ticker = 'A' AND bucket = " + std::to_string(bucket) +
+                      " AND \"date\" >= '" + year + "-01-01' AND \"date\" <= '" + year + "-12-31'");
   EXPECT_NE(one_year.find("_y" + year + "_"), std::string::npos) << one_year;
   EXPECT_EQ(one_year.find("Append"), std::string::npos) << "one leaf only: " << one_year;
   const std::string cross = PgPlan(url, "SELECT * FROM stocks WHERE \"date\" = '" + year + "-06-01'");

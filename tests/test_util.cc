@@ -22,9 +22,7 @@ TempDir::~TempDir() {
   std::filesystem::remove_all(path_, ec);
 }
 
-std::string FixturePath(const std::string& name) {
-  return std::string(STOCKLAKE_SOURCE_DIR) + "/tests/data/" + name;
-}
+std::string FixturePath(const std::string& name) { return std::string(STOCKLAKE_SOURCE_DIR) + "/tests/data/" + name; }
 
 void WriteTextFile(const std::string& path, const std::string& contents) {
   std::filesystem::create_directories(std::filesystem::path(path).parent_path());

@@ -2,6 +2,8 @@
 // serves v8 chart fixtures (tests/data/yahoo) and can be told to fail: HTTP 429 / 5xx,
 // Retry-After, a dropped connection, a slow answer. Saved bodies are read back with
 // stocklake's own reader and compared with the fixtures' numbers, written out here.
+#include "ingest/yahoo_client.h"
+
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -24,7 +26,6 @@
 #include "core/files.h"
 #include "ingest/bar_reader.h"
 #include "ingest/source_files.h"
-#include "ingest/yahoo_client.h"
 #include "serve/http.h"
 #include "test_util.h"
 
@@ -125,8 +126,11 @@ class FakeYahoo {
     std::pair<int, std::string> answer{404, Fixture("not_found.json")};
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      seen_.push_back({req.path, req.target, {req.params.begin(), req.params.end()},
-                       req.get_header_value("User-Agent"), Clock::now()});
+      seen_.push_back({req.path,
+                       req.target,
+                       {req.params.begin(), req.params.end()},
+                       req.get_header_value("User-Agent"),
+                       Clock::now()});
       if (!faults_.empty()) {
         fault = faults_.front();
         faults_.pop_front();
@@ -137,8 +141,7 @@ class FakeYahoo {
       std::this_thread::sleep_for(fault->delay);
       if (fault->drop_connection) {
         // A provider that fails makes httplib close the connection after the headers.
-        res.set_content_provider(
-            1000, "application/json", [](size_t, size_t, httplib::DataSink&) { return false; });
+        res.set_content_provider(1000, "application/json", [](size_t, size_t, httplib::DataSink&) { return false; });
         return;
       }
       if (fault->status != 0) {

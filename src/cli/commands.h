@@ -3,9 +3,8 @@
 // (cli.md: 0 success, 2 bad usage or unusable input path, 1 any other failure).
 #pragma once
 
-#include <functional>
-
 #include <CLI/CLI.hpp>
+#include <functional>
 
 #include "core/status.h"
 

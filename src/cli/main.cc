@@ -1,9 +1,8 @@
 // Entry point of the `stocklake` command: registers every subcommand, parses the
 // arguments and runs the one named. Argument parsing only; the work is in the stages.
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <vector>
-
-#include <CLI/CLI.hpp>
 
 #include "cli/commands.h"
 
@@ -12,13 +11,8 @@ int main(int argc, char** argv) {
   CLI::App app{"stocklake: stock-market daily bars -> clean data, indicators and aggregates in a Parquet lake"};
   app.require_subcommand(1);
   const std::vector<CommandRunner> commands = {
-      AddGenerateCommand(app),
-      AddRunCommand(app),
-      AddServeCommand(app),
-      AddTokenCommand(app),
-      AddProducerCommand(app),
-      AddProcessorCommand(app),
-      AddLoaderCommand(app),
+      AddGenerateCommand(app), AddRunCommand(app),       AddServeCommand(app),  AddTokenCommand(app),
+      AddProducerCommand(app), AddProcessorCommand(app), AddLoaderCommand(app),
   };
   try {
     app.parse(argc, argv);

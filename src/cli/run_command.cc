@@ -21,8 +21,9 @@ CommandRunner AddRunCommand(CLI::App& app) {
   cmd->add_option("--input", parsed->run.inputs, "File or directory of input (repeatable; order matters)")->required();
   cmd->add_option("--lake", parsed->run.lake_dir, "Lake directory")->required();
   cmd->add_option("--log", parsed->run.log_url, "file:DIR (default LAKE/_log) or kafka://HOST:PORT[,...][?options]");
-  cmd->add_option("--store", parsed->run.store_url,
-                  "none | sqlite:PATH | postgresql://USER@HOST:PORT/DB?... (default sqlite:LAKE/_store/stocklake.sqlite)");
+  cmd->add_option(
+      "--store", parsed->run.store_url,
+      "none | sqlite:PATH | postgresql://USER@HOST:PORT/DB?... (default sqlite:LAKE/_store/stocklake.sqlite)");
   cmd->add_option("--partitions", parsed->run.partitions, "Partitions (ticker buckets) for a new lake")
       ->check(CLI::Range(1, 1024));
   cmd->add_option("--replication", parsed->replication, "Replication factor of topics the run creates (Kafka)")

@@ -41,9 +41,12 @@ CommandRunner AddServeCommand(CLI::App& app) {
   cmd->add_flag("--allow-anonymous", parsed->serve.allow_anonymous,
                 "Requests without a token read as viewers (loopback addresses only)");
   cmd->add_option("--web-dir", parsed->serve.web_dir, "Dashboard files (default: the source tree's web/dist)");
-  cmd->add_option("--rate-limit", parsed->rate, "Requests per second per token unless the token sets its own (0: none)")->capture_default_str();
+  cmd->add_option("--rate-limit", parsed->rate, "Requests per second per token unless the token sets its own (0: none)")
+      ->capture_default_str();
   cmd->add_option("--run-input", parsed->serve.run_inputs, "Input of the run POST /api/v1/runs starts (repeatable)");
-  cmd->add_option("--threads", parsed->serve.threads, "Worker threads")->capture_default_str()->check(CLI::Range(1, 256));
+  cmd->add_option("--threads", parsed->serve.threads, "Worker threads")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 256));
   return [cmd, parsed]() -> int {
     if (!cmd->parsed()) return -1;
     Status st = ParseListenAddress(parsed->listen, &parsed->serve.host, &parsed->serve.port);
@@ -65,7 +68,8 @@ CommandRunner AddServeCommand(CLI::App& app) {
       sigwait(&signals, &sig);
       raw->Stop();
     });
-    const std::string host = parsed->serve.host.find(':') != std::string::npos ? "[" + parsed->serve.host + "]" : parsed->serve.host;
+    const std::string host =
+        parsed->serve.host.find(':') != std::string::npos ? "[" + parsed->serve.host + "]" : parsed->serve.host;
     std::printf("stocklake serve: listening on %s://%s:%d\n", std::string((*server)->scheme()).c_str(), host.c_str(),
                 (*server)->port());
     std::fflush(stdout);

@@ -45,10 +45,12 @@ CommandRunner AddTokenCommand(CLI::App& app) {
     if (list->parsed()) {
       auto tokens = LoadTokens(parsed->lake);
       if (!tokens.ok()) return ReportError("token list", tokens.status());
-      std::printf("%-12s  %-8s  %-20s  %-20s  %-10s  %s\n", "id", "role", "name", "created_at", "rate_limit", "revoked_at");
+      std::printf("%-12s  %-8s  %-20s  %-20s  %-10s  %s\n", "id", "role", "name", "created_at", "rate_limit",
+                  "revoked_at");
       for (const TokenRecord& t : *tokens) {
         std::printf("%-12s  %-8s  %-20s  %-20s  %-10g  %s\n", t.id.c_str(), std::string(RoleName(t.role)).c_str(),
-                    t.name.c_str(), t.created_at.c_str(), t.rate_limit, t.revoked_at.empty() ? "-" : t.revoked_at.c_str());
+                    t.name.c_str(), t.created_at.c_str(), t.rate_limit,
+                    t.revoked_at.empty() ? "-" : t.revoked_at.c_str());
       }
       return 0;
     }

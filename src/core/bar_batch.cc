@@ -41,9 +41,8 @@ int32_t BarBatch::InternTicker(std::string_view name) {
   return static_cast<int32_t>(ticker_names.size() - 1);
 }
 
-void BarBatch::Append(int32_t ticker_code, Date d, double o, double h, double l, double c,
-                      double adj, int64_t vol, uint32_t source_id, int64_t line_number,
-                      RejectReason why) {
+void BarBatch::Append(int32_t ticker_code, Date d, double o, double h, double l, double c, double adj, int64_t vol,
+                      uint32_t source_id, int64_t line_number, RejectReason why) {
   ticker.push_back(ticker_code);
   date.push_back(d);
   open.push_back(o);
@@ -58,10 +57,9 @@ void BarBatch::Append(int32_t ticker_code, Date d, double o, double h, double l,
 }
 
 void BarBatch::AppendRowFrom(const BarBatch& other, size_t i) {
-  const int32_t code =
-      other.ticker[i] == kNoTicker ? kNoTicker : InternTicker(other.ticker_names[other.ticker[i]]);
-  Append(code, other.date[i], other.open[i], other.high[i], other.low[i], other.close[i],
-         other.adj_close[i], other.volume[i], other.source[i], other.line[i], other.reason[i]);
+  const int32_t code = other.ticker[i] == kNoTicker ? kNoTicker : InternTicker(other.ticker_names[other.ticker[i]]);
+  Append(code, other.date[i], other.open[i], other.high[i], other.low[i], other.close[i], other.adj_close[i],
+         other.volume[i], other.source[i], other.line[i], other.reason[i]);
 }
 
 namespace {

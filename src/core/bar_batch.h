@@ -29,8 +29,8 @@ struct BarBatch {
   std::vector<double> close;
   std::vector<double> adj_close;  // = close where the input gives no adjusted close
   std::vector<int64_t> volume;
-  std::vector<uint32_t> source;  // id of the source file in the run's source registry
-  std::vector<int64_t> line;     // 1-based physical line (JSON: index into timestamp[])
+  std::vector<uint32_t> source;      // id of the source file in the run's source registry
+  std::vector<int64_t> line;         // 1-based physical line (JSON: index into timestamp[])
   std::vector<RejectReason> reason;  // kNone while the row is still a candidate
 
   size_t size() const { return date.size(); }
@@ -44,8 +44,8 @@ struct BarBatch {
 
   //! Appends one row; the caller fills every column through this call only, so the
   //! columns always have equal length.
-  void Append(int32_t ticker_code, Date d, double o, double h, double l, double c, double adj,
-              int64_t vol, uint32_t source_id, int64_t line_number, RejectReason why);
+  void Append(int32_t ticker_code, Date d, double o, double h, double l, double c, double adj, int64_t vol,
+              uint32_t source_id, int64_t line_number, RejectReason why);
 
   //! Appends row `row` of `other`, re-coding its ticker into this batch's dictionary.
   void AppendRowFrom(const BarBatch& other, size_t row);

@@ -4,8 +4,8 @@ namespace stocklake {
 
 namespace {
 constexpr std::string_view kNames[kRejectReasonCount] = {
-    "",         "parse_error", "bad_price", "high_low_inconsistent", "negative_volume",
-    "zero_volume", "duplicate", "unrecognised_header"};
+    "",          "parse_error",        "bad_price", "high_low_inconsistent", "negative_volume", "zero_volume",
+    "duplicate", "unrecognised_header"};
 }  // namespace
 
 std::string_view RejectReasonName(RejectReason reason) {

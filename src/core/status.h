@@ -50,8 +50,8 @@ class Status {
 template <typename T>
 class Result {
  public:
-  Result(T value) : data_(std::move(value)) {}                       // NOLINT: implicit by design
-  Result(Status status) : data_(std::move(status)) {}                // NOLINT: implicit by design
+  Result(T value) : data_(std::move(value)) {}         // NOLINT: implicit by design
+  Result(Status status) : data_(std::move(status)) {}  // NOLINT: implicit by design
   bool ok() const { return std::holds_alternative<T>(data_); }
   const Status& status() const {
     static const Status kOk;
@@ -71,10 +71,10 @@ class Result {
 
 }  // namespace stocklake
 
-#define SL_RETURN_IF_ERROR(expr)              \
-  do {                                        \
-    ::stocklake::Status _sl_status = (expr);  \
-    if (!_sl_status.ok()) return _sl_status;  \
+#define SL_RETURN_IF_ERROR(expr)             \
+  do {                                       \
+    ::stocklake::Status _sl_status = (expr); \
+    if (!_sl_status.ok()) return _sl_status; \
   } while (0)
 
 #define SL_CONCAT_INNER(a, b) a##b

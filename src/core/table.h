@@ -23,9 +23,9 @@ struct Column {
   ColumnType type = ColumnType::kInt64;
   bool nullable = false;
 
-  std::vector<int32_t> i32;  // kDate, kInt32
-  std::vector<int64_t> i64;  // kInt64
-  std::vector<double> f64;   // kDouble
+  std::vector<int32_t> i32;             // kDate, kInt32
+  std::vector<int64_t> i64;             // kInt64
+  std::vector<double> f64;              // kDouble
   std::vector<std::string> dictionary;  // kString: distinct values
   std::vector<int32_t> codes;           // kString: per row, index into dictionary
   //! Per row: 1 = value present, 0 = NULL. Empty means every row is present. The

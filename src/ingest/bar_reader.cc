@@ -105,8 +105,7 @@ void ReserveForRows(BarBatch* out, size_t more) {
   out->Reserve(std::max(need, out->date.capacity() * 2));
 }
 
-void AppendRejected(BarBatch* out, int32_t ticker, Date date, uint32_t source_id, int64_t line,
-                    RejectReason reason) {
+void AppendRejected(BarBatch* out, int32_t ticker, Date date, uint32_t source_id, int64_t line, RejectReason reason) {
   out->Append(ticker, date, 0, 0, 0, 0, 0, 0, source_id, line, reason);
 }
 
@@ -197,8 +196,9 @@ void ReadCsvRows(std::string_view content, const SourceFile& file, uint32_t sour
       const std::string_view* f = fields.fields;
       int64_t open_interest = 0;
       if constexpr (kTickerFromName) ticker = names.Lookup(TrimSpaces(f[6]));
-      ok = date_ok && ticker != kNoTicker && ParsePrice(TrimSpaces(f[1]), &open) && ParsePrice(TrimSpaces(f[2]), &high) &&
-           ParsePrice(TrimSpaces(f[3]), &low) && ParsePrice(TrimSpaces(f[4]), &close);
+      ok = date_ok && ticker != kNoTicker && ParsePrice(TrimSpaces(f[1]), &open) &&
+           ParsePrice(TrimSpaces(f[2]), &high) && ParsePrice(TrimSpaces(f[3]), &low) &&
+           ParsePrice(TrimSpaces(f[4]), &close);
       if constexpr (L == InputLayout::kHugeStockMarket) {
         ok = ok && ParseInt64(TrimSpaces(f[5]), &volume) && ParseInt64(TrimSpaces(f[6]), &open_interest);
         adj_close = close;
@@ -210,8 +210,7 @@ void ReadCsvRows(std::string_view content, const SourceFile& file, uint32_t sour
       }
     }
     if (ok) {
-      out->Append(ticker, date, open, high, low, close, adj_close, volume, source_id, line_number,
-                  RejectReason::kNone);
+      out->Append(ticker, date, open, high, low, close, adj_close, volume, source_id, line_number, RejectReason::kNone);
     } else {
       AppendRejected(out, ticker, date, source_id, line_number, RejectReason::kParseError);
       ++parse_errors;

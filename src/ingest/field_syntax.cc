@@ -27,8 +27,8 @@ bool OverflowsRatherThanUnderflows(std::string_view mantissa, int64_t exponent) 
   const size_t int_digits = dot == std::string_view::npos ? mantissa.size() : dot;
   for (size_t i = 0; i < mantissa.size(); ++i) {
     if (mantissa[i] == '.' || mantissa[i] == '0') continue;
-    const int64_t position = i < int_digits ? static_cast<int64_t>(int_digits - i - 1)
-                                            : -static_cast<int64_t>(i - int_digits);
+    const int64_t position =
+        i < int_digits ? static_cast<int64_t>(int_digits - i - 1) : -static_cast<int64_t>(i - int_digits);
     return position + exponent >= 0;
   }
   return false;  // all zeros never overflow
@@ -99,9 +99,8 @@ bool ParsePrice(std::string_view text, double* out) {
   // Clinger's fast path: a mantissa below 2^53 and a power of ten up to 1e22 are both
   // exact doubles, so one IEEE multiplication or division rounds correctly, giving the
   // same value as from_chars at a fraction of the cost (prices are short decimals).
-  static constexpr double kPowersOfTen[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
-                                            1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
-                                            1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+  static constexpr double kPowersOfTen[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+                                            1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
   const int64_t decimal_exponent = exponent - static_cast<int64_t>(frac_digits);
   if (digits <= 19 && mantissa < (uint64_t{1} << 53) && decimal_exponent >= -22 && decimal_exponent <= 22) {
     double value = static_cast<double>(mantissa);

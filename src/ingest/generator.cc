@@ -324,8 +324,8 @@ struct TickerOutput {
 };
 
 // One ticker's whole file content; depends only on (seed, index) and the day list.
-TickerOutput GenerateTicker(uint64_t seed, int index, const std::vector<char>& day_text, int days,
-                            double bad_fraction, std::string* out) {
+TickerOutput GenerateTicker(uint64_t seed, int index, const std::vector<char>& day_text, int days, double bad_fraction,
+                            std::string* out) {
   uint64_t mix = seed * 0x9E3779B97F4A7C15ULL + static_cast<uint64_t>(index) * 0xD1B54A32D192ED03ULL;
   Rng rng(Rng::SplitMix64(&mix));
   TickerOutput result;

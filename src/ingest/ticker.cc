@@ -5,8 +5,7 @@ namespace stocklake {
 namespace {
 
 bool IsTickerChar(char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-' || c == '_' ||
-         c == '^' || c == '=';
+  return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-' || c == '_' || c == '^' || c == '=';
 }
 
 }  // namespace

@@ -73,9 +73,9 @@ Status InitCurlOnce() {
 class RequestPacer {
  public:
   explicit RequestPacer(double requests_per_second)
-      : interval_(requests_per_second > 0
-                      ? std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(1.0 / requests_per_second))
-                      : Clock::duration::zero()) {}
+      : interval_(requests_per_second > 0 ? std::chrono::duration_cast<Clock::duration>(
+                                                std::chrono::duration<double>(1.0 / requests_per_second))
+                                          : Clock::duration::zero()) {}
 
   void WaitForSlot() {
     if (interval_ == Clock::duration::zero()) return;
@@ -312,10 +312,9 @@ Result<std::unique_ptr<YahooClient>> YahooClient::Create(YahooClientOptions opti
   }
   while (!options.base_url.empty() && options.base_url.back() == '/') options.base_url.pop_back();
   if (!options.base_url.starts_with("http://") && !options.base_url.starts_with("https://")) {
-    return Status::InvalidArgument("Yahoo base URL '" + options.base_url + "' (options or $" +
-                                   std::string(kYahooBaseUrlEnv) +
-                                   "): expected http://HOST[:PORT] or https://HOST[:PORT], e.g. " +
-                                   kYahooDefaultBaseUrl);
+    return Status::InvalidArgument(
+        "Yahoo base URL '" + options.base_url + "' (options or $" + std::string(kYahooBaseUrlEnv) +
+        "): expected http://HOST[:PORT] or https://HOST[:PORT], e.g. " + kYahooDefaultBaseUrl);
   }
   if (options.max_attempts < 1) {
     return Status::InvalidArgument("Yahoo client: max_attempts is " + std::to_string(options.max_attempts) +
@@ -367,7 +366,8 @@ Result<std::string> YahooClient::FetchChart(const std::string& symbol, const std
     return Status::IOError(where + ": " + (gave_up ? "still failing" : "failed, not retryable,") + " after " +
                            std::to_string(attempts) + " attempt(s); last: " + DescribeAttempt(attempt) +
                            ". Yahoo may be throttling (lower the request rate, retry later) or unreachable "
-                           "(check the network and $" + kYahooBaseUrlEnv + ")");
+                           "(check the network and $" +
+                           kYahooBaseUrlEnv + ")");
   }
 
   simdjson::dom::parser parser;

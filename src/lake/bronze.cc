@@ -52,8 +52,8 @@ Result<std::string> ReadBronzeCopy(const std::string& path) {
   std::string bytes(size, '\0');
   const size_t n = ZSTD_decompress(bytes.data(), bytes.size(), compressed.data(), compressed.size());
   if (ZSTD_isError(n) || n != size) {
-    return Status::Corruption(path + ": damaged bronze copy: " +
-                              (ZSTD_isError(n) ? ZSTD_getErrorName(n) : "short frame"));
+    return Status::Corruption(path +
+                              ": damaged bronze copy: " + (ZSTD_isError(n) ? ZSTD_getErrorName(n) : "short frame"));
   }
   return bytes;
 }

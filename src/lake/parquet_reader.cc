@@ -1,7 +1,5 @@
 #include "lake/parquet_reader.h"
 
-#include "core/byte_stream_split.h"
-
 #include <snappy.h>
 #include <zlib.h>
 #include <zstd.h>
@@ -17,6 +15,7 @@
 #include <type_traits>
 #include <unordered_map>
 
+#include "core/byte_stream_split.h"
 #include "core/files.h"
 #include "lake/parquet_format.h"
 #include "lake/thrift_compact.h"
@@ -90,7 +89,8 @@ bool DecodeRleHybrid(std::string_view data, int bit_width, size_t n, uint32_t* o
       if (count == 0) return false;
       if (data.size() - pos < value_bytes) return false;
       uint64_t value = 0;
-      for (size_t b = 0; b < value_bytes; ++b) value |= static_cast<uint64_t>(static_cast<uint8_t>(data[pos + b])) << (8 * b);
+      for (size_t b = 0; b < value_bytes; ++b)
+        value |= static_cast<uint64_t>(static_cast<uint8_t>(data[pos + b])) << (8 * b);
       pos += value_bytes;
       const size_t take = static_cast<size_t>(std::min<uint64_t>(count, n - produced));
       std::fill(out + produced, out + produced + take, static_cast<uint32_t>(value));
@@ -519,7 +519,8 @@ Status ParseFooter(std::string_view data, const std::string& name, ParsedFile* o
   FileMetaMd& m = out->meta;
   DecodeFileMeta(r, &m);
   if (!r.ok()) return corrupt("bad footer metadata: " + r.error());
-  if (!m.has_schema || m.num_rows < 0 || !m.has_row_groups) return corrupt("footer lacks schema, num_rows or row_groups");
+  if (!m.has_schema || m.num_rows < 0 || !m.has_row_groups)
+    return corrupt("footer lacks schema, num_rows or row_groups");
   if (m.schema.empty()) return corrupt("empty schema");
   const SchemaElementMd& root = m.schema[0];
   if (root.num_children < 0 || static_cast<size_t>(root.num_children) != m.schema.size() - 1) {
@@ -1142,10 +1143,18 @@ Result<Table> DecodeFile(std::string_view data, const std::string& name, const s
     Column column(info.name, info.type, info.nullable);
     switch (info.type) {
       case ColumnType::kDate:
-      case ColumnType::kInt32: column.i32.resize(rows); break;
-      case ColumnType::kInt64: column.i64.resize(rows); break;
-      case ColumnType::kDouble: column.f64.resize(rows); break;
-      case ColumnType::kString: column.codes.resize(rows); break;
+      case ColumnType::kInt32:
+        column.i32.resize(rows);
+        break;
+      case ColumnType::kInt64:
+        column.i64.resize(rows);
+        break;
+      case ColumnType::kDouble:
+        column.f64.resize(rows);
+        break;
+      case ColumnType::kString:
+        column.codes.resize(rows);
+        break;
     }
     if (info.nullable) column.valid.resize(rows);
     table.columns.push_back(std::move(column));

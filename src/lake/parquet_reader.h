@@ -62,6 +62,7 @@ Result<Table> ReadParquetFile(const std::string& path);
 Result<Table> ReadParquetFile(const std::string& path, const std::vector<std::string>& columns);
 
 //! Decodes a Parquet file already in memory; `name` is used in error messages.
-Result<Table> DecodeParquet(std::string_view data, const std::string& name, const std::vector<std::string>* columns = nullptr);
+Result<Table> DecodeParquet(std::string_view data, const std::string& name,
+                            const std::vector<std::string>* columns = nullptr);
 
 }  // namespace stocklake

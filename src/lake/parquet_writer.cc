@@ -1,27 +1,26 @@
 #include "lake/parquet_writer.h"
 
-#include "core/byte_stream_split.h"
-
 #include <fcntl.h>
 #include <snappy.h>
 #include <unistd.h>
 #include <zstd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cmath>
+#include <condition_variable>
 #include <cstring>
 #include <limits>
 #include <memory>
-#include <string_view>
-#include <type_traits>
-#include <algorithm>
-#include <atomic>
-#include <condition_variable>
 #include <mutex>
+#include <string_view>
 #include <thread>
+#include <type_traits>
 #include <unordered_set>
 #include <vector>
 
+#include "core/byte_stream_split.h"
 #include "lake/parquet_format.h"
 #include "lake/thrift_compact.h"
 
@@ -100,9 +99,7 @@ void AppendRleHybrid(const uint32_t* values, size_t n, int bit_width, std::strin
   AppendRleHybridImpl(values, n, bit_width, out);
 }
 
-void AppendRleHybridBytes(const uint8_t* values, size_t n, std::string* out) {
-  AppendRleHybridImpl(values, n, 1, out);
-}
+void AppendRleHybridBytes(const uint8_t* values, size_t n, std::string* out) { AppendRleHybridImpl(values, n, 1, out); }
 
 }  // namespace parquet_internal
 
@@ -182,10 +179,14 @@ struct RowGroupMeta {
 int32_t PhysicalTypeOf(ColumnType type) {
   switch (type) {
     case ColumnType::kDate:
-    case ColumnType::kInt32: return pq::kInt32;
-    case ColumnType::kInt64: return pq::kInt64;
-    case ColumnType::kDouble: return pq::kDouble;
-    case ColumnType::kString: return pq::kByteArray;
+    case ColumnType::kInt32:
+      return pq::kInt32;
+    case ColumnType::kInt64:
+      return pq::kInt64;
+    case ColumnType::kDouble:
+      return pq::kDouble;
+    case ColumnType::kString:
+      return pq::kByteArray;
   }
   return pq::kInt64;
 }
@@ -406,7 +407,8 @@ Status ChunkEncoder::FlushPage(pq::PageType type, int32_t num_values, int32_t en
       if (zstd_ == nullptr) return Status::IOError("cannot allocate a zstd context");
       const size_t bound = ZSTD_compressBound(page_.size());
       if (compressed_.size() < bound) compressed_.resize(bound);
-      const size_t n = ZSTD_compressCCtx(zstd_, compressed_.data(), bound, page_.data(), page_.size(), options_.zstd_level);
+      const size_t n =
+          ZSTD_compressCCtx(zstd_, compressed_.data(), bound, page_.data(), page_.size(), options_.zstd_level);
       if (ZSTD_isError(n)) return Status::IOError(std::string("zstd compression failed: ") + ZSTD_getErrorName(n));
       body = std::string_view(compressed_.data(), n);
       break;
@@ -454,10 +456,14 @@ Status ChunkEncoder::Encode(const Column& column, size_t begin, size_t end, Chun
   }
   switch (column.type) {
     case ColumnType::kDate:
-    case ColumnType::kInt32: return WriteFixedChunk(column, column.i32, begin, end, meta);
-    case ColumnType::kInt64: return WriteFixedChunk(column, column.i64, begin, end, meta);
-    case ColumnType::kDouble: return WriteFixedChunk(column, column.f64, begin, end, meta);
-    case ColumnType::kString: return WriteStringChunk(column, begin, end, meta);
+    case ColumnType::kInt32:
+      return WriteFixedChunk(column, column.i32, begin, end, meta);
+    case ColumnType::kInt64:
+      return WriteFixedChunk(column, column.i64, begin, end, meta);
+    case ColumnType::kDouble:
+      return WriteFixedChunk(column, column.f64, begin, end, meta);
+    case ColumnType::kString:
+      return WriteStringChunk(column, begin, end, meta);
   }
   return Status::InvalidArgument("column '" + column.name + "' has an unknown type");
 }
@@ -474,7 +480,7 @@ size_t ChunkEncoder::PageRows(size_t chunk_rows) const {
 
 template <typename T>
 Status ChunkEncoder::WriteFixedChunk(const Column& column, const std::vector<T>& values, size_t begin, size_t end,
-                                       ChunkMeta* meta) {
+                                     ChunkMeta* meta) {
   const T* data = values.data();
   const uint8_t* valid = column.valid.empty() ? nullptr : column.valid.data();
   // Statistics. Doubles skip NaN (every comparison with NaN is false), so a chunk of
@@ -593,9 +599,11 @@ Status ChunkEncoder::WriteStringChunk(const Column& column, size_t begin, size_t
     page_.clear();
     for (int32_t code : chunk_dictionary_) AppendPlainByteArray(dictionary[code], &page_);
     meta->dictionary_page_offset = static_cast<int64_t>(out_->size());
-    SL_RETURN_IF_ERROR(FlushPage(pq::kDictionaryPage, static_cast<int32_t>(chunk_dictionary_.size()), pq::kPlain, meta));
+    SL_RETURN_IF_ERROR(
+        FlushPage(pq::kDictionaryPage, static_cast<int32_t>(chunk_dictionary_.size()), pq::kPlain, meta));
   }
-  const int bit_width = std::max(1, pq::BitWidth(chunk_dictionary_.empty() ? 0 : static_cast<uint32_t>(chunk_dictionary_.size() - 1)));
+  const int bit_width =
+      std::max(1, pq::BitWidth(chunk_dictionary_.empty() ? 0 : static_cast<uint32_t>(chunk_dictionary_.size() - 1)));
   meta->data_page_offset = static_cast<int64_t>(out_->size());
   for (size_t page_begin = begin; page_begin < end; page_begin += page_rows) {
     const size_t page_end = std::min(end, page_begin + page_rows);
@@ -628,9 +636,12 @@ Status ChunkEncoder::WriteStringChunk(const Column& column, size_t begin, size_t
 
 int32_t CodecOf(ParquetCompression compression) {
   switch (compression) {
-    case ParquetCompression::kNone: return pq::kUncompressed;
-    case ParquetCompression::kSnappy: return pq::kSnappy;
-    case ParquetCompression::kZstd: return pq::kZstd;
+    case ParquetCompression::kNone:
+      return pq::kUncompressed;
+    case ParquetCompression::kSnappy:
+      return pq::kSnappy;
+    case ParquetCompression::kZstd:
+      return pq::kZstd;
   }
   return pq::kUncompressed;
 }

@@ -3,10 +3,9 @@
 #include <algorithm>
 #include <cinttypes>
 #include <cstdio>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <set>
-
-#include <nlohmann/json.hpp>
 
 #include "core/clock.h"
 #include "core/file_lock.h"
@@ -23,7 +22,6 @@ std::string SnapshotPath(const std::string& lake_dir, int64_t id) {
   std::snprintf(name, sizeof name, "/snapshots/%08" PRId64 ".json", id);
   return MetaDir(lake_dir) + name;
 }
-
 
 nlohmann::json ToJson(const LakeSnapshot& s) {
   nlohmann::json j;

@@ -23,8 +23,8 @@ struct DataFile {
 };
 
 struct LakeSnapshot {
-  int64_t id = 0;          // 0: nothing committed yet
-  int partitions = 0;      // buckets = partitions of every topic; fixed when the lake is created
+  int64_t id = 0;            // 0: nothing committed yet
+  int partitions = 0;        // buckets = partitions of every topic; fixed when the lake is created
   std::string committed_at;  // UTC, ISO-8601
   //! table name (e.g. "silver/bars") -> its files, at most one per bucket.
   std::map<std::string, std::vector<DataFile>> tables;

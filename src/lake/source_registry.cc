@@ -2,12 +2,11 @@
 
 #include <fcntl.h>
 #include <unistd.h>
+#include <xxhash.h>
 
 #include <cerrno>
 #include <cstring>
-
 #include <nlohmann/json.hpp>
-#include <xxhash.h>
 
 #include "core/files.h"
 #include "lake/bronze.h"
@@ -115,12 +114,12 @@ Status SourceRegistry::Register(std::vector<SourceRecord>* sources) {
     std::snprintf(id_text, sizeof id_text, "%08u", r.id);
     // One flat directory per day: a directory per source would cost an inode each.
     const std::string base_name = r.relative_path.substr(r.relative_path.find_last_of('/') + 1);
-    r.bronze_path = "bronze/ingest_date=" + r.ingest_date + "/" + id_text + "-" + base_name + std::string(kBronzeSuffix);
+    r.bronze_path =
+        "bronze/ingest_date=" + r.ingest_date + "/" + id_text + "-" + base_name + std::string(kBronzeSuffix);
     char hash[17];
     std::snprintf(hash, sizeof hash, "%016llx", static_cast<unsigned long long>(r.content_hash));
-    nlohmann::json j = {{"id", r.id},          {"path", r.relative_path}, {"input", r.input_path},
-                        {"hash", hash},        {"bytes", r.bytes},        {"ingest_date", r.ingest_date},
-                        {"bronze", r.bronze_path}};
+    nlohmann::json j = {{"id", r.id},       {"path", r.relative_path},      {"input", r.input_path},  {"hash", hash},
+                        {"bytes", r.bytes}, {"ingest_date", r.ingest_date}, {"bronze", r.bronze_path}};
     lines += j.dump();
     lines += '\n';
   }
@@ -168,8 +167,6 @@ bool SourceRegistry::IsPending(uint32_t id) const {
   return id >= records_.size() || (!records_[id].committed && !records_[id].abandoned);
 }
 
-const SourceRecord* SourceRegistry::Find(uint32_t id) const {
-  return id < records_.size() ? &records_[id] : nullptr;
-}
+const SourceRecord* SourceRegistry::Find(uint32_t id) const { return id < records_.size() ? &records_[id] : nullptr; }
 
 }  // namespace stocklake

@@ -22,8 +22,8 @@ struct SourceRecord {
   std::string input_path;     // the --input it came from, as given
   uint64_t content_hash = 0;  // XXH3-64 of the bytes
   int64_t bytes = 0;
-  std::string ingest_date;    // YYYY-MM-DD (UTC) of the run that received it
-  std::string bronze_path;    // copy of the bytes under the lake, relative to it
+  std::string ingest_date;  // YYYY-MM-DD (UTC) of the run that received it
+  std::string bronze_path;  // copy of the bytes under the lake, relative to it
   bool committed = false;
   bool abandoned = false;  // its ingest attempt died before committing: never will
 };

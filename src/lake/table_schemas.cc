@@ -13,25 +13,29 @@ Table MakeTable(std::initializer_list<Column> columns) {
 }
 
 constexpr std::string_view kIndicatorDoubleColumns[] = {
-    "return_1d", "log_return_1d", "sma_20",  "sma_50",      "sma_200",   "ema_12",
-    "ema_26",    "macd",          "macd_signal", "macd_hist", "rsi_14",   "bb_middle",
-    "bb_upper",  "bb_lower",      "atr_14",  "volatility_20"};
+    "return_1d",   "log_return_1d", "sma_20", "sma_50",    "sma_200",  "ema_12",   "ema_26", "macd",
+    "macd_signal", "macd_hist",     "rsi_14", "bb_middle", "bb_upper", "bb_lower", "atr_14", "volatility_20"};
 
 }  // namespace
 
 const std::vector<std::string_view>& AllTableNames() {
-  static const std::vector<std::string_view> kNames = {
-      kSilverBars, kGoldIndicators, kGoldBarsWeekly, kGoldBarsMonthly, kGoldBarsQuarterly, kRejects, kBarsLineage,
-      kRejectsLineage};
+  static const std::vector<std::string_view> kNames = {kSilverBars,      kGoldIndicators,    kGoldBarsWeekly,
+                                                       kGoldBarsMonthly, kGoldBarsQuarterly, kRejects,
+                                                       kBarsLineage,     kRejectsLineage};
   return kNames;
 }
 
 Table EmptyTableFor(std::string_view name) {
   using T = ColumnType;
   if (name == kSilverBars) {
-    return MakeTable({{"ticker", T::kString, false}, {"date", T::kDate, false}, {"open", T::kDouble, false},
-                      {"high", T::kDouble, false}, {"low", T::kDouble, false}, {"close", T::kDouble, false},
-                      {"adj_close", T::kDouble, false}, {"volume", T::kInt64, false}});
+    return MakeTable({{"ticker", T::kString, false},
+                      {"date", T::kDate, false},
+                      {"open", T::kDouble, false},
+                      {"high", T::kDouble, false},
+                      {"low", T::kDouble, false},
+                      {"close", T::kDouble, false},
+                      {"adj_close", T::kDouble, false},
+                      {"volume", T::kInt64, false}});
   }
   if (name == kGoldIndicators) {
     Table t = MakeTable({{"ticker", T::kString, false}, {"date", T::kDate, false}, {"close", T::kDouble, false}});
@@ -40,15 +44,24 @@ Table EmptyTableFor(std::string_view name) {
     return t;
   }
   if (name == kGoldBarsWeekly || name == kGoldBarsMonthly || name == kGoldBarsQuarterly) {
-    return MakeTable({{"ticker", T::kString, false}, {"period_start", T::kDate, false},
-                      {"period_end", T::kDate, false}, {"open", T::kDouble, false}, {"high", T::kDouble, false},
-                      {"low", T::kDouble, false}, {"close", T::kDouble, false}, {"adj_close", T::kDouble, false},
-                      {"volume", T::kInt64, false}, {"trading_days", T::kInt32, false},
+    return MakeTable({{"ticker", T::kString, false},
+                      {"period_start", T::kDate, false},
+                      {"period_end", T::kDate, false},
+                      {"open", T::kDouble, false},
+                      {"high", T::kDouble, false},
+                      {"low", T::kDouble, false},
+                      {"close", T::kDouble, false},
+                      {"adj_close", T::kDouble, false},
+                      {"volume", T::kInt64, false},
+                      {"trading_days", T::kInt32, false},
                       {"return", T::kDouble, true}});
   }
   if (name == kRejects) {
-    return MakeTable({{"source_file", T::kString, false}, {"line", T::kInt64, false}, {"ticker", T::kString, true},
-                      {"date", T::kDate, true}, {"reason", T::kString, false}});
+    return MakeTable({{"source_file", T::kString, false},
+                      {"line", T::kInt64, false},
+                      {"ticker", T::kString, true},
+                      {"date", T::kDate, true},
+                      {"reason", T::kString, false}});
   }
   if (name == kBarsLineage || name == kRejectsLineage) {
     return MakeTable({{"source", T::kInt32, false}, {"line", T::kInt64, false}});

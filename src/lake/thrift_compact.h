@@ -54,7 +54,9 @@ class ThriftCompactWriter {
  private:
   void FieldHeader(int16_t id, ThriftType type);
   void WriteVarint(uint64_t value);
-  static uint64_t ZigZag32(int32_t v) { return static_cast<uint32_t>((static_cast<uint32_t>(v) << 1) ^ static_cast<uint32_t>(v >> 31)); }
+  static uint64_t ZigZag32(int32_t v) {
+    return static_cast<uint32_t>((static_cast<uint32_t>(v) << 1) ^ static_cast<uint32_t>(v >> 31));
+  }
   static uint64_t ZigZag64(int64_t v) { return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63); }
 
   std::string* out_;

@@ -1,7 +1,5 @@
 #include "log/bar_codec.h"
 
-#include "core/byte_stream_split.h"
-
 #include <simdjson.h>
 #include <zstd.h>
 
@@ -10,6 +8,8 @@
 #include <memory>
 #include <type_traits>
 
+#include "core/byte_stream_split.h"
+
 namespace stocklake {
 
 static_assert(std::endian::native == std::endian::little,
@@ -17,8 +17,8 @@ static_assert(std::endian::native == std::endian::little,
 
 namespace {
 
-constexpr uint8_t kVersion = 1;             // columns as they are
-constexpr uint8_t kCompressedVersion = 2;   // columns byte-stream split, then zstd
+constexpr uint8_t kVersion = 1;            // columns as they are
+constexpr uint8_t kCompressedVersion = 2;  // columns byte-stream split, then zstd
 constexpr size_t kMaxDecompressedBytes = size_t{1} << 31;
 // Widths of the columns in encoding order: ticker, date, open, high, low, close,
 // adj_close, volume, source, line, reason.
@@ -130,7 +130,8 @@ Result<BarBatch> DecodeBinary(std::string_view value) {
   }
   uint32_t rows = 0;
   const size_t at = ColumnsStart(body, &rows);
-  if (at == 0 || body.size() - at != uint64_t{rows} * kBytesPerRow) return corrupt("the decompressed columns do not match the row count");
+  if (at == 0 || body.size() - at != uint64_t{rows} * kBytesPerRow)
+    return corrupt("the decompressed columns do not match the row count");
   TransposeColumns(body.data(), at, rows, /*split=*/false, &scratch);
   return DecodeBody(value, body);
 }
@@ -158,8 +159,8 @@ Result<BarBatch> DecodeBody(std::string_view value, std::string_view body) {
     batch.ticker_names.emplace_back(name);
   }
   if (reader.remaining() != uint64_t{rows} * kBytesPerRow) {
-    return corrupt("column bytes " + std::to_string(reader.remaining()) + " do not match " +
-                   std::to_string(rows) + " rows");
+    return corrupt("column bytes " + std::to_string(reader.remaining()) + " do not match " + std::to_string(rows) +
+                   " rows");
   }
   reader.ReadColumn(rows, &batch.ticker);
   reader.ReadColumn(rows, &batch.date);
@@ -210,9 +211,9 @@ Result<BarBatch> DecodeJson(std::string_view value, uint32_t json_source_id, std
   const simdjson::padded_string padded(value);
   simdjson::dom::element root;
   if (const auto error = parser.parse(padded).get(root); error != simdjson::SUCCESS) {
-    return Status::Corruption("record value (" + std::to_string(value.size()) +
-                              " bytes) is neither a binary bar batch nor valid JSON: " +
-                              simdjson::error_message(error));
+    return Status::Corruption(
+        "record value (" + std::to_string(value.size()) +
+        " bytes) is neither a binary bar batch nor valid JSON: " + simdjson::error_message(error));
   }
   simdjson::dom::object object;
   if (root.get_object().get(object) != simdjson::SUCCESS) {
@@ -288,7 +289,8 @@ std::string EncodeBarBatchRows(const BarBatch& batch, size_t begin, size_t end, 
   out[0] = static_cast<char>(kBarBatchMagic);
   out[1] = static_cast<char>(kCompressedVersion);
   // Level 1: the transposed columns compress about 2x at several hundred MB/s.
-  const size_t n = ZSTD_compressCCtx(context.get(), out.data() + 2, out.size() - 2, plain.data() + 2, plain.size() - 2, -3);
+  const size_t n =
+      ZSTD_compressCCtx(context.get(), out.data() + 2, out.size() - 2, plain.data() + 2, plain.size() - 2, -3);
   if (ZSTD_isError(n)) return plain;  // cannot happen with a bound-sized buffer; stay correct anyway
   out.resize(2 + n);
   return out;

@@ -38,9 +38,9 @@ bool OwnershipLost(rd_kafka_resp_err_t err) {
 bool Transient(rd_kafka_resp_err_t err) {
   return err == RD_KAFKA_RESP_ERR__TIMED_OUT || err == RD_KAFKA_RESP_ERR__TRANSPORT ||
          err == RD_KAFKA_RESP_ERR__WAIT_COORD || err == RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT ||
-         err == RD_KAFKA_RESP_ERR_COORDINATOR_LOAD_IN_PROGRESS ||
-         err == RD_KAFKA_RESP_ERR_COORDINATOR_NOT_AVAILABLE || err == RD_KAFKA_RESP_ERR_NOT_COORDINATOR ||
-         err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN || err == RD_KAFKA_RESP_ERR_NETWORK_EXCEPTION;
+         err == RD_KAFKA_RESP_ERR_COORDINATOR_LOAD_IN_PROGRESS || err == RD_KAFKA_RESP_ERR_COORDINATOR_NOT_AVAILABLE ||
+         err == RD_KAFKA_RESP_ERR_NOT_COORDINATOR || err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN ||
+         err == RD_KAFKA_RESP_ERR_NETWORK_EXCEPTION;
 }
 
 class KafkaGroupMember final : public GroupMember {
@@ -62,7 +62,8 @@ class KafkaGroupMember final : public GroupMember {
     rd_kafka_topic_partition_list_add(topics.get(), topic_.c_str(), RD_KAFKA_PARTITION_UA);
     const rd_kafka_resp_err_t sub = rd_kafka_subscribe(rk_, topics.get());
     if (sub != RD_KAFKA_RESP_ERR_NO_ERROR) {
-      return Status::IOError("cannot subscribe group '" + group_ + "' to topic '" + topic_ + "': " + rd_kafka_err2str(sub));
+      return Status::IOError("cannot subscribe group '" + group_ + "' to topic '" + topic_ +
+                             "': " + rd_kafka_err2str(sub));
     }
     return Status::OK();
   }

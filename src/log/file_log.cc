@@ -29,8 +29,8 @@ namespace {
 
 constexpr uint32_t kBatchMagic = 0x31424C53;  // "SLB1" in file byte order
 constexpr size_t kHeaderSize = 24;
-constexpr size_t kCrcStart = 12;          // the CRC covers base offset, count and payload
-constexpr size_t kRecordOverhead = 8;     // u32 key length + u32 value length
+constexpr size_t kCrcStart = 12;               // the CRC covers base offset, count and payload
+constexpr size_t kRecordOverhead = 8;          // u32 key length + u32 value length
 constexpr uint64_t kIndexInterval = 64 << 10;  // file bytes between sparse index entries
 constexpr size_t kMaxRecordBytes = size_t{1} << 30;
 constexpr const char* kGroupsDir = "_groups";
@@ -153,7 +153,8 @@ Status PwriteAll(int fd, const char* a, size_t a_len, const char* b, size_t b_le
   }
   // Start the write-back now so the fsync at Flush finds little left to do and the disk
   // works while the producer computes.
-  ::sync_file_range(fd, static_cast<off_t>(pos - a_len - b_len), static_cast<off_t>(a_len + b_len), SYNC_FILE_RANGE_WRITE);
+  ::sync_file_range(fd, static_cast<off_t>(pos - a_len - b_len), static_cast<off_t>(a_len + b_len),
+                    SYNC_FILE_RANGE_WRITE);
   return Status::OK();
 }
 
@@ -178,8 +179,8 @@ bool ParseSegmentName(const std::string& name, int64_t* base_offset) {
 bool ValidName(const std::string& name) {
   if (name.empty() || name.size() > 249 || name == "." || name == "..") return false;
   for (const char c : name) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-                    c == '_' || c == '-';
+    const bool ok =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
     if (!ok) return false;
   }
   return true;
@@ -336,12 +337,12 @@ Status RecoverLastSegment(Segment& s, const std::string& label) {
       const std::string_view magic(reinterpret_cast<const char*>(&kBatchMagic), 4);
       for (size_t at = data.find(magic, good + 1); at != std::string_view::npos; at = data.find(magic, at + 1)) {
         if (ValidBatchAt(data, at)) {
-          return Status::Corruption(label + ": segment '" + s.path + "' is damaged at byte " + std::to_string(good) +
-                                    " (offset " + std::to_string(expected) + ") but holds a valid batch at byte " +
-                                    std::to_string(at) +
-                                    ", so this is not a torn write; restore the file from a backup, or truncate it "
-                                    "to " + std::to_string(good) + " bytes to drop the records from offset " +
-                                    std::to_string(expected) + " on");
+          return Status::Corruption(
+              label + ": segment '" + s.path + "' is damaged at byte " + std::to_string(good) + " (offset " +
+              std::to_string(expected) + ") but holds a valid batch at byte " + std::to_string(at) +
+              ", so this is not a torn write; restore the file from a backup, or truncate it "
+              "to " +
+              std::to_string(good) + " bytes to drop the records from offset " + std::to_string(expected) + " on");
         }
       }
     }
@@ -574,8 +575,8 @@ void FileLog::Impl::Retain(Partition& p, int64_t now_ms) {
   for (const auto& s : p.segments) total += s.size;
   while (p.segments.size() > 1) {
     const Segment& s = p.segments.front();
-    const bool by_size = options.retention_bytes >= 0 &&
-                         total - s.size >= static_cast<uint64_t>(options.retention_bytes);
+    const bool by_size =
+        options.retention_bytes >= 0 && total - s.size >= static_cast<uint64_t>(options.retention_bytes);
     const bool by_age = options.retention_ms >= 0 && now_ms - s.mtime_ms > options.retention_ms;
     if (!by_size && !by_age) break;
     if (!RemoveFile(s.path).ok()) break;  // retried at the next Flush
@@ -813,8 +814,8 @@ Result<std::vector<LogRecord>> FileLog::Fetch(const std::string& topic, int part
   }
   if (!stopped && p->pending_count > 0 && cursor < p->next_offset) {
     RecordPosition at;
-    SL_RETURN_IF_ERROR(
-        ForEachRecord(p->pending, p->pending_base, p->pending_count, [&] { return p->label; }, take, &at, &stopped));
+    SL_RETURN_IF_ERROR(ForEachRecord(
+        p->pending, p->pending_base, p->pending_count, [&] { return p->label; }, take, &at, &stopped));
   }
   return out;
 }

@@ -100,8 +100,7 @@ Status SetProperty(rd_kafka_conf_t* conf, const std::string& key, const std::str
 }  // namespace
 
 Result<KafkaUrl> ParseKafkaUrl(const std::string& url) {
-  const std::string expected =
-      "expected kafka://HOST:PORT[,HOST:PORT...][?replication=N&config=PATH&timeout_ms=MS]";
+  const std::string expected = "expected kafka://HOST:PORT[,HOST:PORT...][?replication=N&config=PATH&timeout_ms=MS]";
   if (!url.starts_with("kafka://")) return Status::InvalidArgument("--log " + url + ": " + expected);
   std::string_view rest = std::string_view(url).substr(8);
   std::string_view query;
@@ -116,8 +115,8 @@ Result<KafkaUrl> ParseKafkaUrl(const std::string& url) {
     const std::string_view server = rest.substr(0, comma);
     const size_t colon = server.rfind(':');
     int port = 0;
-    if (server.empty() || colon == std::string_view::npos || colon == 0 ||
-        !ParseInt(server.substr(colon + 1), &port) || port <= 0 || port > 65535) {
+    if (server.empty() || colon == std::string_view::npos || colon == 0 || !ParseInt(server.substr(colon + 1), &port) ||
+        port <= 0 || port > 65535) {
       return Status::InvalidArgument("--log " + url + ": bad broker address '" + std::string(server) + "'; " +
                                      expected);
     }
@@ -137,8 +136,7 @@ Result<KafkaUrl> ParseKafkaUrl(const std::string& url) {
     if (key == "replication") {
       int r = 0;
       if (!ParseInt(value, &r) || (r < 1 && r != -1)) {
-        return Status::InvalidArgument("--log " + url + ": replication must be a positive number (or -1); " +
-                                       expected);
+        return Status::InvalidArgument("--log " + url + ": replication must be a positive number (or -1); " + expected);
       }
       out.options.replication = r;
     } else if (key == "timeout_ms") {
@@ -206,8 +204,8 @@ Result<std::vector<std::pair<std::string, std::string>>> CollectKafkaProperties(
   return props;
 }
 
-Result<KafkaConf> BuildKafkaConf(const std::string& bootstrap_servers, const KafkaLogOptions& options,
-                                 KafkaRole role, const std::string& group_id) {
+Result<KafkaConf> BuildKafkaConf(const std::string& bootstrap_servers, const KafkaLogOptions& options, KafkaRole role,
+                                 const std::string& group_id) {
   KafkaConf conf(rd_kafka_conf_new());
   rd_kafka_conf_set_log_cb(conf.get(), LogToStderr);
   SL_RETURN_IF_ERROR(SetProperty(conf.get(), "client.id", "stocklake"));

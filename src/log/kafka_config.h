@@ -69,8 +69,8 @@ using KafkaConf = std::unique_ptr<rd_kafka_conf_t, KafkaConfDeleter>;
 //! consumer that never auto-commits), then the pass-through properties, then
 //! bootstrap.servers and, for a consumer, group.id when not empty. InvalidArgument naming
 //! the property (never a secret value) when librdkafka rejects one.
-Result<KafkaConf> BuildKafkaConf(const std::string& bootstrap_servers, const KafkaLogOptions& options,
-                                 KafkaRole role, const std::string& group_id = "");
+Result<KafkaConf> BuildKafkaConf(const std::string& bootstrap_servers, const KafkaLogOptions& options, KafkaRole role,
+                                 const std::string& group_id = "");
 
 //! The value librdkafka holds for `key` in `conf`; NotFound for an unknown property.
 Result<std::string> KafkaConfValue(const rd_kafka_conf_t* conf, const std::string& key);

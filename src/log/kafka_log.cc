@@ -83,8 +83,8 @@ bool Retriable(rd_kafka_resp_err_t err) {
 struct PartitionReader {
   std::mutex mu;
   bool started = false;
-  int64_t next = -1;                // offset the next record handed out must have (or above)
-  std::optional<LogRecord> held;    // consumed but did not fit the previous Fetch's max_bytes
+  int64_t next = -1;              // offset the next record handed out must have (or above)
+  std::optional<LogRecord> held;  // consumed but did not fit the previous Fetch's max_bytes
 };
 
 struct ReaderTopic {
@@ -148,7 +148,7 @@ class KafkaLog final : public MessageLog {
   std::map<std::string, Client> groups_;  // one consumer per group name, for its offsets
 
   std::mutex errors_mu_;
-  Status sticky_;                 // first failed delivery or fatal producer error
+  Status sticky_;                  // first failed delivery or fatal producer error
   std::string last_client_error_;  // latest transient error, to explain timeouts
   Clock::time_point last_error_print_{};
 };
@@ -159,11 +159,11 @@ void KafkaLog::OnDelivery(rd_kafka_t*, const rd_kafka_message_t* msg, void* opaq
   std::lock_guard<std::mutex> lock(self->errors_mu_);
   if (!self->sticky_.ok()) return;
   std::string key(static_cast<const char*>(msg->key), msg->key_len);
-  self->sticky_ = Status::IOError(
-      "Kafka: a record for " + Label(rd_kafka_topic_name(msg->rkt), msg->partition) + " (key '" + key +
-      "') was not delivered: " + rd_kafka_err2str(msg->err) +
-      "; records produced after it may be missing too. Check the cluster and run the stage again "
-      "(reruns are idempotent)");
+  self->sticky_ =
+      Status::IOError("Kafka: a record for " + Label(rd_kafka_topic_name(msg->rkt), msg->partition) + " (key '" + key +
+                      "') was not delivered: " + rd_kafka_err2str(msg->err) +
+                      "; records produced after it may be missing too. Check the cluster and run the stage again "
+                      "(reruns are idempotent)");
 }
 
 void KafkaLog::OnError(rd_kafka_t* rk, int err, const char* reason, void* opaque) {
@@ -313,9 +313,7 @@ Result<int> KafkaLog::MetadataPartitionCount(rd_kafka_t* rk, const std::string& 
   }
 }
 
-Result<int> KafkaLog::PartitionCount(const std::string& topic) {
-  return MetadataPartitionCount(meta_.get(), topic);
-}
+Result<int> KafkaLog::PartitionCount(const std::string& topic) { return MetadataPartitionCount(meta_.get(), topic); }
 
 Status KafkaLog::CreateTopic(const std::string& topic, int partitions) {
   char err[512];
@@ -382,11 +380,11 @@ Status KafkaLog::EnsureTopic(const std::string& topic, int partitions) {
   }
   if (!count.ok()) {
     if (!count.status().IsNotFound()) return count.status();
-    return Status::NotFound("Kafka topic '" + topic + "' does not exist at " + bootstrap_ +
-                            " and could not be created (" + (created.ok() ? "created, but never appeared" : created.message()) +
-                            "; auto-creation did not create it either); create it with " + std::to_string(partitions) +
-                            " partitions, e.g. kafka-topics.sh --create --topic " + topic + " --partitions " +
-                            std::to_string(partitions));
+    return Status::NotFound(
+        "Kafka topic '" + topic + "' does not exist at " + bootstrap_ + " and could not be created (" +
+        (created.ok() ? "created, but never appeared" : created.message()) +
+        "; auto-creation did not create it either); create it with " + std::to_string(partitions) +
+        " partitions, e.g. kafka-topics.sh --create --topic " + topic + " --partitions " + std::to_string(partitions));
   }
   if (*count != partitions) {
     return Status::InvalidArgument("Kafka topic '" + topic + "' was created by the cluster with " +
@@ -419,11 +417,11 @@ Status KafkaLog::Produce(const std::string& topic, int partition, std::string_vi
   if (partition < 0) return Status::InvalidArgument("Produce to " + Label(topic, partition) + ": bad partition");
   const auto deadline = Deadline();
   while (true) {
-    const rd_kafka_resp_err_t err = rd_kafka_producev(
-        producer_.get(), RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_PARTITION(partition),
-        RD_KAFKA_V_KEY(const_cast<char*>(key.data()), key.size()),
-        RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-        RD_KAFKA_V_END);
+    const rd_kafka_resp_err_t err =
+        rd_kafka_producev(producer_.get(), RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_PARTITION(partition),
+                          RD_KAFKA_V_KEY(const_cast<char*>(key.data()), key.size()),
+                          RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
+                          RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
     if (err == RD_KAFKA_RESP_ERR_NO_ERROR) break;
     if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
       // Back-pressure: wait for deliveries to free the local queue.
@@ -459,8 +457,8 @@ Result<std::pair<int64_t, int64_t>> KafkaLog::Watermarks(const std::string& topi
   const auto deadline = Deadline();
   while (true) {
     int64_t low = 0, high = 0;
-    const rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(meta_.get(), topic.c_str(), partition, &low,
-                                                                     &high, AttemptMs(deadline));
+    const rd_kafka_resp_err_t err =
+        rd_kafka_query_watermark_offsets(meta_.get(), topic.c_str(), partition, &low, &high, AttemptMs(deadline));
     if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return std::make_pair(low, high);
     if (err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART || err == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC ||
         err == RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION) {
@@ -488,9 +486,9 @@ Result<std::vector<LogRecord>> KafkaLog::Fetch(const std::string& topic, int par
   SL_ASSIGN_OR_RETURN(auto marks, Watermarks(topic, partition));
   const auto [low, high] = marks;
   if (offset < low) {
-    return Status::NotFound("Fetch " + Label(topic, partition, offset) + ": offset out of range, the partition holds [" +
-                            std::to_string(low) + ", " + std::to_string(high) +
-                            "); older records were deleted by retention");
+    return Status::NotFound("Fetch " + Label(topic, partition, offset) +
+                            ": offset out of range, the partition holds [" + std::to_string(low) + ", " +
+                            std::to_string(high) + "); older records were deleted by retention");
   }
   if (offset > high) {
     return Status::InvalidArgument("Fetch " + Label(topic, partition, offset) + ": beyond the end offset " +
@@ -530,8 +528,8 @@ Result<std::vector<LogRecord>> KafkaLog::Fetch(const std::string& topic, int par
         // need not wait for all of them once it has something to return.
         if (!out.empty() && now - last_progress > std::chrono::seconds(1)) break;
         if (now >= deadline) {
-          return Timeout("reading " + Label(topic, partition, reader->next) + " (end offset " +
-                         std::to_string(high) + ")");
+          return Timeout("reading " + Label(topic, partition, reader->next) + " (end offset " + std::to_string(high) +
+                         ")");
         }
         continue;
       }
@@ -540,7 +538,8 @@ Result<std::vector<LogRecord>> KafkaLog::Fetch(const std::string& topic, int par
         const std::string text = rd_kafka_message_errstr(msg);
         rd_kafka_message_destroy(msg);
         if (err == RD_KAFKA_RESP_ERR__PARTITION_EOF || Retriable(err)) {
-          if (Clock::now() >= deadline) return Timeout("reading " + Label(topic, partition, reader->next) + ": " + text);
+          if (Clock::now() >= deadline)
+            return Timeout("reading " + Label(topic, partition, reader->next) + ": " + text);
           continue;
         }
         rd_kafka_consume_stop(rkt, partition);
@@ -590,8 +589,7 @@ Result<rd_kafka_t*> KafkaLog::GroupClient(const std::string& group) {
   return rk;
 }
 
-Status KafkaLog::CommitOffset(const std::string& group, const std::string& topic, int partition,
-                              int64_t next_offset) {
+Status KafkaLog::CommitOffset(const std::string& group, const std::string& topic, int partition, int64_t next_offset) {
   if (next_offset < 0) {
     return Status::InvalidArgument("commit of group '" + group + "' at " + Label(topic, partition, next_offset) +
                                    ": negative offset");
@@ -648,8 +646,7 @@ Result<int64_t> KafkaLog::CommittedOffset(const std::string& group, const std::s
 
 }  // namespace
 
-Result<std::unique_ptr<MessageLog>> OpenKafkaLog(const std::string& bootstrap_servers,
-                                                 const KafkaLogOptions& options) {
+Result<std::unique_ptr<MessageLog>> OpenKafkaLog(const std::string& bootstrap_servers, const KafkaLogOptions& options) {
   if (bootstrap_servers.empty()) return Status::InvalidArgument("Kafka needs bootstrap servers (HOST:PORT[,...])");
   auto log = std::make_unique<KafkaLog>(bootstrap_servers, options);
   SL_RETURN_IF_ERROR(log->Init());

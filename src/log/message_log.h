@@ -35,8 +35,7 @@ class MessageLog {
 
   //! Appends a record to a partition. Thread-safe (several producer threads at once). The
   //! record is visible to Fetch at once but not durable until Flush returns OK.
-  virtual Status Produce(const std::string& topic, int partition, std::string_view key,
-                         std::string_view value) = 0;
+  virtual Status Produce(const std::string& topic, int partition, std::string_view key, std::string_view value) = 0;
 
   //! Makes everything produced so far durable (file backend: write + fsync of touched segments).
   virtual Status Flush() = 0;
@@ -60,8 +59,7 @@ class MessageLog {
                               int64_t next_offset) = 0;
 
   //! The group's committed offset; BeginOffset (0 for an unknown topic) when it never committed.
-  virtual Result<int64_t> CommittedOffset(const std::string& group, const std::string& topic,
-                                          int partition) = 0;
+  virtual Result<int64_t> CommittedOffset(const std::string& group, const std::string& topic, int partition) = 0;
 };
 
 }  // namespace stocklake

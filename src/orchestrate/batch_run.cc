@@ -2,7 +2,6 @@
 
 #include <chrono>
 #include <cstdio>
-
 #include <nlohmann/json.hpp>
 
 #include "core/crash_point.h"
@@ -67,8 +66,11 @@ Result<RunSummary> RunBatch(const RunOptions& options) {
   RunSummary summary;
   auto stage_start = std::chrono::steady_clock::now();
   SL_ASSIGN_OR_RETURN(IngestResult ingest, RunIngestStage(options, partitions, &registry, log.get()));
-  summary.stages.push_back({"ingest", SecondsSince(stage_start), ingest.rows_read,
-                            {{"hash", ingest.hash_seconds}, {"parse", ingest.parse_seconds}, {"sync", ingest.durable_seconds}}});
+  summary.stages.push_back(
+      {"ingest",
+       SecondsSince(stage_start),
+       ingest.rows_read,
+       {{"hash", ingest.hash_seconds}, {"parse", ingest.parse_seconds}, {"sync", ingest.durable_seconds}}});
   summary.files_seen = ingest.files_seen;
   summary.files_ingested = ingest.files_ingested;
   summary.files_skipped = ingest.files_skipped;
@@ -94,14 +96,15 @@ Result<RunSummary> RunBatch(const RunOptions& options) {
 
   // The snapshot keeps the run's summary (the API's runs and /metrics read it).
   nlohmann::json stages = nlohmann::json::array();
-  for (const StageTiming& t : summary.stages) stages.push_back({{"stage", t.stage}, {"seconds", t.seconds}, {"rows", t.rows}});
+  for (const StageTiming& t : summary.stages)
+    stages.push_back({{"stage", t.stage}, {"seconds", t.seconds}, {"rows", t.rows}});
   nlohmann::json run_json = {{"files_ingested", ingest.files_ingested},
                              {"files_skipped", ingest.files_skipped},
                              {"rows_read", summary.rows_read},
                              {"stages", stages}};
   stage_start = std::chrono::steady_clock::now();
-  SL_ASSIGN_OR_RETURN(LakeStageResult lake, RunLakeStage(options.lake_dir, partitions, AllPartitions(partitions), options.threads, registry,
-                                                         log.get(), base, run_json.dump()));
+  SL_ASSIGN_OR_RETURN(LakeStageResult lake, RunLakeStage(options.lake_dir, partitions, AllPartitions(partitions),
+                                                         options.threads, registry, log.get(), base, run_json.dump()));
   summary.stages.push_back({"lake", SecondsSince(stage_start), lake.accepted + lake.rejected + lake.duplicates, {}});
   // Rows an interrupted earlier run read but never committed are accounted by this one.
   const int64_t applied = lake.accepted + lake.rejected + lake.duplicates;
@@ -164,8 +167,8 @@ std::string FormatRunSummary(const RunSummary& s) {
     add("rows from earlier runs replaced by newer rows: %lld\n", static_cast<long long>(s.earlier_rows_displaced));
   }
   if (!s.store.empty()) {
-    add("store      %s: %lld buckets loaded, %lld rows\n", s.store.c_str(), static_cast<long long>(s.store_buckets_loaded),
-        static_cast<long long>(s.store_rows_loaded));
+    add("store      %s: %lld buckets loaded, %lld rows\n", s.store.c_str(),
+        static_cast<long long>(s.store_buckets_loaded), static_cast<long long>(s.store_rows_loaded));
   }
   if (s.snapshot_id > 0) {
     out += "tables     ";

@@ -60,8 +60,7 @@ Result<CleanResult> RunCleanStage(int partitions, const CleanScope& scope, int t
           ++local.undecodable_records;
           ++local.external_rows;
           BarBatch bad;
-          bad.Append(kNoTicker, kNullDate, 0, 0, 0, 0, 0, 0, kExternalSource, record.offset,
-                     RejectReason::kParseError);
+          bad.Append(kNoTicker, kNullDate, 0, 0, 0, 0, 0, 0, kExternalSource, record.offset, RejectReason::kParseError);
           SL_RETURN_IF_ERROR(log->Produce(rejects, p, record.key, EncodeBarBatch(bad)));
           continue;
         }

@@ -6,9 +6,9 @@
 // work (the lake stage recognises repeated rows by their lineage) but never loses it.
 #pragma once
 
-#include "core/status.h"
 #include <vector>
 
+#include "core/status.h"
 #include "lake/source_registry.h"
 #include "log/consumer_group.h"
 #include "log/message_log.h"

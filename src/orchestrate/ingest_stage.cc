@@ -7,8 +7,8 @@
 #include "core/crash_point.h"
 #include "core/files.h"
 #include "ingest/bar_reader.h"
-#include "lake/bronze.h"
 #include "ingest/source_files.h"
+#include "lake/bronze.h"
 #include "log/bar_codec.h"
 #include "log/topics.h"
 #include "orchestrate/parallel.h"
@@ -18,7 +18,6 @@
 namespace stocklake {
 
 namespace {
-
 
 std::string ParentOf(const std::string& path) { return path.substr(0, path.find_last_of('/')); }
 

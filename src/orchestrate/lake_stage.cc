@@ -3,11 +3,10 @@
 #include <algorithm>
 #include <chrono>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <numeric>
 #include <unordered_map>
 #include <unordered_set>
-
-#include <nlohmann/json.hpp>
 
 #include "core/crash_point.h"
 #include "core/files.h"
@@ -66,7 +65,8 @@ Status FetchAll(MessageLog* log, const std::string& topic, int partition, int64_
       offset = record.offset + 1;
       auto decoded = DecodeBarRecord(record.value, kExternalSource);
       if (!decoded.ok()) {
-        return decoded.status().WithContext(topic + ":" + std::to_string(partition) + ":" + std::to_string(record.offset));
+        return decoded.status().WithContext(topic + ":" + std::to_string(partition) + ":" +
+                                            std::to_string(record.offset));
       }
       out->AppendAll(*decoded);
     }
@@ -85,7 +85,8 @@ std::vector<size_t> DistinctByLineage(const BarBatch& batch) {
   std::vector<size_t> distinct;
   distinct.reserve(order.size());
   for (size_t k = 0; k < order.size(); ++k) {
-    if (k > 0 && batch.source[order[k]] == batch.source[order[k - 1]] && batch.line[order[k]] == batch.line[order[k - 1]]) {
+    if (k > 0 && batch.source[order[k]] == batch.source[order[k - 1]] &&
+        batch.line[order[k]] == batch.line[order[k - 1]]) {
       continue;
     }
     distinct.push_back(order[k]);
@@ -122,7 +123,8 @@ Status LoadExistingSilver(const std::string& lake_dir, const LakeSnapshot& base,
   return Status::OK();
 }
 
-Status LoadExistingRejects(const std::string& lake_dir, const LakeSnapshot& base, int bucket, std::vector<RejectRow>* out) {
+Status LoadExistingRejects(const std::string& lake_dir, const LakeSnapshot& base, int bucket,
+                           std::vector<RejectRow>* out) {
   const DataFile* file = base.FindFile(std::string(kRejects), bucket);
   if (file == nullptr) return Status::OK();
   SL_ASSIGN_OR_RETURN(Table t, ReadParquetFile(lake_dir + "/" + file->path));
@@ -149,7 +151,8 @@ Status LoadExistingRejects(const std::string& lake_dir, const LakeSnapshot& base
     if (!ticker->IsNull(i)) r.ticker = ticker->StringAt(i);
     r.date = date->IsNull(i) ? kNullDate : date->i32[i];
     auto why = RejectReasonFromName(reason->StringAt(i));
-    if (!why) return Status::Corruption(file->path + ": unknown reject reason '" + std::string(reason->StringAt(i)) + "'");
+    if (!why)
+      return Status::Corruption(file->path + ": unknown reject reason '" + std::string(reason->StringAt(i)) + "'");
     r.reason = *why;
     out->push_back(std::move(r));
   }
@@ -261,7 +264,8 @@ BucketOutput MergeBucket(BarBatch existing, BarBatch fresh, const std::vector<si
   {
     std::vector<int32_t> by_name(all.ticker_names.size());
     std::iota(by_name.begin(), by_name.end(), 0);
-    std::sort(by_name.begin(), by_name.end(), [&](int32_t a, int32_t b) { return all.ticker_names[a] < all.ticker_names[b]; });
+    std::sort(by_name.begin(), by_name.end(),
+              [&](int32_t a, int32_t b) { return all.ticker_names[a] < all.ticker_names[b]; });
     for (size_t r = 0; r < by_name.size(); ++r) rank[by_name[r]] = static_cast<int32_t>(r);
   }
   // Existing rows, then the new rows that are not redeliveries.
@@ -312,7 +316,8 @@ BucketOutput MergeBucket(BarBatch existing, BarBatch fresh, const std::vector<si
     // One ticker's rows; of each (date) group the last in input order wins.
     for (; k < order.size() && all.ticker[order[k]] == code; ++k) {
       const size_t i = order[k];
-      const bool last_of_date = k + 1 == order.size() || all.ticker[order[k + 1]] != code || all.date[order[k + 1]] != all.date[i];
+      const bool last_of_date =
+          k + 1 == order.size() || all.ticker[order[k + 1]] != code || all.date[order[k + 1]] != all.date[i];
       if (!last_of_date) {
         if (i < existing_count) {
           ++out.earlier_rows_displaced;
@@ -344,7 +349,8 @@ BucketOutput MergeBucket(BarBatch existing, BarBatch fresh, const std::vector<si
     }
     ComputeIndicators(series, &ind);
     AppendIndicators(ind, series, rank[code], &indicators);
-    const std::pair<Period, Table*> periods[] = {{Period::kWeek, &weekly}, {Period::kMonth, &monthly}, {Period::kQuarter, &quarterly}};
+    const std::pair<Period, Table*> periods[] = {
+        {Period::kWeek, &weekly}, {Period::kMonth, &monthly}, {Period::kQuarter, &quarterly}};
     for (const auto& [kind, table] : periods) {
       ComputePeriodBars(series, kind, &period);
       AppendPeriodBars(period, rank[code], table);
@@ -359,8 +365,8 @@ BucketOutput MergeBucket(BarBatch existing, BarBatch fresh, const std::vector<si
     ++out.rejected_by_reason[static_cast<size_t>(why)];
     const int32_t t = fresh_rejects.ticker[i];
     rejects.push_back(RejectRow{fresh_rejects.source[i], SourceFileName(registry, fresh_rejects.source[i]),
-                                fresh_rejects.line[i],
-                                t == kNoTicker ? std::string() : fresh_rejects.ticker_names[t], fresh_rejects.date[i], why});
+                                fresh_rejects.line[i], t == kNoTicker ? std::string() : fresh_rejects.ticker_names[t],
+                                fresh_rejects.date[i], why});
   }
   out.rejected_by_reason[static_cast<size_t>(RejectReason::kDuplicate)] = out.duplicates;
 
@@ -423,8 +429,8 @@ Result<DataFile> WriteTableFile(const std::string& lake_dir, const std::string& 
   // zstd's fast mode: on byte-stream-split doubles it compresses within 2% of level 1 at
   // three times the speed, and every Parquet reader decodes it alike.
   options.zstd_level = -1;
-  options.threads = 1;     // buckets are already written in parallel
-  options.fsync = false;   // one SyncFileSystem before the commit covers every file
+  options.threads = 1;    // buckets are already written in parallel
+  options.fsync = false;  // one SyncFileSystem before the commit covers every file
   SL_RETURN_IF_ERROR(WriteParquetFile(full, table, options));
   SL_ASSIGN_OR_RETURN(MappedFile written, MappedFile::Open(full));
   file.bytes = static_cast<int64_t>(written.size());
@@ -487,8 +493,8 @@ Result<LakeStageResult> RunLakeStage(const std::string& lake_dir, int partitions
     std::vector<size_t> fresh_reject_rows = DistinctByLineage(fresh_rejects);
     const int64_t redelivered =
         DropRedeliveredRows(existing, rejects, fresh, &fresh_rows, fresh_rejects, &fresh_reject_rows);
-    BucketOutput out = MergeBucket(std::move(existing), std::move(fresh), fresh_rows, fresh_rejects,
-                                   fresh_reject_rows, std::move(rejects), registry);
+    BucketOutput out = MergeBucket(std::move(existing), std::move(fresh), fresh_rows, fresh_rejects, fresh_reject_rows,
+                                   std::move(rejects), registry);
     std::vector<DataFile> files;
     for (const auto& [name, table] : out.tables) {
       if (table.num_rows() == 0) continue;
@@ -516,7 +522,8 @@ Result<LakeStageResult> RunLakeStage(const std::string& lake_dir, int partitions
 
   for (std::string_view table : AllTableNames()) {
     auto& files = next.tables[std::string(table)];
-    std::erase_if(files, [&](const DataFile& f) { return f.bucket < partitions && touched[static_cast<size_t>(f.bucket)]; });
+    std::erase_if(files,
+                  [&](const DataFile& f) { return f.bucket < partitions && touched[static_cast<size_t>(f.bucket)]; });
     for (int b = 0; b < partitions; ++b) {
       for (const DataFile& f : written[static_cast<size_t>(b)]) {
         if (f.path.starts_with(std::string(table) + "/")) files.push_back(f);

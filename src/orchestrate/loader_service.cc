@@ -94,9 +94,11 @@ Status RunLoader(const ServiceOptions& options, const std::atomic<bool>& stop) {
     }
     const bool did_work = stats.buckets_loaded > 0 || stats.runs_recorded > 0;
     if (did_work || std::chrono::steady_clock::now() - last_report > std::chrono::seconds(60)) {
-      ReportServiceLine(kService, "partitions %s: snapshot %lld, %d buckets loaded (%lld rows), %d unchanged; lag %lld processed records",
-                        PartitionRanges(owned).c_str(), static_cast<long long>(stats.snapshot_id), stats.buckets_loaded,
-                        static_cast<long long>(stats.rows_loaded), stats.buckets_unchanged, static_cast<long long>(lag));
+      ReportServiceLine(
+          kService,
+          "partitions %s: snapshot %lld, %d buckets loaded (%lld rows), %d unchanged; lag %lld processed records",
+          PartitionRanges(owned).c_str(), static_cast<long long>(stats.snapshot_id), stats.buckets_loaded,
+          static_cast<long long>(stats.rows_loaded), stats.buckets_unchanged, static_cast<long long>(lag));
       last_report = std::chrono::steady_clock::now();
     }
     if (options.once && !did_work) break;

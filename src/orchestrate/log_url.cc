@@ -21,7 +21,8 @@ Result<std::string> LogUrlWithReplication(const std::string& url, int replicatio
                                    (url.empty() ? std::string("the embedded log") : url));
   }
   if (replication < 1) return Status::InvalidArgument("--replication must be at least 1");
-  std::string out = url + (url.find('?') == std::string::npos ? "?" : "&") + "replication=" + std::to_string(replication);
+  std::string out =
+      url + (url.find('?') == std::string::npos ? "?" : "&") + "replication=" + std::to_string(replication);
   SL_RETURN_IF_ERROR(ParseKafkaUrl(out).status());  // e.g. replication given twice
   return out;
 }
@@ -52,8 +53,8 @@ Result<std::unique_ptr<MessageLog>> OpenLogFromUrl(const std::string& url, const
   return Status::InvalidArgument("--log " + url + ": expected file:DIR or kafka://HOST:PORT[,HOST:PORT...]");
 }
 
-Result<std::unique_ptr<GroupMember>> JoinGroupFromUrl(const std::string& url, MessageLog* log,
-                                                      const std::string& group, const std::string& topic) {
+Result<std::unique_ptr<GroupMember>> JoinGroupFromUrl(const std::string& url, MessageLog* log, const std::string& group,
+                                                      const std::string& topic) {
   if (url.starts_with("kafka://")) {
     SL_ASSIGN_OR_RETURN(KafkaUrl kafka, ParseKafkaUrl(url));
     return JoinKafkaGroup(kafka.bootstrap_servers, kafka.options, group, topic);

@@ -26,7 +26,7 @@ Result<std::unique_ptr<MessageLog>> OpenLogFromUrl(const std::string& url, const
 //! Membership in `group` on `topic` of the log named by `url`: a Kafka consumer-group
 //! member for kafka://, the sole member (every partition) for the embedded log, which
 //! one process holds at a time. `log` is the log opened from the same URL.
-Result<std::unique_ptr<GroupMember>> JoinGroupFromUrl(const std::string& url, MessageLog* log,
-                                                      const std::string& group, const std::string& topic);
+Result<std::unique_ptr<GroupMember>> JoinGroupFromUrl(const std::string& url, MessageLog* log, const std::string& group,
+                                                      const std::string& topic);
 
 }  // namespace stocklake

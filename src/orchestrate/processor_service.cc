@@ -4,7 +4,6 @@
 #include <unistd.h>
 
 #include <chrono>
-
 #include <nlohmann/json.hpp>
 
 #include "lake/snapshot.h"
@@ -41,7 +40,8 @@ Status RunProcessor(const ServiceOptions& options, const std::atomic<bool>& stop
   SL_ASSIGN_OR_RETURN(FileLock shared, LockLake(options.lake_dir, FileLock::Mode::kShared));
   SL_ASSIGN_OR_RETURN(std::unique_ptr<MessageLog> log, OpenLogFromUrl(options.log_url, options.lake_dir + "/_log"));
   const std::string raw(kRawTopic), processed(kProcessedTopic), rejects(kRejectsTopic);
-  SL_ASSIGN_OR_RETURN(const int partitions, WaitForTopic(log.get(), raw, options.poll_seconds, options.once, stop, kService));
+  SL_ASSIGN_OR_RETURN(const int partitions,
+                      WaitForTopic(log.get(), raw, options.poll_seconds, options.once, stop, kService));
   if (partitions == 0) {
     ReportServiceLine(kService, "stopped (topic %s does not exist yet)", raw.c_str());
     return Status::OK();
@@ -57,8 +57,8 @@ Status RunProcessor(const ServiceOptions& options, const std::atomic<bool>& stop
   SL_ASSIGN_OR_RETURN(std::unique_ptr<GroupMember> member,
                       JoinGroupFromUrl(options.log_url, log.get(), kCleanGroup, raw));
   const std::string member_name = MemberName();
-  ReportServiceLine(kService, "%s joined group %s on %s (%d partitions)", member_name.c_str(), kCleanGroup,
-                    raw.c_str(), partitions);
+  ReportServiceLine(kService, "%s joined group %s on %s (%d partitions)", member_name.c_str(), kCleanGroup, raw.c_str(),
+                    partitions);
 
   std::vector<int> owned_before;
   bool idle = false;

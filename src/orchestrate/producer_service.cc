@@ -57,8 +57,7 @@ Result<std::string> DownloadYahooRound(YahooClient& client, const ServiceOptions
     if (c == ':') c = '-';
   }
   const std::string dir = options.lake_dir + "/_downloads/yahoo/" + stamp;
-  SL_ASSIGN_OR_RETURN(std::vector<YahooDownload> downloads,
-                      DownloadCharts(client, options.yahoo_symbols, range, dir));
+  SL_ASSIGN_OR_RETURN(std::vector<YahooDownload> downloads, DownloadCharts(client, options.yahoo_symbols, range, dir));
   int ok = 0;
   for (const YahooDownload& d : downloads) {
     if (d.status.ok()) {
@@ -124,7 +123,8 @@ Status RunProducer(const ServiceOptions& options, const std::atomic<bool>& stop)
       } else {
         if (ingested->files_ingested > 0 || options.once) {
           ReportServiceLine(kService, "ingested %lld files (%lld rows) into raw-stock-data; %lld already in the lake",
-                            static_cast<long long>(ingested->files_ingested), static_cast<long long>(ingested->rows_read),
+                            static_cast<long long>(ingested->files_ingested),
+                            static_cast<long long>(ingested->rows_read),
                             static_cast<long long>(ingested->files_skipped));
         }
         for (const std::string& w : ingested->warnings) ReportServiceLine(kService, "warning: %s", w.c_str());

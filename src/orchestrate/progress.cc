@@ -30,8 +30,8 @@ void ProgressLine::Draw(int64_t done) {
   std::string bar(static_cast<size_t>(filled), '#');
   bar.resize(kWidth, '.');
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-  std::fprintf(stderr, "\r%-8s [%s] %lld/%lld %s  %.1fs", stage_.c_str(), bar.c_str(),
-               static_cast<long long>(done), static_cast<long long>(total_), unit_.c_str(), seconds);
+  std::fprintf(stderr, "\r%-8s [%s] %lld/%lld %s  %.1fs", stage_.c_str(), bar.c_str(), static_cast<long long>(done),
+               static_cast<long long>(total_), unit_.c_str(), seconds);
   std::fflush(stderr);
 }
 

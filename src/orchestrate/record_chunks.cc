@@ -10,8 +10,8 @@ namespace stocklake {
 Status ForEachTickerRecord(const BarBatch& batch, std::string_view unknown_ticker_key,
                            const std::function<Status(std::string_view key, std::string value)>& emit) {
   if (batch.empty()) return Status::OK();
-  const bool one_ticker = std::all_of(batch.ticker.begin(), batch.ticker.end(),
-                                      [&](int32_t code) { return code == batch.ticker[0]; });
+  const bool one_ticker =
+      std::all_of(batch.ticker.begin(), batch.ticker.end(), [&](int32_t code) { return code == batch.ticker[0]; });
   if (one_ticker) {
     // The common case (a per-ticker file): encode slices directly, no copy.
     const std::string_view key =

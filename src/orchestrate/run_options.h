@@ -35,7 +35,8 @@ struct RunSummary {
   // Rows of this run's new input: rows_read = accepted + rejected + duplicates.
   int64_t rows_read = 0;
   int64_t external_rows = 0;
-  int64_t recovered_rows = 0;  // of rows_read: read by an interrupted run, committed by this one  // of rows_read: bars other producers published to the raw topic
+  int64_t recovered_rows = 0;  // of rows_read: read by an interrupted run, committed by this one  // of rows_read: bars
+                               // other producers published to the raw topic
   int64_t accepted = 0;
   int64_t rejected = 0;
   int64_t duplicates = 0;

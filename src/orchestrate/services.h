@@ -42,8 +42,8 @@ struct ServiceOptions {
   // Producer only.
   std::vector<std::string> inputs;  // files or directories, rescanned every poll
   std::vector<std::string> yahoo_symbols;
-  std::string yahoo_range = "1y";     // the first download of each symbol
-  std::string yahoo_base_url;         // "" = the client's default (STOCKLAKE_YAHOO_URL or Yahoo's)
+  std::string yahoo_range = "1y";        // the first download of each symbol
+  std::string yahoo_base_url;            // "" = the client's default (STOCKLAKE_YAHOO_URL or Yahoo's)
   double yahoo_refresh_seconds = 86400;  // later downloads, of range "5d", this often
   double yahoo_requests_per_second = 2;
 };

@@ -10,12 +10,11 @@ namespace stocklake {
 namespace {
 
 constexpr std::array<std::string_view, kIndicatorCount> kNames = {
-    "return_1d", "log_return_1d", "sma_20",  "sma_50",      "sma_200",  "ema_12",
-    "ema_26",    "macd",          "macd_signal", "macd_hist", "rsi_14", "bb_middle",
-    "bb_upper",  "bb_lower",      "atr_14",  "volatility_20"};
+    "return_1d",   "log_return_1d", "sma_20", "sma_50",    "sma_200",  "ema_12",   "ema_26", "macd",
+    "macd_signal", "macd_hist",     "rsi_14", "bb_middle", "bb_upper", "bb_lower", "atr_14", "volatility_20"};
 
-constexpr std::array<size_t, kIndicatorCount> kFirstDefined = {
-    1, 1, 19, 49, 199, 11, 25, 25, 33, 33, 14, 19, 19, 19, 14, 20};
+constexpr std::array<size_t, kIndicatorCount> kFirstDefined = {1,  1,  19, 49, 199, 11, 25, 25,
+                                                               33, 33, 14, 19, 19,  19, 14, 20};
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 // Bound on the error of one rounding relative to its result: the unit roundoff is 2^-53;
@@ -165,8 +164,7 @@ inline double TrueRange(double high, double low, double previous_close) {
 
 // rsi_14 and atr_14: three Wilder averages (gains, losses, true ranges) advanced in one
 // loop so their dependency chains overlap.
-void ComputeWilder(const double* h, const double* l, const double* c, size_t n, double* rsi,
-                   double* atr) {
+void ComputeWilder(const double* h, const double* l, const double* c, size_t n, double* rsi, double* atr) {
   constexpr size_t kPeriod = 14;
   if (n <= kPeriod) return;
   double gain = 0, loss = 0, range = 0;

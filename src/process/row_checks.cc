@@ -7,16 +7,12 @@ namespace stocklake {
 namespace {
 
 // Written so that NaN fails too: every comparison with NaN is false.
-inline bool IsGoodPrice(double x) {
-  return x > 0.0 && x <= std::numeric_limits<double>::max();
-}
+inline bool IsGoodPrice(double x) { return x > 0.0 && x <= std::numeric_limits<double>::max(); }
 
 }  // namespace
 
-RejectReason CheckRow(double open, double high, double low, double close, double adj_close,
-                      int64_t volume) {
-  if (!(IsGoodPrice(open) && IsGoodPrice(high) && IsGoodPrice(low) && IsGoodPrice(close) &&
-        IsGoodPrice(adj_close))) {
+RejectReason CheckRow(double open, double high, double low, double close, double adj_close, int64_t volume) {
+  if (!(IsGoodPrice(open) && IsGoodPrice(high) && IsGoodPrice(low) && IsGoodPrice(close) && IsGoodPrice(adj_close))) {
     return RejectReason::kBadPrice;
   }
   // high < max(open, close, low) or low > min(open, close, high), spelled out per operand.
@@ -32,8 +28,8 @@ void ApplyRowChecks(BarBatch* batch) {
   const size_t rows = batch->size();
   for (size_t i = 0; i < rows; ++i) {
     if (batch->reason[i] != RejectReason::kNone) continue;
-    batch->reason[i] = CheckRow(batch->open[i], batch->high[i], batch->low[i], batch->close[i],
-                                batch->adj_close[i], batch->volume[i]);
+    batch->reason[i] =
+        CheckRow(batch->open[i], batch->high[i], batch->low[i], batch->close[i], batch->adj_close[i], batch->volume[i]);
   }
 }
 

@@ -16,7 +16,6 @@ namespace stocklake {
 void ApplyRowChecks(BarBatch* batch);
 
 //! The reason the checks give one row (kNone when it passes); ApplyRowChecks uses it.
-RejectReason CheckRow(double open, double high, double low, double close, double adj_close,
-                      int64_t volume);
+RejectReason CheckRow(double open, double high, double low, double close, double adj_close, int64_t volume);
 
 }  // namespace stocklake

@@ -1,13 +1,13 @@
 #include "serve/api_metrics.h"
 
-#include <mutex>
-
-#include <nlohmann/json.hpp>
 #include <prometheus/counter.h>
 #include <prometheus/gauge.h>
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 #include <prometheus/text_serializer.h>
+
+#include <mutex>
+#include <nlohmann/json.hpp>
 
 #include "core/date.h"
 
@@ -15,18 +15,19 @@ namespace stocklake {
 
 struct ApiMetrics::Impl {
   std::shared_ptr<prometheus::Registry> registry = std::make_shared<prometheus::Registry>();
-  prometheus::Family<prometheus::Counter>& requests =
-      prometheus::BuildCounter()
-          .Name("stocklake_http_requests_total")
-          .Help("HTTP requests answered, by endpoint and status code")
-          .Register(*registry);
+  prometheus::Family<prometheus::Counter>& requests = prometheus::BuildCounter()
+                                                          .Name("stocklake_http_requests_total")
+                                                          .Help("HTTP requests answered, by endpoint and status code")
+                                                          .Register(*registry);
   prometheus::Family<prometheus::Histogram>& latency =
       prometheus::BuildHistogram()
           .Name("stocklake_http_request_duration_seconds")
           .Help("Time from request parsed to response ready, by endpoint")
           .Register(*registry);
-  prometheus::Family<prometheus::Gauge>& snapshot_id =
-      prometheus::BuildGauge().Name("stocklake_lake_snapshot_id").Help("Id of the lake's current snapshot").Register(*registry);
+  prometheus::Family<prometheus::Gauge>& snapshot_id = prometheus::BuildGauge()
+                                                           .Name("stocklake_lake_snapshot_id")
+                                                           .Help("Id of the lake's current snapshot")
+                                                           .Register(*registry);
   prometheus::Family<prometheus::Gauge>& last_run_time =
       prometheus::BuildGauge()
           .Name("stocklake_last_successful_run_timestamp_seconds")
@@ -39,13 +40,14 @@ struct ApiMetrics::Impl {
           .Name("stocklake_last_run_rows")
           .Help("Rows of the last run, by outcome (read, accepted, rejected, duplicates)")
           .Register(*registry);
-  prometheus::Family<prometheus::Gauge>& stage_rows =
-      prometheus::BuildGauge().Name("stocklake_last_run_stage_rows").Help("Rows per stage of the last run").Register(*registry);
-  prometheus::Family<prometheus::Gauge>& stage_seconds =
-      prometheus::BuildGauge()
-          .Name("stocklake_last_run_stage_seconds")
-          .Help("Seconds per stage of the last run")
-          .Register(*registry);
+  prometheus::Family<prometheus::Gauge>& stage_rows = prometheus::BuildGauge()
+                                                          .Name("stocklake_last_run_stage_rows")
+                                                          .Help("Rows per stage of the last run")
+                                                          .Register(*registry);
+  prometheus::Family<prometheus::Gauge>& stage_seconds = prometheus::BuildGauge()
+                                                             .Name("stocklake_last_run_stage_seconds")
+                                                             .Help("Seconds per stage of the last run")
+                                                             .Register(*registry);
   std::mutex lake_mu;
   int64_t shown_snapshot = -1;
 };

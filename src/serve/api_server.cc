@@ -1,12 +1,12 @@
 #include "serve/api_server.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <spawn.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <fcntl.h>
+#include <zlib.h>
 
 #include <atomic>
 #include <chrono>
@@ -14,11 +14,9 @@
 #include <cmath>
 #include <cstring>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <thread>
-
-#include <nlohmann/json.hpp>
-#include <zlib.h>
 
 #include "core/date.h"
 #include "core/files.h"
@@ -211,12 +209,18 @@ std::optional<std::string> Base64UrlDecode(std::string_view in) {
   int bits = 0;
   for (char c : in) {
     int v;
-    if (c >= 'A' && c <= 'Z') v = c - 'A';
-    else if (c >= 'a' && c <= 'z') v = c - 'a' + 26;
-    else if (c >= '0' && c <= '9') v = c - '0' + 52;
-    else if (c == '-') v = 62;
-    else if (c == '_') v = 63;
-    else return std::nullopt;
+    if (c >= 'A' && c <= 'Z')
+      v = c - 'A';
+    else if (c >= 'a' && c <= 'z')
+      v = c - 'a' + 26;
+    else if (c >= '0' && c <= '9')
+      v = c - '0' + 52;
+    else if (c == '-')
+      v = 62;
+    else if (c == '_')
+      v = 63;
+    else
+      return std::nullopt;
     acc = (acc << 6) | static_cast<uint32_t>(v);
     bits += 6;
     if (bits >= 8) {
@@ -286,7 +290,8 @@ uint64_t Fnv1a(std::string_view s, uint64_t h = 1469598103934665603ull) {
 
 Status ParseListenAddress(std::string_view text, std::string* host, int* port) {
   const auto bad = [&] {
-    return Status::InvalidArgument("--listen '" + std::string(text) + "' is not HOST:PORT (e.g. 127.0.0.1:8080 or [::1]:8080)");
+    return Status::InvalidArgument("--listen '" + std::string(text) +
+                                   "' is not HOST:PORT (e.g. 127.0.0.1:8080 or [::1]:8080)");
   };
   size_t colon;
   if (text.starts_with("[")) {
@@ -397,8 +402,8 @@ struct ApiServer::Impl {
     const bool exists = ::stat(path.c_str(), &st) == 0;
     std::lock_guard lock(tokens_mu);
     const bool changed = !tokens_loaded || !exists || st.st_ino != tokens_stat.st_ino ||
-                         st.st_mtim.tv_nsec != tokens_stat.st_mtim.tv_nsec || st.st_mtim.tv_sec != tokens_stat.st_mtim.tv_sec ||
-                         st.st_size != tokens_stat.st_size;
+                         st.st_mtim.tv_nsec != tokens_stat.st_mtim.tv_nsec ||
+                         st.st_mtim.tv_sec != tokens_stat.st_mtim.tv_sec || st.st_size != tokens_stat.st_size;
     if (changed) {
       auto loaded = LoadTokens(options.lake_dir);
       if (!loaded.ok()) {
@@ -526,8 +531,9 @@ struct ApiServer::Impl {
     switch (format) {
       case Format::kJson:
         // Written directly: the data endpoints' hot path (cursors are base64url, no escaping).
-        res.set_content("{\"data\":" + SliceToJsonText(slice) + ",\"next_cursor\":" + (next ? "\"" + *next + "\"" : "null") + "}",
-                        "application/json; charset=utf-8");
+        res.set_content(
+            "{\"data\":" + SliceToJsonText(slice) + ",\"next_cursor\":" + (next ? "\"" + *next + "\"" : "null") + "}",
+            "application/json; charset=utf-8");
         return;
       case Format::kCsv:
         res.set_header("Content-Disposition", std::string("attachment; filename=\"") + file_stem + ".csv\"");
@@ -581,10 +587,12 @@ struct ApiServer::Impl {
     auto format = RequestedFormat(req, &e);
     int limit;
     std::string after, prefix = req.get_param_value("prefix");
-    if (!format || !ParseLimit(req, kDefaultPageLimit, kMaxPageLimit, &limit, &e) || !ParseCursor(req, 't', &after, &e)) {
+    if (!format || !ParseLimit(req, kDefaultPageLimit, kMaxPageLimit, &limit, &e) ||
+        !ParseCursor(req, 't', &after, &e)) {
       return SendError(res, e);
     }
-    if (!prefix.empty() && !NormalizeTicker(prefix, &prefix, &e)) return SendError(res, BadRequest("prefix: " + e.message));
+    if (!prefix.empty() && !NormalizeTicker(prefix, &prefix, &e))
+      return SendError(res, BadRequest("prefix: " + e.message));
     WithStore(req, res, [&](Session& s, const LakeSnapshot&) -> Status {
       SL_ASSIGN_OR_RETURN(Table t, s.reads->Tickers(prefix, after, limit + 1));
       std::optional<std::string> next;
@@ -603,7 +611,8 @@ struct ApiServer::Impl {
 
   void Bars(const httplib::Request& req, httplib::Response& res) {
     ApiError e;
-    if (auto bad = CheckParamNames(req, {"interval", "from", "to", "limit", "cursor", "format"})) return SendError(res, *bad);
+    if (auto bad = CheckParamNames(req, {"interval", "from", "to", "limit", "cursor", "format"}))
+      return SendError(res, *bad);
     std::string ticker, cursor;
     BarsQuery q;
     int limit;
@@ -618,7 +627,8 @@ struct ApiServer::Impl {
       if (!interval.ok()) return SendError(res, BadRequest("interval must be day, week, month or quarter"));
       q.interval = *interval;
     }
-    if (q.from != kNullDate && q.to != kNullDate && q.from > q.to) return SendError(res, BadRequest("from is after to"));
+    if (q.from != kNullDate && q.to != kNullDate && q.from > q.to)
+      return SendError(res, BadRequest("from is after to"));
     if (!cursor.empty()) {
       Date after;
       if (!CursorDate(cursor, &after, &e)) return SendError(res, e);
@@ -641,8 +651,8 @@ struct ApiServer::Impl {
       if (t.num_rows() > n) next = MakeCursor('b', FormatDate(key->i32[n]));
       std::vector<std::string_view> cols =
           daily ? std::vector<std::string_view>{"date", "open", "high", "low", "close", "adj_close", "volume"}
-                : std::vector<std::string_view>{"period_start", "period_end", "open", "high", "low", "close",
-                                                "adj_close", "volume", "trading_days", "return"};
+                : std::vector<std::string_view>{"period_start", "period_end", "open",   "high",         "low",
+                                                "close",        "adj_close",  "volume", "trading_days", "return"};
       SendPage(res, *format, {&t, cols, 0, n}, next, "bars");
       return Status::OK();
     });
@@ -651,15 +661,15 @@ struct ApiServer::Impl {
   static std::vector<std::string_view> IndicatorColumns() {
     static const Table schema = [] {
       Table t;
-      t.columns = {{"date", ColumnType::kDate, false},       {"close", ColumnType::kDouble, false},
-                   {"return_1d", ColumnType::kDouble, true}, {"log_return_1d", ColumnType::kDouble, true},
-                   {"sma_20", ColumnType::kDouble, true},    {"sma_50", ColumnType::kDouble, true},
-                   {"sma_200", ColumnType::kDouble, true},   {"ema_12", ColumnType::kDouble, true},
-                   {"ema_26", ColumnType::kDouble, true},    {"macd", ColumnType::kDouble, true},
+      t.columns = {{"date", ColumnType::kDate, false},         {"close", ColumnType::kDouble, false},
+                   {"return_1d", ColumnType::kDouble, true},   {"log_return_1d", ColumnType::kDouble, true},
+                   {"sma_20", ColumnType::kDouble, true},      {"sma_50", ColumnType::kDouble, true},
+                   {"sma_200", ColumnType::kDouble, true},     {"ema_12", ColumnType::kDouble, true},
+                   {"ema_26", ColumnType::kDouble, true},      {"macd", ColumnType::kDouble, true},
                    {"macd_signal", ColumnType::kDouble, true}, {"macd_hist", ColumnType::kDouble, true},
-                   {"rsi_14", ColumnType::kDouble, true},    {"bb_middle", ColumnType::kDouble, true},
-                   {"bb_upper", ColumnType::kDouble, true},  {"bb_lower", ColumnType::kDouble, true},
-                   {"atr_14", ColumnType::kDouble, true},    {"volatility_20", ColumnType::kDouble, true},
+                   {"rsi_14", ColumnType::kDouble, true},      {"bb_middle", ColumnType::kDouble, true},
+                   {"bb_upper", ColumnType::kDouble, true},    {"bb_lower", ColumnType::kDouble, true},
+                   {"atr_14", ColumnType::kDouble, true},      {"volatility_20", ColumnType::kDouble, true},
                    {"obv", ColumnType::kInt64, false}};
       return t;
     }();
@@ -729,10 +739,14 @@ struct ApiServer::Impl {
     }
     if (q.date == kNullDate) return SendError(res, BadRequest("date is required (YYYY-MM-DD)"));
     const std::string kind = req.has_param("kind") ? req.get_param_value("kind") : "top_gainers";
-    if (kind == "top_gainers") q.order = CrossSectionOrder::kTopGainers;
-    else if (kind == "top_losers") q.order = CrossSectionOrder::kTopLosers;
-    else if (kind == "most_traded") q.order = CrossSectionOrder::kMostTraded;
-    else return SendError(res, BadRequest("kind must be top_gainers, top_losers or most_traded"));
+    if (kind == "top_gainers")
+      q.order = CrossSectionOrder::kTopGainers;
+    else if (kind == "top_losers")
+      q.order = CrossSectionOrder::kTopLosers;
+    else if (kind == "most_traded")
+      q.order = CrossSectionOrder::kMostTraded;
+    else
+      return SendError(res, BadRequest("kind must be top_gainers, top_losers or most_traded"));
     WithStore(req, res, [&](Session& s, const LakeSnapshot&) -> Status {
       SL_ASSIGN_OR_RETURN(Table t, s.store->CrossSection(q));
       const TableSlice slice{&t, {"ticker", "date", "close", "volume", "return_1d"}, 0, t.num_rows()};
@@ -793,7 +807,8 @@ struct ApiServer::Impl {
     int limit;
     std::string cursor;
     auto format = RequestedFormat(req, &e);
-    if (!format || !ParseLimit(req, kDefaultPageLimit, kMaxPageLimit, &limit, &e) || !ParseCursor(req, 'o', &cursor, &e)) {
+    if (!format || !ParseLimit(req, kDefaultPageLimit, kMaxPageLimit, &limit, &e) ||
+        !ParseCursor(req, 'o', &cursor, &e)) {
       return SendError(res, e);
     }
     if (req.has_param("reason")) {
@@ -834,18 +849,20 @@ struct ApiServer::Impl {
         duplicates += r.duplicates;
       }
       json reasons = json::object();
-      for (int r = 1; r < kRejectReasonCount; ++r) reasons[std::string(RejectReasonName(static_cast<RejectReason>(r)))] = 0;
+      for (int r = 1; r < kRejectReasonCount; ++r)
+        reasons[std::string(RejectReasonName(static_cast<RejectReason>(r)))] = 0;
       for (const auto& [reason, n] : by_reason) reasons[reason] = n;
-      SendJson(res, {{"snapshot_id", snap.id},
-                     {"runs", runs.size()},
-                     {"rows_read", rows_read},
-                     {"accepted", accepted},
-                     {"rejected", rejected},
-                     {"duplicates", duplicates},
-                     {"rejected_by_reason", reasons},
-                     {"tickers", totals.tickers},
-                     {"first_date", totals.first_date == kNullDate ? json(nullptr) : json(FormatDate(totals.first_date))},
-                     {"last_date", totals.last_date == kNullDate ? json(nullptr) : json(FormatDate(totals.last_date))}});
+      SendJson(res,
+               {{"snapshot_id", snap.id},
+                {"runs", runs.size()},
+                {"rows_read", rows_read},
+                {"accepted", accepted},
+                {"rejected", rejected},
+                {"duplicates", duplicates},
+                {"rejected_by_reason", reasons},
+                {"tickers", totals.tickers},
+                {"first_date", totals.first_date == kNullDate ? json(nullptr) : json(FormatDate(totals.first_date))},
+                {"last_date", totals.last_date == kNullDate ? json(nullptr) : json(FormatDate(totals.last_date))}});
       return Status::OK();
     });
   }
@@ -853,9 +870,11 @@ struct ApiServer::Impl {
   void Ready(httplib::Response& res) {
     auto snap = Snapshot();
     auto session = snap.ok() ? Acquire() : Result<std::unique_ptr<Session>>(snap.status());
-    if (!session.ok()) return SendJson(res, {{"status", "unavailable"}, {"reason", "the lake or store cannot be read"}}, 503);
+    if (!session.ok())
+      return SendJson(res, {{"status", "unavailable"}, {"reason", "the lake or store cannot be read"}}, 503);
     auto version = (*session)->store->SchemaVersion();
-    if (!version.ok()) return SendJson(res, {{"status", "unavailable"}, {"reason", "the store cannot be queried"}}, 503);
+    if (!version.ok())
+      return SendJson(res, {{"status", "unavailable"}, {"reason", "the store cannot be queried"}}, 503);
     Release(std::move(*session));
     SendJson(res, {{"status", "ready"}, {"snapshot_id", (*snap)->id}});
   }
@@ -872,7 +891,8 @@ struct ApiServer::Impl {
       return SendError(res, {501, "internal", "no inputs configured: start serve with --run-input PATH"});
     }
     std::lock_guard lock(run_mu);
-    if (run_pid > 0) return SendError(res, {409, "bad_request", "a run is already in progress (pid " + std::to_string(run_pid) + ")"});
+    if (run_pid > 0)
+      return SendError(res, {409, "bad_request", "a run is already in progress (pid " + std::to_string(run_pid) + ")"});
     if (run_reaper.joinable()) run_reaper.join();
     std::vector<std::string> args = {options.stocklake_binary, "run"};
     for (const std::string& in : options.run_inputs) {
@@ -906,8 +926,12 @@ struct ApiServer::Impl {
 
   static json TokenJson(const TokenRecord& t) {
     // Never the hash, let alone the text: the id names a token without revealing it.
-    return {{"id", t.id}, {"name", t.name}, {"role", RoleName(t.role)}, {"created_at", t.created_at},
-            {"rate_limit", t.rate_limit}, {"revoked_at", t.revoked_at.empty() ? json(nullptr) : json(t.revoked_at)}};
+    return {{"id", t.id},
+            {"name", t.name},
+            {"role", RoleName(t.role)},
+            {"created_at", t.created_at},
+            {"rate_limit", t.rate_limit},
+            {"revoked_at", t.revoked_at.empty() ? json(nullptr) : json(t.revoked_at)}};
   }
 
   void ListTokens(const httplib::Request& req, httplib::Response& res) {
@@ -922,11 +946,14 @@ struct ApiServer::Impl {
   void CreateTokenEndpoint(const httplib::Request& req, httplib::Response& res) {
     if (auto bad = CheckParamNames(req, {})) return SendError(res, *bad);
     const json body = json::parse(req.body, nullptr, false);
-    if (!body.is_object()) return SendError(res, BadRequest("body must be a JSON object {\"role\", \"name\", \"rate_limit\"}"));
+    if (!body.is_object())
+      return SendError(res, BadRequest("body must be a JSON object {\"role\", \"name\", \"rate_limit\"}"));
     for (const auto& [key, value] : body.items()) {
-      if (key != "role" && key != "name" && key != "rate_limit") return SendError(res, BadRequest("unknown field '" + key + "'"));
+      if (key != "role" && key != "name" && key != "rate_limit")
+        return SendError(res, BadRequest("unknown field '" + key + "'"));
     }
-    if (!body.contains("role") || !body["role"].is_string()) return SendError(res, BadRequest("role is required: viewer, analyst or admin"));
+    if (!body.contains("role") || !body["role"].is_string())
+      return SendError(res, BadRequest("role is required: viewer, analyst or admin"));
     auto role = ParseRole(body["role"].get<std::string>());
     if (!role.ok()) return SendError(res, BadRequest("role must be viewer, analyst or admin"));
     std::string name;
@@ -934,13 +961,14 @@ struct ApiServer::Impl {
       if (!body["name"].is_string()) return SendError(res, BadRequest("name must be a string"));
       name = body["name"].get<std::string>();
       const bool plain = name.size() <= 64 && std::all_of(name.begin(), name.end(), [](char c) {
-        return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
-      });
+                           return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
+                         });
       if (!plain) return SendError(res, BadRequest("name must be at most 64 of [A-Za-z0-9._-]"));
     }
     double rate_limit = 0;
     if (body.contains("rate_limit")) {
-      if (!body["rate_limit"].is_number() || body["rate_limit"].get<double>() < 0 || body["rate_limit"].get<double>() > 1e6) {
+      if (!body["rate_limit"].is_number() || body["rate_limit"].get<double>() < 0 ||
+          body["rate_limit"].get<double>() > 1e6) {
         return SendError(res, BadRequest("rate_limit must be a number of requests per second, 0 to 1000000"));
       }
       rate_limit = body["rate_limit"].get<double>();
@@ -959,7 +987,8 @@ struct ApiServer::Impl {
     const std::string id_or_name = req.matches[1];
     auto revoked = RevokeToken(options.lake_dir, id_or_name);
     if (!revoked.ok()) {
-      if (revoked.status().IsNotFound()) return SendError(res, {404, "not_found", "no valid token with that id or name"});
+      if (revoked.status().IsNotFound())
+        return SendError(res, {404, "not_found", "no valid token with that id or name"});
       return SendError(res, {500, "internal", "cannot update the token file"});
     }
     SendJson(res, {{"revoked", *revoked}});
@@ -986,10 +1015,14 @@ struct ApiServer::Impl {
     s.set_logger([this](const httplib::Request& req, const httplib::Response& res) { LogRequest(req, res); });
     s.set_error_handler(httplib::Server::HandlerWithResponse([](const httplib::Request& req, httplib::Response& res) {
       if (!res.body.empty() || res.status == 304) return httplib::Server::HandlerResponse::Unhandled;
-      if (res.status == 404) SendError(res, {404, "not_found", "no such resource: " + req.path});
-      else if (res.status == 405) SendError(res, {405, "bad_request", "method not allowed"});
-      else if (res.status < 500) SendError(res, {res.status, "bad_request", "malformed request"});
-      else SendError(res, {res.status, "internal", "internal error"});
+      if (res.status == 404)
+        SendError(res, {404, "not_found", "no such resource: " + req.path});
+      else if (res.status == 405)
+        SendError(res, {405, "bad_request", "method not allowed"});
+      else if (res.status < 500)
+        SendError(res, {res.status, "bad_request", "malformed request"});
+      else
+        SendError(res, {res.status, "internal", "internal error"});
       return httplib::Server::HandlerResponse::Handled;
     }));
     s.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
@@ -1041,8 +1074,10 @@ Result<std::unique_ptr<ApiServer>> ApiServer::Create(const ServeOptions& options
     return Status::NotFound("no lake at " + o.lake_dir + ": run `stocklake run --lake " + o.lake_dir + "` first");
   }
   if (o.allow_anonymous && !IsLoopbackHost(o.host)) {
-    return Status::InvalidArgument("--allow-anonymous is only allowed when listening on a loopback address "
-                                   "(127.0.0.1, ::1, localhost), not " + o.host);
+    return Status::InvalidArgument(
+        "--allow-anonymous is only allowed when listening on a loopback address "
+        "(127.0.0.1, ::1, localhost), not " +
+        o.host);
   }
   if (o.tls_cert.empty() != o.tls_key.empty()) return Status::InvalidArgument("--tls-cert and --tls-key go together");
   if (o.web_dir.empty()) o.web_dir = STOCKLAKE_WEB_DIR;
@@ -1053,7 +1088,8 @@ Result<std::unique_ptr<ApiServer>> ApiServer::Create(const ServeOptions& options
   }
   impl->store_url = o.store_url.empty() ? "sqlite:" + o.lake_dir + "/_store/stocklake.sqlite" : o.store_url;
   if (impl->store_url.starts_with("sqlite:") && !PathExists(impl->store_url.substr(7))) {
-    return Status::NotFound("no serving store at " + impl->store_url.substr(7) + ": run `stocklake run` with a store first");
+    return Status::NotFound("no serving store at " + impl->store_url.substr(7) +
+                            ": run `stocklake run` with a store first");
   }
   {
     // Fail at start, not at the first request, when the store is unreachable.
@@ -1067,7 +1103,8 @@ Result<std::unique_ptr<ApiServer>> ApiServer::Create(const ServeOptions& options
       return Status::NotFound("TLS certificate or key file not found: " + o.tls_cert + ", " + o.tls_key);
     }
     auto ssl = std::make_unique<httplib::SSLServer>(o.tls_cert.c_str(), o.tls_key.c_str());
-    if (!ssl->is_valid()) return Status::InvalidArgument("cannot load the TLS certificate/key " + o.tls_cert + ", " + o.tls_key);
+    if (!ssl->is_valid())
+      return Status::InvalidArgument("cannot load the TLS certificate/key " + o.tls_cert + ", " + o.tls_key);
     impl->http = std::move(ssl);
     impl->tls = true;
   } else {
@@ -1087,7 +1124,8 @@ Result<std::unique_ptr<ApiServer>> ApiServer::Create(const ServeOptions& options
     if (impl->port <= 0) return Status::IOError("cannot listen on " + o.host + ": no free port");
   } else {
     if (!impl->http->bind_to_port(o.host, o.port)) {
-      return Status::IOError("cannot listen on " + o.host + ":" + std::to_string(o.port) + " (in use, or no such address)");
+      return Status::IOError("cannot listen on " + o.host + ":" + std::to_string(o.port) +
+                             " (in use, or no such address)");
     }
     impl->port = o.port;
   }

@@ -17,12 +17,12 @@ struct ServeOptions {
   std::string lake_dir;
   std::string store_url;  //!< "" = sqlite:LAKE/_store/stocklake.sqlite
   std::string host = "127.0.0.1";
-  int port = 8080;        //!< 0 = any free port (see ApiServer::port)
-  std::string tls_cert;   //!< PEM files; both or neither
+  int port = 8080;       //!< 0 = any free port (see ApiServer::port)
+  std::string tls_cert;  //!< PEM files; both or neither
   std::string tls_key;
   //! Requests without a token read as viewers. Only allowed on a loopback address.
   bool allow_anonymous = false;
-  std::string web_dir;    //!< dashboard files; "" = the source tree's web/dist
+  std::string web_dir;  //!< dashboard files; "" = the source tree's web/dist
   //! Requests per second per token (or per anonymous client) unless the token has its
   //! own limit; <= 0 = unlimited.
   double rate_limit = 100;

@@ -14,8 +14,8 @@
 namespace stocklake {
 
 struct AuditEntry {
-  std::string_view who;     //!< token name (or id when unnamed), or "anonymous"
-  std::string_view role;    //!< "" when the request carried no valid identity
+  std::string_view who;   //!< token name (or id when unnamed), or "anonymous"
+  std::string_view role;  //!< "" when the request carried no valid identity
   std::string_view method;
   std::string_view path;    //!< path and query string as requested
   std::string_view remote;  //!< client address

@@ -1,8 +1,7 @@
 #include "serve/openapi.h"
 
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 namespace stocklake {
 
@@ -71,9 +70,10 @@ json BuildDocument() {
   doc["openapi"] = "3.0.3";
   doc["info"] = {{"title", "stocklake API"},
                  {"version", "1.0.0"},
-                 {"description", "Daily bars, indicators, period bars, cross-sections, runs, rejects and data quality "
-                                 "of a stocklake lake. Roles: viewer reads, analyst also exports CSV/Parquet, admin "
-                                 "also starts runs."}};
+                 {"description",
+                  "Daily bars, indicators, period bars, cross-sections, runs, rejects and data quality "
+                  "of a stocklake lake. Roles: viewer reads, analyst also exports CSV/Parquet, admin "
+                  "also starts runs."}};
   doc["servers"] = json::array({{{"url", "/"}}});
   doc["security"] = json::array({{{"bearer", json::array()}}});
 
@@ -90,68 +90,123 @@ json BuildDocument() {
   c["responses"]["Internal"] = error_response("The server failed");
   c["responses"]["RateLimited"]["headers"]["Retry-After"] = {{"schema", {{"type", "integer"}}}};
 
-  c["parameters"]["ticker"] = {{"name", "ticker"}, {"in", "path"}, {"required", true},
+  c["parameters"]["ticker"] = {{"name", "ticker"},
+                               {"in", "path"},
+                               {"required", true},
                                {"schema", {{"type", "string"}, {"pattern", "^[A-Za-z0-9.\\-_^=]{1,32}$"}}}};
   c["parameters"]["from"] = QueryParam("from", "First date, inclusive", kDate);
   c["parameters"]["to"] = QueryParam("to", "Last date, inclusive", kDate);
-  c["parameters"]["limit"] = QueryParam("limit", "Rows per page", {{"type", "integer"}, {"minimum", 1}, {"maximum", 5000}, {"default", 500}});
+  c["parameters"]["limit"] =
+      QueryParam("limit", "Rows per page", {{"type", "integer"}, {"minimum", 1}, {"maximum", 5000}, {"default", 500}});
   c["parameters"]["cursor"] = QueryParam("cursor", "Opaque next_cursor of the previous page", kStr);
   c["parameters"]["format"] = QueryParam("format", "json (default), csv or parquet (analyst role)",
                                          {{"type", "string"}, {"enum", {"json", "csv", "parquet"}}});
 
   json& s = c["schemas"];
-  s["Error"] = {{"type", "object"},
-                {"required", {"error"}},
-                {"properties",
-                 {{"error", {{"type", "object"},
-                             {"required", {"code", "message"}},
-                             {"properties",
-                              {{"code", {{"type", "string"},
-                                         {"enum", {"bad_request", "unauthorized", "forbidden", "not_found",
-                                                   "rate_limited", "internal"}}}},
-                               {"message", kStr}}}}}}}};
+  s["Error"] = {
+      {"type", "object"},
+      {"required", {"error"}},
+      {"properties",
+       {{"error",
+         {{"type", "object"},
+          {"required", {"code", "message"}},
+          {"properties",
+           {{"code",
+             {{"type", "string"},
+              {"enum", {"bad_request", "unauthorized", "forbidden", "not_found", "rate_limited", "internal"}}}},
+            {"message", kStr}}}}}}}};
   s["Ticker"] = Object({{"ticker", kStr}, {"first_date", kDate}, {"last_date", kDate}, {"days", kInt}});
-  s["DayBar"] = Object({{"date", kDate}, {"open", kNum}, {"high", kNum}, {"low", kNum}, {"close", kNum},
-                        {"adj_close", kNum}, {"volume", kInt}});
-  s["PeriodBar"] = Object({{"period_start", kDate}, {"period_end", kDate}, {"open", kNum}, {"high", kNum},
-                           {"low", kNum}, {"close", kNum}, {"adj_close", kNum}, {"volume", kInt},
-                           {"trading_days", {{"type", "integer"}}}, {"return", kNumNull}});
+  s["DayBar"] = Object({{"date", kDate},
+                        {"open", kNum},
+                        {"high", kNum},
+                        {"low", kNum},
+                        {"close", kNum},
+                        {"adj_close", kNum},
+                        {"volume", kInt}});
+  s["PeriodBar"] = Object({{"period_start", kDate},
+                           {"period_end", kDate},
+                           {"open", kNum},
+                           {"high", kNum},
+                           {"low", kNum},
+                           {"close", kNum},
+                           {"adj_close", kNum},
+                           {"volume", kInt},
+                           {"trading_days", {{"type", "integer"}}},
+                           {"return", kNumNull}});
   json ind = Object({{"date", kDate}, {"close", kNum}});
-  for (const char* name : {"return_1d", "log_return_1d", "sma_20", "sma_50", "sma_200", "ema_12", "ema_26", "macd",
-                           "macd_signal", "macd_hist", "rsi_14", "bb_middle", "bb_upper", "bb_lower", "atr_14",
-                           "volatility_20"}) {
+  for (const char* name :
+       {"return_1d", "log_return_1d", "sma_20", "sma_50", "sma_200", "ema_12", "ema_26", "macd", "macd_signal",
+        "macd_hist", "rsi_14", "bb_middle", "bb_upper", "bb_lower", "atr_14", "volatility_20"}) {
     ind["properties"][name] = kNumNull;
   }
   ind["properties"]["obv"] = kInt;
   s["Indicators"] = ind;
-  s["CrossSectionRow"] = Object({{"ticker", kStr}, {"date", kDate}, {"close", kNum}, {"volume", kInt}, {"return_1d", kNumNull}});
-  s["Run"] = Object({{"snapshot_id", kInt}, {"committed_at", {{"type", "string"}, {"format", "date-time"}}},
-                     {"rows_read", kInt}, {"accepted", kInt}, {"rejected", kInt}, {"duplicates", kInt},
-                     {"earlier_rows_displaced", kInt}, {"files_ingested", kInt}, {"files_skipped", kInt},
+  s["CrossSectionRow"] =
+      Object({{"ticker", kStr}, {"date", kDate}, {"close", kNum}, {"volume", kInt}, {"return_1d", kNumNull}});
+  s["Run"] = Object({{"snapshot_id", kInt},
+                     {"committed_at", {{"type", "string"}, {"format", "date-time"}}},
+                     {"rows_read", kInt},
+                     {"accepted", kInt},
+                     {"rejected", kInt},
+                     {"duplicates", kInt},
+                     {"earlier_rows_displaced", kInt},
+                     {"files_ingested", kInt},
+                     {"files_skipped", kInt},
                      {"summary", {{"type", "object"}}}});
-  s["Reject"] = Object({{"source_file", kStr}, {"line", kInt}, {"ticker", {{"type", "string"}, {"nullable", true}}},
-                        {"date", {{"type", "string"}, {"format", "date"}, {"nullable", true}}}, {"reason", kStr}});
-  s["Quality"] = Object({{"snapshot_id", kInt}, {"runs", kInt}, {"rows_read", kInt}, {"accepted", kInt},
-                         {"rejected", kInt}, {"duplicates", kInt},
+  s["Reject"] = Object({{"source_file", kStr},
+                        {"line", kInt},
+                        {"ticker", {{"type", "string"}, {"nullable", true}}},
+                        {"date", {{"type", "string"}, {"format", "date"}, {"nullable", true}}},
+                        {"reason", kStr}});
+  s["Quality"] = Object({{"snapshot_id", kInt},
+                         {"runs", kInt},
+                         {"rows_read", kInt},
+                         {"accepted", kInt},
+                         {"rejected", kInt},
+                         {"duplicates", kInt},
                          {"rejected_by_reason", {{"type", "object"}, {"additionalProperties", kInt}}},
-                         {"tickers", kInt}, {"first_date", {{"type", "string"}, {"format", "date"}, {"nullable", true}}},
+                         {"tickers", kInt},
+                         {"first_date", {{"type", "string"}, {"format", "date"}, {"nullable", true}}},
                          {"last_date", {{"type", "string"}, {"format", "date"}, {"nullable", true}}}});
 
   json& p = doc["paths"];
   const json no_auth = json::array();
-  json health = {{"get", {{"operationId", "healthz"}, {"summary", "Liveness"}, {"security", no_auth},
-                          {"responses", {{"200", {{"description", "Alive"}, {"content", {{"application/json", {{"schema", Object({{"status", kStr}})}}}}}}}}}}}};
+  json health = {{"get",
+                  {{"operationId", "healthz"},
+                   {"summary", "Liveness"},
+                   {"security", no_auth},
+                   {"responses",
+                    {{"200",
+                      {{"description", "Alive"},
+                       {"content", {{"application/json", {{"schema", Object({{"status", kStr}})}}}}}}}}}}}};
   p["/healthz"] = health;
-  p["/readyz"] = {{"get", {{"operationId", "readyz"}, {"summary", "Readiness: lake and store readable"}, {"security", no_auth},
-                           {"responses", {{"200", {{"description", "Ready"}, {"content", {{"application/json", {{"schema", Object({{"status", kStr}, {"snapshot_id", kInt}})}}}}}}},
-                                          {"503", {{"description", "Lake or store unreadable"}}}}}}}};
-  p["/metrics"] = {{"get", {{"operationId", "metrics"}, {"summary", "Prometheus metrics (text format)"},
-                            {"responses", {{"200", {{"description", "Metrics"}, {"content", {{"text/plain", {{"schema", kStr}}}}}}},
-                                           {"401", {{"$ref", "#/components/responses/Unauthorized"}}}}}}}};
-  p["/api/v1/openapi.json"] = {{"get", {{"operationId", "openapi"}, {"summary", "This document"}, {"security", no_auth},
-                                        {"responses", {{"200", {{"description", "OpenAPI 3.0 document"}, {"content", {{"application/json", {{"schema", {{"type", "object"}}}}}}}}}}}}}};
+  p["/readyz"] = {
+      {"get",
+       {{"operationId", "readyz"},
+        {"summary", "Readiness: lake and store readable"},
+        {"security", no_auth},
+        {"responses",
+         {{"200",
+           {{"description", "Ready"},
+            {"content", {{"application/json", {{"schema", Object({{"status", kStr}, {"snapshot_id", kInt}})}}}}}}},
+          {"503", {{"description", "Lake or store unreadable"}}}}}}}};
+  p["/metrics"] = {{"get",
+                    {{"operationId", "metrics"},
+                     {"summary", "Prometheus metrics (text format)"},
+                     {"responses",
+                      {{"200", {{"description", "Metrics"}, {"content", {{"text/plain", {{"schema", kStr}}}}}}},
+                       {"401", {{"$ref", "#/components/responses/Unauthorized"}}}}}}}};
+  p["/api/v1/openapi.json"] = {{"get",
+                                {{"operationId", "openapi"},
+                                 {"summary", "This document"},
+                                 {"security", no_auth},
+                                 {"responses",
+                                  {{"200",
+                                    {{"description", "OpenAPI 3.0 document"},
+                                     {"content", {{"application/json", {{"schema", {{"type", "object"}}}}}}}}}}}}}};
   p["/api/v1/tickers"] = Get("listTickers", "Tickers by prefix",
-                             {QueryParam("prefix", "Ticker prefix (case-insensitive)", kStr), ParamRef("limit"), ParamRef("cursor"), ParamRef("format")},
+                             {QueryParam("prefix", "Ticker prefix (case-insensitive)", kStr), ParamRef("limit"),
+                              ParamRef("cursor"), ParamRef("format")},
                              Ok("A page of tickers", Page("Ticker"), true), true);
   json bars_ok = Ok("A page of bars ordered by date",
                     {{"type", "object"},
@@ -161,51 +216,73 @@ json BuildDocument() {
                     true);
   p["/api/v1/tickers/{ticker}/bars"] =
       Get("getBars", "Bars of one ticker (day, week, month or quarter)",
-          {ParamRef("ticker"), QueryParam("interval", "Bar interval", {{"type", "string"}, {"enum", {"day", "week", "month", "quarter"}}, {"default", "day"}}),
+          {ParamRef("ticker"),
+           QueryParam("interval", "Bar interval",
+                      {{"type", "string"}, {"enum", {"day", "week", "month", "quarter"}}, {"default", "day"}}),
            ParamRef("from"), ParamRef("to"), ParamRef("limit"), ParamRef("cursor"), ParamRef("format")},
           bars_ok, true);
   p["/api/v1/tickers/{ticker}/bars"]["get"]["responses"]["404"] = {{"$ref", "#/components/responses/NotFound"}};
-  p["/api/v1/tickers/{ticker}/indicators"] =
-      Get("getIndicators", "Technical indicators of one ticker",
-          {ParamRef("ticker"), ParamRef("from"), ParamRef("to"), ParamRef("limit"), ParamRef("cursor"), ParamRef("format")},
-          Ok("A page of indicator rows ordered by date", Page("Indicators"), true), true);
+  p["/api/v1/tickers/{ticker}/indicators"] = Get(
+      "getIndicators", "Technical indicators of one ticker",
+      {ParamRef("ticker"), ParamRef("from"), ParamRef("to"), ParamRef("limit"), ParamRef("cursor"), ParamRef("format")},
+      Ok("A page of indicator rows ordered by date", Page("Indicators"), true), true);
   p["/api/v1/tickers/{ticker}/indicators"]["get"]["responses"]["404"] = {{"$ref", "#/components/responses/NotFound"}};
   p["/api/v1/tickers/{ticker}/indicators/latest"] =
       Get("getLatestIndicators", "The newest indicator row of one ticker", {ParamRef("ticker")},
           Ok("One indicator row", Ref("Indicators"), false), false);
-  p["/api/v1/tickers/{ticker}/indicators/latest"]["get"]["responses"]["404"] = {{"$ref", "#/components/responses/NotFound"}};
-  p["/api/v1/cross-section"] =
-      Get("getCrossSection", "Every ticker's bar at one date, ranked",
-          {QueryParam("date", "The trading date", kDate, true),
-           QueryParam("kind", "Ranking", {{"type", "string"}, {"enum", {"top_gainers", "top_losers", "most_traded"}}, {"default", "top_gainers"}}),
-           QueryParam("limit", "Rows", {{"type", "integer"}, {"minimum", 1}, {"maximum", 5000}, {"default", 20}}), ParamRef("format")},
-          Ok("The ranking", Object({{"date", kDate}, {"kind", kStr}, {"data", {{"type", "array"}, {"items", Ref("CrossSectionRow")}}}}), true),
-          true);
+  p["/api/v1/tickers/{ticker}/indicators/latest"]["get"]["responses"]["404"] = {
+      {"$ref", "#/components/responses/NotFound"}};
+  p["/api/v1/cross-section"] = Get(
+      "getCrossSection", "Every ticker's bar at one date, ranked",
+      {QueryParam("date", "The trading date", kDate, true),
+       QueryParam(
+           "kind", "Ranking",
+           {{"type", "string"}, {"enum", {"top_gainers", "top_losers", "most_traded"}}, {"default", "top_gainers"}}),
+       QueryParam("limit", "Rows", {{"type", "integer"}, {"minimum", 1}, {"maximum", 5000}, {"default", 20}}),
+       ParamRef("format")},
+      Ok("The ranking",
+         Object({{"date", kDate}, {"kind", kStr}, {"data", {{"type", "array"}, {"items", Ref("CrossSectionRow")}}}}),
+         true),
+      true);
   p["/api/v1/runs"] = Get("listRuns", "Runs that committed a lake snapshot", {ParamRef("limit"), ParamRef("cursor")},
                           Ok("Runs by snapshot id", Page("Run"), false), false);
   p["/api/v1/runs"]["post"] = {
       {"operationId", "startRun"},
       {"summary", "Start `stocklake run` on the configured inputs (admin)"},
       {"responses",
-       {{"202", {{"description", "Started"}, {"content", {{"application/json", {{"schema", Object({{"status", kStr}, {"pid", kInt}})}}}}}}},
+       {{"202",
+         {{"description", "Started"},
+          {"content", {{"application/json", {{"schema", Object({{"status", kStr}, {"pid", kInt}})}}}}}}},
         {"401", {{"$ref", "#/components/responses/Unauthorized"}}},
         {"403", {{"$ref", "#/components/responses/Forbidden"}}},
-        {"409", {{"description", "A run is already in progress"}, {"content", {{"application/json", {{"schema", Ref("Error")}}}}}}},
+        {"409",
+         {{"description", "A run is already in progress"},
+          {"content", {{"application/json", {{"schema", Ref("Error")}}}}}}},
         {"429", {{"$ref", "#/components/responses/RateLimited"}}},
-        {"501", {{"description", "No inputs configured"}, {"content", {{"application/json", {{"schema", Ref("Error")}}}}}}}}}};
+        {"501",
+         {{"description", "No inputs configured"}, {"content", {{"application/json", {{"schema", Ref("Error")}}}}}}}}}};
   p["/api/v1/rejects"] =
       Get("listRejects", "Rejected input rows",
-          {QueryParam("reason", "Reject reason", {{"type", "string"}, {"enum", {"parse_error", "bad_price", "high_low_inconsistent", "negative_volume", "zero_volume", "duplicate", "unrecognised_header"}}}),
+          {QueryParam("reason", "Reject reason",
+                      {{"type", "string"},
+                       {"enum",
+                        {"parse_error", "bad_price", "high_low_inconsistent", "negative_volume", "zero_volume",
+                         "duplicate", "unrecognised_header"}}}),
            QueryParam("ticker", "Exact ticker", kStr), ParamRef("limit"), ParamRef("cursor"), ParamRef("format")},
           Ok("A page of rejects", Page("Reject"), true), true);
   p["/api/v1/quality"] = Get("getQuality", "Data-quality summary over every run", json::array(),
                              Ok("Totals", Ref("Quality"), false), false);
-  const json token_row = Object({{"id", kStr}, {"name", kStr}, {"role", kStr}, {"created_at", kStr},
-                                 {"rate_limit", {{"type", "number"}}}, {"revoked_at", {{"type", "string"}, {"nullable", true}}}});
+  const json token_row = Object({{"id", kStr},
+                                 {"name", kStr},
+                                 {"role", kStr},
+                                 {"created_at", kStr},
+                                 {"rate_limit", {{"type", "number"}}},
+                                 {"revoked_at", {{"type", "string"}, {"nullable", true}}}});
   const json admin_errors = {{"401", {{"$ref", "#/components/responses/Unauthorized"}}},
                              {"403", {{"$ref", "#/components/responses/Forbidden"}}},
                              {"429", {{"$ref", "#/components/responses/RateLimited"}}}};
-  p["/api/v1/tokens"]["get"] = {{"operationId", "listTokens"}, {"summary", "API tokens, without their secrets (admin)"},
+  p["/api/v1/tokens"]["get"] = {{"operationId", "listTokens"},
+                                {"summary", "API tokens, without their secrets (admin)"},
                                 {"responses", admin_errors}};
   p["/api/v1/tokens"]["get"]["responses"]["200"] = {
       {"description", "Every token"},
@@ -215,13 +292,17 @@ json BuildDocument() {
       {"summary", "Create a token (admin); its text is in this answer only"},
       {"requestBody",
        {{"required", true},
-        {"content", {{"application/json", {{"schema", Object({{"role", {{"type", "string"}, {"enum", {"viewer", "analyst", "admin"}}}},
-                                                             {"name", kStr}, {"rate_limit", {{"type", "number"}}}})}}}}}}},
+        {"content",
+         {{"application/json",
+           {{"schema", Object({{"role", {{"type", "string"}, {"enum", {"viewer", "analyst", "admin"}}}},
+                               {"name", kStr},
+                               {"rate_limit", {{"type", "number"}}}})}}}}}}},
       {"responses", admin_errors}};
   json created_schema = {{"allOf", json::array({token_row, Object({{"token", kStr}})})}};
-  p["/api/v1/tokens"]["post"]["responses"]["201"] = {
-      {"description", "Created"}, {"content", {{"application/json", {{"schema", created_schema}}}}}};
-  p["/api/v1/tokens"]["post"]["responses"]["400"] = {{"description", "Bad body"}, {"content", {{"application/json", {{"schema", Ref("Error")}}}}}};
+  p["/api/v1/tokens"]["post"]["responses"]["201"] = {{"description", "Created"},
+                                                     {"content", {{"application/json", {{"schema", created_schema}}}}}};
+  p["/api/v1/tokens"]["post"]["responses"]["400"] = {{"description", "Bad body"},
+                                                     {"content", {{"application/json", {{"schema", Ref("Error")}}}}}};
   p["/api/v1/tokens/{id_or_name}"]["delete"] = {
       {"operationId", "revokeToken"},
       {"summary", "Revoke a token by id or name (admin)"},

@@ -28,13 +28,20 @@ class TextAppender {
     switch (c.type) {
       case ColumnType::kDate: {
         Date d;
-        if (!ParseIsoDate(text, std::strlen(text), &d)) return Status::Corruption("store returned a bad date '" + std::string(text) + "' in column " + c.name);
+        if (!ParseIsoDate(text, std::strlen(text), &d))
+          return Status::Corruption("store returned a bad date '" + std::string(text) + "' in column " + c.name);
         c.AppendInt32(d);
         break;
       }
-      case ColumnType::kInt32: c.AppendInt32(static_cast<int32_t>(std::strtoll(text, nullptr, 10))); break;
-      case ColumnType::kInt64: c.AppendInt64(std::strtoll(text, nullptr, 10)); break;
-      case ColumnType::kDouble: c.AppendDouble(std::strtod(text, nullptr)); break;
+      case ColumnType::kInt32:
+        c.AppendInt32(static_cast<int32_t>(std::strtoll(text, nullptr, 10)));
+        break;
+      case ColumnType::kInt64:
+        c.AppendInt64(std::strtoll(text, nullptr, 10));
+        break;
+      case ColumnType::kDouble:
+        c.AppendDouble(std::strtod(text, nullptr));
+        break;
       case ColumnType::kString: {
         auto [it, inserted] = codes_[col].try_emplace(text, static_cast<int32_t>(c.dictionary.size()));
         if (inserted) c.dictionary.emplace_back(text);
@@ -111,7 +118,9 @@ class SqliteReads final : public StoreReads {
   }
 
  private:
-  Status Error(const std::string& what) { return Status::IOError("SQLite store: " + what + ": " + sqlite3_errmsg(db_)); }
+  Status Error(const std::string& what) {
+    return Status::IOError("SQLite store: " + what + ": " + sqlite3_errmsg(db_));
+  }
   sqlite3* db_;
   std::unordered_map<std::string, sqlite3_stmt*> statements_;
 };
@@ -125,12 +134,13 @@ class PostgresReads final : public StoreReads {
     std::vector<std::string> texts;
     texts.reserve(params.size());
     for (const Param& p : params) {
-      texts.push_back(std::holds_alternative<int64_t>(p) ? std::to_string(std::get<int64_t>(p)) : std::get<std::string>(p));
+      texts.push_back(std::holds_alternative<int64_t>(p) ? std::to_string(std::get<int64_t>(p))
+                                                         : std::get<std::string>(p));
     }
     std::vector<const char*> values;
     for (const std::string& t : texts) values.push_back(t.c_str());
-    PGresult* res = PQexecParams(conn_, sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(), nullptr,
-                                 nullptr, 0);
+    PGresult* res =
+        PQexecParams(conn_, sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(), nullptr, nullptr, 0);
     if (PQresultStatus(res) != PGRES_TUPLES_OK) {
       Status st = Status::IOError(std::string("PostgreSQL store: running a query: ") + PQerrorMessage(conn_));
       PQclear(res);
@@ -226,13 +236,16 @@ Result<Table> StoreReads::Indicators(std::string_view ticker, Date from, Date to
 
 Result<Table> StoreReads::Tickers(std::string_view prefix, std::string_view after, int64_t limit) {
   Table out;
-  out.columns = {{"ticker", ColumnType::kString, false}, {"first_date", ColumnType::kDate, true},
-                 {"last_date", ColumnType::kDate, true}, {"days", ColumnType::kInt64, false}};
+  out.columns = {{"ticker", ColumnType::kString, false},
+                 {"first_date", ColumnType::kDate, true},
+                 {"last_date", ColumnType::kDate, true},
+                 {"days", ColumnType::kInt64, false}};
   // substr/length rather than LIKE: the prefix is compared as data, never as a pattern.
-  SL_RETURN_IF_ERROR(Query("SELECT ticker, first_date, last_date, days FROM tickers "
-                           "WHERE substr(ticker, 1, length(CAST($1 AS TEXT))) = CAST($1 AS TEXT) "
-                           "AND ticker > CAST($2 AS TEXT) ORDER BY ticker LIMIT $3",
-                           {std::string(prefix), std::string(after), limit}, &out));
+  SL_RETURN_IF_ERROR(
+      Query("SELECT ticker, first_date, last_date, days FROM tickers "
+            "WHERE substr(ticker, 1, length(CAST($1 AS TEXT))) = CAST($1 AS TEXT) "
+            "AND ticker > CAST($2 AS TEXT) ORDER BY ticker LIMIT $3",
+            {std::string(prefix), std::string(after), limit}, &out));
   return out;
 }
 

@@ -22,11 +22,16 @@ std::vector<const Column*> Resolve(const Table& table, const std::vector<std::st
 nlohmann::json CellToJson(const Column& c, size_t row) {
   if (c.IsNull(row)) return nullptr;
   switch (c.type) {
-    case ColumnType::kDate: return FormatDate(c.i32[row]);
-    case ColumnType::kInt32: return c.i32[row];
-    case ColumnType::kInt64: return c.i64[row];
-    case ColumnType::kDouble: return std::isfinite(c.f64[row]) ? nlohmann::json(c.f64[row]) : nlohmann::json(nullptr);
-    case ColumnType::kString: return std::string(c.StringAt(row));
+    case ColumnType::kDate:
+      return FormatDate(c.i32[row]);
+    case ColumnType::kInt32:
+      return c.i32[row];
+    case ColumnType::kInt64:
+      return c.i64[row];
+    case ColumnType::kDouble:
+      return std::isfinite(c.f64[row]) ? nlohmann::json(c.f64[row]) : nlohmann::json(nullptr);
+    case ColumnType::kString:
+      return std::string(c.StringAt(row));
   }
   return nullptr;
 }
@@ -48,16 +53,24 @@ void AppendCsvCell(const Column& c, size_t row, std::string* out) {
   if (c.IsNull(row)) return;
   char buf[32];
   switch (c.type) {
-    case ColumnType::kDate: out->append(FormatDate(c.i32[row])); return;
-    case ColumnType::kInt32: out->append(std::to_string(c.i32[row])); return;
-    case ColumnType::kInt64: out->append(std::to_string(c.i64[row])); return;
+    case ColumnType::kDate:
+      out->append(FormatDate(c.i32[row]));
+      return;
+    case ColumnType::kInt32:
+      out->append(std::to_string(c.i32[row]));
+      return;
+    case ColumnType::kInt64:
+      out->append(std::to_string(c.i64[row]));
+      return;
     case ColumnType::kDouble:
       if (!std::isfinite(c.f64[row])) return;
       // %.17g round-trips every double exactly.
       std::snprintf(buf, sizeof buf, "%.17g", c.f64[row]);
       out->append(buf);
       return;
-    case ColumnType::kString: AppendCsvField(c.StringAt(row), out); return;
+    case ColumnType::kString:
+      AppendCsvField(c.StringAt(row), out);
+      return;
   }
 }
 
@@ -91,8 +104,12 @@ void AppendJsonCell(const Column& c, size_t row, std::string* out) {
       out->append(FormatDate(c.i32[row]));
       out->push_back('"');
       return;
-    case ColumnType::kInt32: out->append(buf, std::to_chars(buf, buf + sizeof buf, c.i32[row]).ptr); return;
-    case ColumnType::kInt64: out->append(buf, std::to_chars(buf, buf + sizeof buf, c.i64[row]).ptr); return;
+    case ColumnType::kInt32:
+      out->append(buf, std::to_chars(buf, buf + sizeof buf, c.i32[row]).ptr);
+      return;
+    case ColumnType::kInt64:
+      out->append(buf, std::to_chars(buf, buf + sizeof buf, c.i64[row]).ptr);
+      return;
     case ColumnType::kDouble: {
       const double v = c.f64[row];
       if (!std::isfinite(v)) {
@@ -107,7 +124,9 @@ void AppendJsonCell(const Column& c, size_t row, std::string* out) {
       }
       return;
     }
-    case ColumnType::kString: AppendJsonString(c.StringAt(row), out); return;
+    case ColumnType::kString:
+      AppendJsonString(c.StringAt(row), out);
+      return;
   }
 }
 
@@ -152,8 +171,10 @@ std::string SliceToJsonText(const TableSlice& slice) {
     for (size_t i = 0; i < cols.size(); ++i) {
       if (i > 0) out.push_back(',');
       out.append(keys[i]);
-      if (cols[i] == nullptr) out.append("null");
-      else AppendJsonCell(*cols[i], r, &out);
+      if (cols[i] == nullptr)
+        out.append("null");
+      else
+        AppendJsonCell(*cols[i], r, &out);
     }
     out.push_back('}');
   }
@@ -185,12 +206,20 @@ Result<std::string> SliceToParquet(const TableSlice& slice) {
     const Column* c = slice.table->Find(name);
     if (c == nullptr) return Status::InvalidArgument("no column '" + std::string(name) + "' to export");
     Column copy(c->name, c->type, c->nullable);
-    auto range = [&](const auto& v) { return std::remove_cvref_t<decltype(v)>(v.begin() + slice.begin, v.begin() + slice.end); };
+    auto range = [&](const auto& v) {
+      return std::remove_cvref_t<decltype(v)>(v.begin() + slice.begin, v.begin() + slice.end);
+    };
     switch (c->type) {
       case ColumnType::kDate:
-      case ColumnType::kInt32: copy.i32 = range(c->i32); break;
-      case ColumnType::kInt64: copy.i64 = range(c->i64); break;
-      case ColumnType::kDouble: copy.f64 = range(c->f64); break;
+      case ColumnType::kInt32:
+        copy.i32 = range(c->i32);
+        break;
+      case ColumnType::kInt64:
+        copy.i64 = range(c->i64);
+        break;
+      case ColumnType::kDouble:
+        copy.f64 = range(c->f64);
+        break;
       case ColumnType::kString:
         copy.dictionary = c->dictionary;
         copy.codes = range(c->codes);

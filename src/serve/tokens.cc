@@ -64,9 +64,12 @@ Result<Role> ParseRole(std::string_view name) {
 
 std::string_view RoleName(Role role) {
   switch (role) {
-    case Role::kViewer: return "viewer";
-    case Role::kAnalyst: return "analyst";
-    case Role::kAdmin: return "admin";
+    case Role::kViewer:
+      return "viewer";
+    case Role::kAnalyst:
+      return "analyst";
+    case Role::kAdmin:
+      return "admin";
   }
   return "viewer";
 }
@@ -149,7 +152,8 @@ Result<int> RevokeToken(const std::string& lake_dir, const std::string& id_or_na
       ++revoked;
     }
   }
-  if (revoked == 0) return Status::NotFound("no valid token with id or name '" + id_or_name + "' (see `stocklake token list`)");
+  if (revoked == 0)
+    return Status::NotFound("no valid token with id or name '" + id_or_name + "' (see `stocklake token list`)");
   SL_RETURN_IF_ERROR(SaveTokens(lake_dir, tokens));
   return revoked;
 }

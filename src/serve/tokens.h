@@ -22,12 +22,12 @@ Result<Role> ParseRole(std::string_view name);
 std::string_view RoleName(Role role);
 
 struct TokenRecord {
-  std::string id;      //!< first 12 hex digits of the hash: names a token without revealing it
-  std::string name;    //!< free text chosen by the admin ("" when none)
+  std::string id;    //!< first 12 hex digits of the hash: names a token without revealing it
+  std::string name;  //!< free text chosen by the admin ("" when none)
   Role role = Role::kViewer;
   std::string sha256;  //!< lower-case hex SHA-256 of the token text
   std::string created_at;
-  double rate_limit = 0;  //!< requests per second; 0 = the server's default
+  double rate_limit = 0;   //!< requests per second; 0 = the server's default
   std::string revoked_at;  //!< "" while the token is valid
 };
 

@@ -5,9 +5,9 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
-#include <vector>
 #include <map>
 #include <set>
+#include <vector>
 
 #include "lake/table_schemas.h"
 #include "store/sql_store.h"
@@ -264,11 +264,11 @@ class PostgresStore final : public SqlStore {
     if (schema_version_ >= kYearPartitionsVersion) {
       // The date selects one year leaf per bucket at plan time, and each leaf's index on
       // date finds that day's rows; indicators are joined on their own key.
-      SL_RETURN_IF_ERROR(Query(
-          "SELECT s.ticker, s.\"date\", s.close, s.volume, i.return_1d FROM stocks s LEFT JOIN indicators i "
-          "ON i.bucket = s.bucket AND i.ticker = s.ticker AND i.\"date\" = s.\"date\" WHERE s.\"date\" = $1 " +
-              CrossSectionRanking(query.order, "i", "s") + ", s.ticker LIMIT $2",
-          {FormatDate(query.date), int64_t{std::max(query.limit, 0)}}, &out));
+      SL_RETURN_IF_ERROR(
+          Query("SELECT s.ticker, s.\"date\", s.close, s.volume, i.return_1d FROM stocks s LEFT JOIN indicators i "
+                "ON i.bucket = s.bucket AND i.ticker = s.ticker AND i.\"date\" = s.\"date\" WHERE s.\"date\" = $1 " +
+                    CrossSectionRanking(query.order, "i", "s") + ", s.ticker LIMIT $2",
+                {FormatDate(query.date), int64_t{std::max(query.limit, 0)}}, &out));
       return out;
     }
     const std::string rank = CrossSectionRanking(query.order, "x", "x");
@@ -276,13 +276,14 @@ class PostgresStore final : public SqlStore {
     // planner would otherwise scan every bucket partition for the date (no index on date:
     // it would slow every load), 10x slower. LIMIT 1 keeps the subquery from being
     // flattened; the primary keys allow at most one row anyway.
-    SL_RETURN_IF_ERROR(Query(
-        "SELECT x.ticker, x.\"date\", x.close, x.volume, x.return_1d FROM tickers t CROSS JOIN LATERAL ("
-        "SELECT s.ticker, s.\"date\", s.close, s.volume, i.return_1d FROM stocks s LEFT JOIN indicators i "
-        "ON i.ticker = s.ticker AND i.\"date\" = s.\"date\" AND i.bucket = s.bucket "
-        "WHERE s.ticker = t.ticker AND s.bucket = t.bucket AND s.\"date\" = $1 LIMIT 1) x "
-        "WHERE t.first_date <= $1 AND t.last_date >= $1 " + rank + ", x.ticker LIMIT $2",
-        {FormatDate(query.date), int64_t{std::max(query.limit, 0)}}, &out));
+    SL_RETURN_IF_ERROR(
+        Query("SELECT x.ticker, x.\"date\", x.close, x.volume, x.return_1d FROM tickers t CROSS JOIN LATERAL ("
+              "SELECT s.ticker, s.\"date\", s.close, s.volume, i.return_1d FROM stocks s LEFT JOIN indicators i "
+              "ON i.ticker = s.ticker AND i.\"date\" = s.\"date\" AND i.bucket = s.bucket "
+              "WHERE s.ticker = t.ticker AND s.bucket = t.bucket AND s.\"date\" = $1 LIMIT 1) x "
+              "WHERE t.first_date <= $1 AND t.last_date >= $1 " +
+                  rank + ", x.ticker LIMIT $2",
+              {FormatDate(query.date), int64_t{std::max(query.limit, 0)}}, &out));
     return out;
   }
 
@@ -311,8 +312,8 @@ class PostgresStore final : public SqlStore {
       }
       values[i] = text[i].c_str();
     }
-    PGresult* res = PQexecParams(conn_, sql.c_str(), static_cast<int>(params.size()), nullptr, values.data(),
-                                 nullptr, nullptr, 0);
+    PGresult* res =
+        PQexecParams(conn_, sql.c_str(), static_cast<int>(params.size()), nullptr, values.data(), nullptr, nullptr, 0);
     Status st = Check(res, sql);
     if (st.ok() && PQresultStatus(res) == PGRES_TUPLES_OK && !out->columns.empty()) {
       const int rows = PQntuples(res);
@@ -328,8 +329,8 @@ class PostgresStore final : public SqlStore {
           if (PQgetisnull(res, r, col)) {
             appender.AppendNull(c);
           } else {
-            st = appender.AppendText(c, std::string_view(PQgetvalue(res, r, col),
-                                                         static_cast<size_t>(PQgetlength(res, r, col))));
+            st = appender.AppendText(
+                c, std::string_view(PQgetvalue(res, r, col), static_cast<size_t>(PQgetlength(res, r, col))));
           }
         }
       }
@@ -461,9 +462,10 @@ class PostgresStore final : public SqlStore {
       const std::string parent(def.store_name);
       Table old;
       old.columns = {{"name", ColumnType::kString, false}};
-      SL_RETURN_IF_ERROR(Query("SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
-                               "WHERE i.inhparent = CAST($1 AS regclass) AND pg_get_expr(c.relpartbound, c.oid) IN ($2, $3)",
-                               {parent, "FOR VALUES IN ('" + b + "')", "FOR VALUES IN (" + b + ")"}, &old));
+      SL_RETURN_IF_ERROR(
+          Query("SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+                "WHERE i.inhparent = CAST($1 AS regclass) AND pg_get_expr(c.relpartbound, c.oid) IN ($2, $3)",
+                {parent, "FOR VALUES IN ('" + b + "')", "FOR VALUES IN (" + b + ")"}, &old));
       for (size_t r = 0; r < old.num_rows(); ++r) {
         SL_RETURN_IF_ERROR(Execute("DROP TABLE \"" + std::string(old.columns[0].StringAt(r)) + "\""));
       }
@@ -492,8 +494,8 @@ class PostgresStore final : public SqlStore {
       if (it == contents.tables.end() || it->second.num_rows() == 0) continue;
       SL_ASSIGN_OR_RETURN(const std::string* columns, ColumnDefinitions(def.store_name));
       const std::string load = LoadTableName(def, b);
-      SL_RETURN_IF_ERROR(Execute("CREATE TABLE " + load + " (" + *columns + ", CONSTRAINT in_bucket CHECK (bucket = " +
-                                 b + "))"));
+      SL_RETURN_IF_ERROR(
+          Execute("CREATE TABLE " + load + " (" + *columns + ", CONSTRAINT in_bucket CHECK (bucket = " + b + "))"));
       SL_RETURN_IF_ERROR(CopyRows(load, contents.bucket, it->second, true));
       SL_RETURN_IF_ERROR(Execute("ALTER TABLE " + load + " ADD CONSTRAINT " + load + "_pkey PRIMARY KEY (" +
                                  std::string(def.order_by) + ")"));
@@ -590,12 +592,12 @@ class PostgresStore final : public SqlStore {
     if (it != column_definitions_.end()) return &it->second;
     Table t;
     t.columns = {{"columns", ColumnType::kString, true}};
-    SL_RETURN_IF_ERROR(Query(
-        "SELECT string_agg(format('%I %s%s%s', a.attname, format_type(a.atttypid, a.atttypmod), "
-        "CASE WHEN a.attcollation <> 0 THEN ' COLLATE ' || a.attcollation::regcollation::text ELSE '' END, "
-        "CASE WHEN a.attnotnull THEN ' NOT NULL' ELSE '' END), ', ' ORDER BY a.attnum) "
-        "FROM pg_attribute a WHERE a.attrelid = CAST($1 AS regclass) AND a.attnum > 0 AND NOT a.attisdropped",
-        {std::string(parent)}, &t));
+    SL_RETURN_IF_ERROR(
+        Query("SELECT string_agg(format('%I %s%s%s', a.attname, format_type(a.atttypid, a.atttypmod), "
+              "CASE WHEN a.attcollation <> 0 THEN ' COLLATE ' || a.attcollation::regcollation::text ELSE '' END, "
+              "CASE WHEN a.attnotnull THEN ' NOT NULL' ELSE '' END), ', ' ORDER BY a.attnum) "
+              "FROM pg_attribute a WHERE a.attrelid = CAST($1 AS regclass) AND a.attnum > 0 AND NOT a.attisdropped",
+              {std::string(parent)}, &t));
     if (t.num_rows() != 1 || t.columns[0].IsNull(0)) {
       return Status::Corruption("postgresql: no columns found for table " + std::string(parent));
     }

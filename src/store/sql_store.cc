@@ -29,11 +29,15 @@ std::string ColumnList(const Table& t, std::string_view prefix = {}) {
 
 Table RunsSchema() {
   Table t;
-  t.columns = {{"snapshot_id", ColumnType::kInt64, false}, {"committed_at", ColumnType::kString, false},
-               {"rows_read", ColumnType::kInt64, false},   {"accepted", ColumnType::kInt64, false},
-               {"rejected", ColumnType::kInt64, false},    {"duplicates", ColumnType::kInt64, false},
+  t.columns = {{"snapshot_id", ColumnType::kInt64, false},
+               {"committed_at", ColumnType::kString, false},
+               {"rows_read", ColumnType::kInt64, false},
+               {"accepted", ColumnType::kInt64, false},
+               {"rejected", ColumnType::kInt64, false},
+               {"duplicates", ColumnType::kInt64, false},
                {"earlier_rows_displaced", ColumnType::kInt64, false},
-               {"files_ingested", ColumnType::kInt64, false}, {"files_skipped", ColumnType::kInt64, false},
+               {"files_ingested", ColumnType::kInt64, false},
+               {"files_skipped", ColumnType::kInt64, false},
                {"summary_json", ColumnType::kString, false}};
   return t;
 }
@@ -65,8 +69,10 @@ Table TickersOf(const BucketContents& contents) {
     }
   }
   Table t;
-  t.columns = {{"ticker", ColumnType::kString, false}, {"first_date", ColumnType::kDate, true},
-               {"last_date", ColumnType::kDate, true}, {"days", ColumnType::kInt64, false}};
+  t.columns = {{"ticker", ColumnType::kString, false},
+               {"first_date", ColumnType::kDate, true},
+               {"last_date", ColumnType::kDate, true},
+               {"days", ColumnType::kInt64, false}};
   for (const auto& [name, span] : spans) {
     t.columns[0].dictionary.push_back(name);
     t.columns[0].AppendCode(static_cast<int32_t>(t.columns[0].dictionary.size() - 1));
@@ -197,8 +203,9 @@ Status SqlStore::Migrate(int target) {
     if (*current >= target) return Execute("COMMIT");
     const int next = *current + 1;
     st = Execute(migrations[static_cast<size_t>(next - 1)]);
-    if (st.ok()) st = Command("INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)",
-                              {int64_t{next}, UtcTimestampNow()});
+    if (st.ok())
+      st = Command("INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)",
+                   {int64_t{next}, UtcTimestampNow()});
     if (st.ok()) st = Execute("COMMIT");
     if (!st.ok()) {
       Execute("ROLLBACK");
@@ -217,8 +224,10 @@ Result<int> SqlStore::SchemaVersion() {
 
 Result<std::map<int, LoadedBucket>> SqlStore::LoadedBuckets() {
   Table t;
-  t.columns = {{"bucket", ColumnType::kInt64, false}, {"snapshot_id", ColumnType::kInt64, false},
-               {"partitions", ColumnType::kInt64, false}, {"files", ColumnType::kString, false}};
+  t.columns = {{"bucket", ColumnType::kInt64, false},
+               {"snapshot_id", ColumnType::kInt64, false},
+               {"partitions", ColumnType::kInt64, false},
+               {"files", ColumnType::kString, false}};
   SL_RETURN_IF_ERROR(Query("SELECT bucket, snapshot_id, partitions, files FROM sync_state", {}, &t));
   std::map<int, LoadedBucket> out;
   for (size_t r = 0; r < t.num_rows(); ++r) {
@@ -237,8 +246,8 @@ Status SqlStore::ReplaceBucket(const BucketContents& contents) {
   if (st.ok()) st = Execute("COMMIT");
   if (!st.ok()) {
     Execute("ROLLBACK");
-    return st.WithContext("loading bucket " + std::to_string(contents.bucket) + " into the " +
-                          std::string(backend()) + " store");
+    return st.WithContext("loading bucket " + std::to_string(contents.bucket) + " into the " + std::string(backend()) +
+                          " store");
   }
   return Status::OK();
 }
@@ -265,9 +274,9 @@ Status SqlStore::DeleteThenInsert(const StoreTableDef& def, const BucketContents
   // the delete and they need no index on bucket; rejects (possibly without a ticker) by
   // their bucket column.
   const std::string table(def.store_name);
-  const std::string sql = def.keyed_by_ticker
-                              ? "DELETE FROM " + table + " WHERE ticker IN (SELECT ticker FROM tickers WHERE bucket = $1)"
-                              : "DELETE FROM " + table + " WHERE bucket = $1";
+  const std::string sql =
+      def.keyed_by_ticker ? "DELETE FROM " + table + " WHERE ticker IN (SELECT ticker FROM tickers WHERE bucket = $1)"
+                          : "DELETE FROM " + table + " WHERE bucket = $1";
   SL_RETURN_IF_ERROR(Command(sql, {int64_t{contents.bucket}}));
   auto it = contents.tables.find(def.lake_name);
   if (it == contents.tables.end() || it->second.num_rows() == 0) return Status::OK();
@@ -356,10 +365,22 @@ Result<Table> SqlStore::Bars(const BarsQuery& query) {
   const char* table = nullptr;
   std::string_view lake_table;
   switch (query.interval) {
-    case BarInterval::kDay: table = "stocks"; lake_table = kSilverBars; break;
-    case BarInterval::kWeek: table = "bars_weekly"; lake_table = kGoldBarsWeekly; break;
-    case BarInterval::kMonth: table = "bars_monthly"; lake_table = kGoldBarsMonthly; break;
-    case BarInterval::kQuarter: table = "bars_quarterly"; lake_table = kGoldBarsQuarterly; break;
+    case BarInterval::kDay:
+      table = "stocks";
+      lake_table = kSilverBars;
+      break;
+    case BarInterval::kWeek:
+      table = "bars_weekly";
+      lake_table = kGoldBarsWeekly;
+      break;
+    case BarInterval::kMonth:
+      table = "bars_monthly";
+      lake_table = kGoldBarsMonthly;
+      break;
+    case BarInterval::kQuarter:
+      table = "bars_quarterly";
+      lake_table = kGoldBarsQuarterly;
+      break;
   }
   Table out = EmptyTableFor(lake_table);
   const std::string where = query.interval == BarInterval::kDay
@@ -383,8 +404,10 @@ Result<Table> SqlStore::LatestIndicators(std::string_view ticker) {
 
 Table SqlStore::CrossSectionTable() {
   Table out;
-  out.columns = {{"ticker", ColumnType::kString, false}, {"date", ColumnType::kDate, false},
-                 {"close", ColumnType::kDouble, false}, {"volume", ColumnType::kInt64, false},
+  out.columns = {{"ticker", ColumnType::kString, false},
+                 {"date", ColumnType::kDate, false},
+                 {"close", ColumnType::kDouble, false},
+                 {"volume", ColumnType::kInt64, false},
                  {"return_1d", ColumnType::kDouble, true}};
   return out;
 }
@@ -392,9 +415,12 @@ Table SqlStore::CrossSectionTable() {
 std::string SqlStore::CrossSectionRanking(CrossSectionOrder order, std::string_view returns, std::string_view volumes) {
   const std::string r(returns), v(volumes);
   switch (order) {
-    case CrossSectionOrder::kTopGainers: return "AND " + r + ".return_1d IS NOT NULL ORDER BY " + r + ".return_1d DESC";
-    case CrossSectionOrder::kTopLosers: return "AND " + r + ".return_1d IS NOT NULL ORDER BY " + r + ".return_1d ASC";
-    case CrossSectionOrder::kMostTraded: return "ORDER BY " + v + ".volume DESC";
+    case CrossSectionOrder::kTopGainers:
+      return "AND " + r + ".return_1d IS NOT NULL ORDER BY " + r + ".return_1d DESC";
+    case CrossSectionOrder::kTopLosers:
+      return "AND " + r + ".return_1d IS NOT NULL ORDER BY " + r + ".return_1d ASC";
+    case CrossSectionOrder::kMostTraded:
+      return "ORDER BY " + v + ".volume DESC";
   }
   return "";
 }
@@ -410,8 +436,9 @@ Result<Table> SqlStore::CrossSection(const CrossSectionQuery& query) {
       // SQLite keep tickers as the outer loop; PostgreSQL plans it as an inner join.
       "SELECT s.ticker, s.\"date\", s.close, s.volume, i.return_1d FROM tickers t CROSS JOIN stocks s "
       "LEFT JOIN indicators i ON i.ticker = s.ticker AND i.\"date\" = s.\"date\" AND i.bucket = s.bucket "
-      "WHERE s.ticker = t.ticker AND s.bucket = t.bucket AND s.\"date\" = $1 AND t.first_date <= $1 AND t.last_date >= $1 " + rank +
-      ", s.ticker LIMIT $2",
+      "WHERE s.ticker = t.ticker AND s.bucket = t.bucket AND s.\"date\" = $1 AND t.first_date <= $1 AND t.last_date >= "
+      "$1 " +
+          rank + ", s.ticker LIMIT $2",
       {FormatDate(query.date), int64_t{std::max(query.limit, 0)}}, &out));
   return out;
 }
@@ -420,9 +447,10 @@ Result<std::vector<std::string>> SqlStore::SearchTickers(std::string_view prefix
   Table t;
   t.columns = {{"ticker", ColumnType::kString, false}};
   // substr/length instead of LIKE: a prefix is compared as data, never as a pattern.
-  SL_RETURN_IF_ERROR(Query("SELECT ticker FROM tickers WHERE substr(ticker, 1, length(CAST($1 AS TEXT))) = "
-                           "CAST($1 AS TEXT) ORDER BY ticker LIMIT $2",
-                           {std::string(prefix), int64_t{std::max(limit, 0)}}, &t));
+  SL_RETURN_IF_ERROR(
+      Query("SELECT ticker FROM tickers WHERE substr(ticker, 1, length(CAST($1 AS TEXT))) = "
+            "CAST($1 AS TEXT) ORDER BY ticker LIMIT $2",
+            {std::string(prefix), int64_t{std::max(limit, 0)}}, &t));
   std::vector<std::string> out;
   out.reserve(t.num_rows());
   for (size_t r = 0; r < t.num_rows(); ++r) out.emplace_back(t.columns[0].StringAt(r));
@@ -464,11 +492,12 @@ Result<Table> SqlStore::Rejects(const RejectsQuery& query) {
 
 Result<Table> SqlStore::ScanTable(std::string_view lake_table) {
   const StoreTableDef* def = FindStoreTable(lake_table);
-  if (def == nullptr) return Status::InvalidArgument("no store table mirrors lake table '" + std::string(lake_table) + "'");
+  if (def == nullptr)
+    return Status::InvalidArgument("no store table mirrors lake table '" + std::string(lake_table) + "'");
   Table out = EmptyTableFor(lake_table);
-  SL_RETURN_IF_ERROR(Query("SELECT " + ColumnList(out) + " FROM " + std::string(def->store_name) + " ORDER BY " +
-                               std::string(def->order_by),
-                           {}, &out));
+  SL_RETURN_IF_ERROR(Query(
+      "SELECT " + ColumnList(out) + " FROM " + std::string(def->store_name) + " ORDER BY " + std::string(def->order_by),
+      {}, &out));
   return out;
 }
 

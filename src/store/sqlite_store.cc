@@ -107,7 +107,9 @@ class SqliteStore final : public SqlStore {
       for (size_t c = 0; c < columns && st.ok(); ++c) {
         const int col = static_cast<int>(c);
         switch (sqlite3_column_type(stmt, col)) {
-          case SQLITE_NULL: appender.AppendNull(c); break;
+          case SQLITE_NULL:
+            appender.AppendNull(c);
+            break;
           case SQLITE_INTEGER:
             if (out->columns[c].type == ColumnType::kDouble) {
               appender.AppendDouble(c, sqlite3_column_double(stmt, col));
@@ -115,7 +117,9 @@ class SqliteStore final : public SqlStore {
               appender.AppendInt(c, sqlite3_column_int64(stmt, col));
             }
             break;
-          case SQLITE_FLOAT: appender.AppendDouble(c, sqlite3_column_double(stmt, col)); break;
+          case SQLITE_FLOAT:
+            appender.AppendDouble(c, sqlite3_column_double(stmt, col));
+            break;
           default: {
             const char* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, col));
             st = appender.AppendText(c, std::string_view(text, static_cast<size_t>(sqlite3_column_bytes(stmt, col))));
@@ -160,9 +164,15 @@ class SqliteStore final : public SqlStore {
             sqlite3_bind_text(stmt, index, date_text, n, SQLITE_TRANSIENT);
             break;
           }
-          case ColumnType::kInt32: sqlite3_bind_int(stmt, index, col.i32[r]); break;
-          case ColumnType::kInt64: sqlite3_bind_int64(stmt, index, col.i64[r]); break;
-          case ColumnType::kDouble: sqlite3_bind_double(stmt, index, col.f64[r]); break;
+          case ColumnType::kInt32:
+            sqlite3_bind_int(stmt, index, col.i32[r]);
+            break;
+          case ColumnType::kInt64:
+            sqlite3_bind_int64(stmt, index, col.i64[r]);
+            break;
+          case ColumnType::kDouble:
+            sqlite3_bind_double(stmt, index, col.f64[r]);
+            break;
         }
       }
       const int rc = sqlite3_step(stmt);
@@ -213,8 +223,8 @@ class SqliteStore final : public SqlStore {
 
 Result<std::unique_ptr<ServingStore>> OpenSqliteStore(const std::string& path, const StoreOptions& options) {
   sqlite3* db = nullptr;
-  const int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                                 nullptr);
+  const int rc =
+      sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {
     std::string message = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
     sqlite3_close(db);
@@ -232,8 +242,8 @@ Result<std::unique_ptr<ServingStore>> OpenSqliteStore(const std::string& path, c
   Status st;
   for (int attempt = 0;; ++attempt) {
     char* error = nullptr;
-    const int pragma_rc = sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-65536;",
-                                       nullptr, nullptr, &error);
+    const int pragma_rc = sqlite3_exec(
+        db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-65536;", nullptr, nullptr, &error);
     const std::string message = error ? error : sqlite3_errstr(pragma_rc);
     sqlite3_free(error);
     if (pragma_rc == SQLITE_OK) break;

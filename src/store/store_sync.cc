@@ -1,13 +1,12 @@
 #include "store/store_sync.h"
 
 #include <algorithm>
-#include <chrono>
 #include <atomic>
+#include <chrono>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <thread>
-
-#include <nlohmann/json.hpp>
 
 #include "core/crash_point.h"
 #include "core/files.h"
@@ -42,8 +41,9 @@ Result<BucketContents> ReadBucket(const std::string& lake_dir, const LakeSnapsho
     if (f == nullptr || f->rows == 0) continue;
     Result<Table> table = ReadParquetFile(lake_dir + "/" + f->path);
     if (!table.ok()) {
-      return table.status().WithContext("reading the lake for the serving store (if a run rewrote the lake "
-                                        "meanwhile, sync again)");
+      return table.status().WithContext(
+          "reading the lake for the serving store (if a run rewrote the lake "
+          "meanwhile, sync again)");
     }
     contents.tables.emplace(std::string(def.lake_name), std::move(*table));
   }
@@ -132,9 +132,8 @@ Status Sync(const std::vector<ServingStore*>& stores, const std::string& lake_di
   const std::set<int> chosen(options.buckets.begin(), options.buckets.end());
   auto selected = [&](int bucket) { return chosen.empty() || chosen.count(bucket) > 0; };
   SL_ASSIGN_OR_RETURN(auto loaded, store.LoadedBuckets());
-  const bool partitions_changed = std::any_of(loaded.begin(), loaded.end(), [&](const auto& entry) {
-    return entry.second.partitions != snapshot.partitions;
-  });
+  const bool partitions_changed = std::any_of(
+      loaded.begin(), loaded.end(), [&](const auto& entry) { return entry.second.partitions != snapshot.partitions; });
   if (partitions_changed) {
     // Tickers moved between buckets, so no old bucket may stay: empty the whole store,
     // whichever buckets this sync was given (a loader of other buckets then finds its

@@ -27,16 +27,16 @@
 namespace stocklake {
 
 struct SyncStats {
-  int64_t snapshot_id = 0;        //!< the lake snapshot the store now reflects
-  int buckets_total = 0;          //!< buckets in the lake
-  int buckets_behind = 0;         //!< selected buckets differing from the lake when the sync began
-  int buckets_loaded = 0;         //!< buckets replaced by this sync (0 in a dry run)
-  int buckets_unchanged = 0;      //!< selected buckets already up to date
-  int64_t rows_loaded = 0;        //!< rows inserted, all tables
-  int64_t bar_rows_loaded = 0;    //!< rows inserted into stocks alone
-  int runs_recorded = 0;          //!< run rows added
-  bool reset = false;             //!< the bucket count changed, so the store was emptied first
-                                  //!< (in a dry run: would be)
+  int64_t snapshot_id = 0;      //!< the lake snapshot the store now reflects
+  int buckets_total = 0;        //!< buckets in the lake
+  int buckets_behind = 0;       //!< selected buckets differing from the lake when the sync began
+  int buckets_loaded = 0;       //!< buckets replaced by this sync (0 in a dry run)
+  int buckets_unchanged = 0;    //!< selected buckets already up to date
+  int64_t rows_loaded = 0;      //!< rows inserted, all tables
+  int64_t bar_rows_loaded = 0;  //!< rows inserted into stocks alone
+  int runs_recorded = 0;        //!< run rows added
+  bool reset = false;           //!< the bucket count changed, so the store was emptied first
+                                //!< (in a dry run: would be)
   double seconds = 0;
 };
 
