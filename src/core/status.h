@@ -9,7 +9,7 @@
 
 namespace stocklake {
 
-class Status {
+class [[nodiscard]] Status {
  public:
   enum class Code { kOk = 0, kNotFound, kCorruption, kInvalidArgument, kIOError, kNotSupported, kAborted };
 
@@ -48,7 +48,7 @@ class Status {
 
 //! A value or the Status that explains why there is none.
 template <typename T>
-class Result {
+class [[nodiscard]] Result {
  public:
   Result(T value) : data_(std::move(value)) {}         // NOLINT: implicit by design
   Result(Status status) : data_(std::move(status)) {}  // NOLINT: implicit by design
