@@ -300,16 +300,5 @@ TEST(GeneratorTest, RejectsOptionsOutOfRange) {
   EXPECT_FALSE(GenerateDataset(Options(dir.Join("file"), 1, 10, 1, 0)).ok());
 }
 
-TEST(GeneratorTest, SpeedIsPrintedNotAsserted) {
-  TempDir dir;
-  const auto start = std::chrono::steady_clock::now();
-  Result<GenerateSummary> summary = GenerateDataset(Options(dir.path(), 200, 2520, 1, 0.01));
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  ASSERT_TRUE(summary.ok());
-  EXPECT_EQ(summary->files, 200);
-  std::printf("generate: %lld rows, %.1f MB in %.3f s = %.1f M rows/s\n", static_cast<long long>(summary->rows),
-              summary->bytes / 1e6, seconds, summary->rows / 1e6 / seconds);
-}
-
 }  // namespace
 }  // namespace stocklake

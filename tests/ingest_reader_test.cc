@@ -521,32 +521,5 @@ TEST(BarReaderTest, ReadsFixtureFilesFromDisk) {
   EXPECT_NE(error.status().message().find("x.csv"), std::string::npos);
 }
 
-TEST(BarReaderTest, ThroughputIsPrintedNotAsserted) {
-  // Rows shaped like the real set; the number is for the report, the assertion only
-  // checks that every row was read.
-  std::string content = kHugeHeader;
-  const int rows = 400000;
-  content.reserve(static_cast<size_t>(rows) * 48);
-  char row[96];
-  for (int i = 0; i < rows; ++i) {
-    const Date d = D("2005-01-03") + i % 4000;
-    const std::string date = FormatDate(d);
-    const int n = std::snprintf(row, sizeof row, "%s,%d.%04d,%d.%04d,%d.%04d,%d.%04d,%d,0\n", date.c_str(), 10 + i % 90,
-                                i % 10000, 11 + i % 90, (i * 7) % 10000, 9 + i % 90, (i * 3) % 10000, 10 + i % 90,
-                                (i * 13) % 10000, 100000 + i * 37 % 9000000);
-    content.append(row, static_cast<size_t>(n));
-  }
-  BarBatch batch;
-  const SourceFile file{"/x/aapl.us.txt", "aapl.us.txt", 0};
-  const auto start = std::chrono::steady_clock::now();
-  Result<ReadStats> stats = ReadBars(content, file, 0, &batch);
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  ASSERT_TRUE(stats.ok());
-  EXPECT_EQ(stats->rows_read, rows);
-  EXPECT_EQ(stats->parse_errors, 0);
-  std::printf("huge_stock_market layout: %.1f MB in %.3f s = %.0f MB/s, %.1f M rows/s\n", content.size() / 1e6, seconds,
-              content.size() / 1e6 / seconds, rows / 1e6 / seconds);
-}
-
 }  // namespace
 }  // namespace stocklake

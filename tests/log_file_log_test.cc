@@ -472,49 +472,5 @@ TEST(FileLogRetention, ByAgeKeepsOnlyTheActiveSegment) {
   EXPECT_EQ(*log->EndOffset("t", 0), 100);
 }
 
-TEST(FileLogThroughput, ProduceFlushOfEncodedBarBatches) {
-  TempDir tmp;
-  auto log = MustOpen(tmp.path());
-  const int partitions = 4;
-  ASSERT_TRUE(log->EnsureTopic(std::string(kRawTopic), partitions).ok());
-  std::vector<std::string> values;
-  size_t bars_per_record = 4096;
-  for (int r = 0; r < 8; ++r) {
-    BarBatch batch;
-    const int32_t code = batch.InternTicker("TICK" + std::to_string(r));
-    for (size_t i = 0; i < bars_per_record; ++i) {
-      batch.Append(code, static_cast<Date>(10000 + i), 1.0 + i, 2.0 + i, 0.5 + i, 1.5 + i, 1.5 + i, 1000 + i, 1,
-                   static_cast<int64_t>(i + 2), RejectReason::kNone);
-    }
-    values.push_back(EncodeBarBatch(batch));
-  }
-  const int records = 160;
-  const auto start = std::chrono::steady_clock::now();
-  size_t bytes = 0;
-  for (int i = 0; i < records; ++i) {
-    const std::string key = "TICK" + std::to_string(i % 8);
-    const std::string& value = values[static_cast<size_t>(i % 8)];
-    ASSERT_TRUE(log->Produce(std::string(kRawTopic), PartitionForKey(key, partitions), key, value).ok());
-    bytes += value.size();
-  }
-  ASSERT_TRUE(log->Flush().ok());
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  size_t decoded_bars = 0;
-  const auto read_start = std::chrono::steady_clock::now();
-  for (int p = 0; p < partitions; ++p) {
-    for (const auto& r : ReadAll(*log, std::string(kRawTopic), p, 0, 8 << 20)) {
-      auto batch = DecodeBarRecord(r.value, 0);
-      ASSERT_TRUE(batch.ok());
-      decoded_bars += batch->size();
-    }
-  }
-  const double read_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - read_start).count();
-  EXPECT_EQ(decoded_bars, records * bars_per_record);
-  std::printf("produce+flush: %.1f MB in %.3f s = %.0f MB/s, %.2f M bars/s\n", bytes / 1e6, seconds,
-              bytes / 1e6 / seconds, records * bars_per_record / 1e6 / seconds);
-  std::printf("fetch+decode:  %.0f MB/s, %.2f M bars/s\n", bytes / 1e6 / read_seconds,
-              decoded_bars / 1e6 / read_seconds);
-}
-
 }  // namespace
 }  // namespace stocklake

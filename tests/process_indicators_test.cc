@@ -371,28 +371,5 @@ TEST(IndicatorsTest, ReusesBuffersAcrossSeries) {
   ExpectMatchesReference(short_series, out, "reused");
 }
 
-TEST(IndicatorsTest, ReportsThroughput) {
-  constexpr size_t kSeries = 100;
-  constexpr size_t kRows = 5000;
-  const DailySeries s = SeriesFromCloses(RandomWalk(kRows, 5, 30, 0.02), 5);
-  Indicators out;
-  ComputeIndicators(s, &out);
-  double sink = 0;
-  double seconds = 1e9;
-  for (int attempt = 0; attempt < 3; ++attempt) {  // best of 3: the machine is shared
-    const auto start = std::chrono::steady_clock::now();
-    for (size_t i = 0; i < kSeries; ++i) {
-      ComputeIndicators(s, &out);
-      sink += out.columns[kVolatility20].values[kRows - 1];
-    }
-    seconds = std::min(seconds, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-  }
-  const double rows_per_second = kSeries * kRows / seconds;
-  std::printf("ComputeIndicators: %.1f M rows/s (%zu rows in %.3f s)\n", rows_per_second / 1e6, kSeries * kRows,
-              seconds);
-  RecordProperty("rows_per_second", std::to_string(rows_per_second));
-  EXPECT_GT(sink, 0);
-}
-
 }  // namespace
 }  // namespace stocklake

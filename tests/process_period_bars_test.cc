@@ -202,26 +202,5 @@ TEST(PeriodBarsTest, MatchesGroupingByCalendarKeys) {
   }
 }
 
-TEST(PeriodBarsTest, ReportsThroughput) {
-  DailySeries s;
-  for (int i = 0; i < 5000; ++i) AddRow(&s, D(2000, 1, 3) + i * 7 / 5, 10 + i % 17, 1000 + i);
-  PeriodBars out[3];
-  double seconds = 1e9;
-  size_t periods = 0;
-  for (int attempt = 0; attempt < 3; ++attempt) {  // best of 3: the machine is shared
-    const auto start = std::chrono::steady_clock::now();
-    for (int repeat = 0; repeat < 50; ++repeat) {
-      ComputePeriodBars(s, Period::kWeek, &out[0]);
-      ComputePeriodBars(s, Period::kMonth, &out[1]);
-      ComputePeriodBars(s, Period::kQuarter, &out[2]);
-    }
-    seconds = std::min(seconds, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-    periods = out[0].size() + out[1].size() + out[2].size();
-  }
-  std::printf("ComputePeriodBars (week+month+quarter): %.1f M daily rows/s\n", 50 * s.size() / seconds / 1e6);
-  EXPECT_EQ(out[0].size(), 1000u);  // 5 rows per calendar week
-  EXPECT_GT(periods, 1000u);
-}
-
 }  // namespace
 }  // namespace stocklake

@@ -369,6 +369,13 @@ TEST(RunBatchTest, BadUsageExitsTwoAndWritesNothing) {
   EXPECT_EQ(no_command.exit_code, 2) << no_command.output;
 }
 
+TEST(RunBatchTest, VersionNamesTheProgramAndExitsZero) {
+  auto version = Stocklake("--version");
+  EXPECT_EQ(version.exit_code, 0) << version.output;
+  EXPECT_EQ(version.output.rfind("stocklake ", 0), 0u) << version.output;
+  EXPECT_NE(version.output.find('.'), std::string::npos) << version.output;
+}
+
 // A crash at each named point of a run (the process dies by SIGKILL there), then a
 // rerun: the lake must equal a clean run's, and the log must not hold the crashed
 // attempt's rows twice.

@@ -1,0 +1,79 @@
+// Throughput of the processing kernels on one thread: ComputeIndicators and the
+// week/month/quarter ComputePeriodBars over synthetic random-walk series (best of 3
+// rounds; the machine is shared).
+// Build: cmake --build build --target process_bench
+//   build/process_bench [series] [rows]
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <random>
+
+#include "process/daily_series.h"
+#include "process/indicators.h"
+#include "process/period_bars.h"
+
+namespace {
+
+using stocklake::DailySeries;
+
+DailySeries RandomWalkSeries(size_t rows, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<double> step(0.0, 0.02);
+  std::uniform_real_distribution<double> spread(0.0, 0.02);
+  std::uniform_int_distribution<int64_t> volume(1, 5'000'000);
+  DailySeries s;
+  double close = 30;
+  for (size_t i = 0; i < rows; ++i) {
+    close *= 1 + step(rng);
+    const double open = close * (1 + spread(rng) - 0.01);
+    const double high = std::max(open, close) * (1 + spread(rng));
+    const double low = std::min(open, close) * (1 - spread(rng));
+    // Five trading days in seven calendar days, so weeks and months have real shapes.
+    s.Append(static_cast<stocklake::Date>(10000 + i * 7 / 5), open, high, low, close, close, volume(rng));
+  }
+  return s;
+}
+
+template <typename Body>
+double BestOfThreeSeconds(Body body) {
+  double best = 1e9;
+  for (int round = 0; round < 3; ++round) {
+    const auto start = std::chrono::steady_clock::now();
+    body();
+    best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  }
+  return best;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace stocklake;
+  const size_t series = argc > 1 ? std::strtoul(argv[1], nullptr, 10) : 100;
+  const size_t rows = argc > 2 ? std::strtoul(argv[2], nullptr, 10) : 5000;
+  const DailySeries s = RandomWalkSeries(rows, 1);
+
+  Indicators indicators;
+  double sink = 0;
+  const double indicator_seconds = BestOfThreeSeconds([&] {
+    for (size_t i = 0; i < series; ++i) {
+      ComputeIndicators(s, &indicators);
+      sink += indicators.columns[kVolatility20].values[rows - 1];
+    }
+  });
+  std::printf("ComputeIndicators: %.1f M rows/s (%zu rows in %.3f s)\n", series * rows / indicator_seconds / 1e6,
+              series * rows, indicator_seconds);
+
+  PeriodBars bars[3];
+  const double period_seconds = BestOfThreeSeconds([&] {
+    for (size_t i = 0; i < series; ++i) {
+      ComputePeriodBars(s, Period::kWeek, &bars[0]);
+      ComputePeriodBars(s, Period::kMonth, &bars[1]);
+      ComputePeriodBars(s, Period::kQuarter, &bars[2]);
+    }
+  });
+  std::printf("ComputePeriodBars (week+month+quarter): %.1f M daily rows/s (%zu weeks, %zu months, %zu quarters)\n",
+              series * rows / period_seconds / 1e6, bars[0].size(), bars[1].size(), bars[2].size());
+  return sink > 0 ? 0 : 1;
+}
