@@ -2,17 +2,20 @@
 BUILD_DIR ?= build
 BUILD_TYPE ?= Release
 JOBS ?= $(shell nproc)
+# Extra CMake options, applied to the build directory on every build (CI: -DSTOCKLAKE_WERROR=ON).
+CMAKE_ARGS ?=
 DEMO_DIR ?= demo
 
-.PHONY: deps build program test demo asan bench clean web format format-check
+.PHONY: deps build program test demo asan bench clean web format format-check test-unit
 
 deps:
 	@scripts/install-deps.sh
 
 $(BUILD_DIR)/CMakeCache.txt:
-	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE)
+	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) $(CMAKE_ARGS)
 
 build: deps web $(BUILD_DIR)/CMakeCache.txt
+	$(if $(CMAKE_ARGS),cmake -S . -B $(BUILD_DIR) $(CMAKE_ARGS) > /dev/null)
 	cmake --build $(BUILD_DIR) -j$(JOBS)
 
 # The dashboard (web/dist, served by `stocklake serve` at /): rebuilt only when a source
@@ -30,6 +33,10 @@ program: deps web $(BUILD_DIR)/CMakeCache.txt
 
 test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j$(JOBS)
+
+# The fast suite (`ctest -L unit`, under a minute): single modules, no servers.
+test-unit: build
+	cd $(BUILD_DIR) && ctest --output-on-failure -j$(JOBS) -L unit
 
 # Generates a sample dataset (with bad rows of every kind), runs the whole batch on the
 # embedded defaults, runs it again to show it is idempotent, and reads a table back.
@@ -59,5 +66,5 @@ FORMAT_SOURCES = $(shell git ls-files 'src/*.cc' 'src/*.h' 'tests/*.cc' 'tests/*
 format:
 	clang-format -i $(FORMAT_SOURCES)
 
-format-check:
-	clang-format --dry-run --Werror $(FORMAT_SOURCES)
+format-check: deps
+	@clang-format --dry-run --Werror $(FORMAT_SOURCES)

@@ -6,6 +6,7 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 
 packages=(
   build-essential cmake pkg-config git
+  clang-format        # `make format-check` (CI) and `make format`
   libgtest-dev libgmock-dev
   libzstd-dev libsnappy-dev zlib1g-dev
   libsimdjson-dev libcli11-dev libfmt-dev nlohmann-json3-dev libxxhash-dev

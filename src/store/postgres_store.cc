@@ -552,7 +552,7 @@ class PostgresStore final : public SqlStore {
     }
     if (st.ok()) st = Execute("COMMIT");
     if (!st.ok()) {
-      Execute("ROLLBACK");
+      RollbackAfterError();
       return st.WithContext("creating year partitions");
     }
     known_partitions_.insert(missing.begin(), missing.end());

@@ -191,11 +191,11 @@ Status SqlStore::Migrate(int target) {
     }
     Result<int> current = st.ok() ? SchemaVersion() : Result<int>(st);
     if (!current.ok()) {
-      Execute("ROLLBACK");
+      RollbackAfterError();
       return current.status();
     }
     if (*current > latest) {
-      Execute("ROLLBACK");
+      RollbackAfterError();
       return Status::NotSupported("the store's schema is version " + std::to_string(*current) +
                                   ", newer than this stocklake knows (" + std::to_string(latest) +
                                   "): upgrade stocklake");
@@ -208,7 +208,7 @@ Status SqlStore::Migrate(int target) {
                    {int64_t{next}, UtcTimestampNow()});
     if (st.ok()) st = Execute("COMMIT");
     if (!st.ok()) {
-      Execute("ROLLBACK");
+      RollbackAfterError();
       return st.WithContext("applying store schema migration " + std::to_string(next));
     }
   }
@@ -245,7 +245,7 @@ Status SqlStore::ReplaceBucket(const BucketContents& contents) {
   Status st = ReplaceBucketInTransaction(contents);
   if (st.ok()) st = Execute("COMMIT");
   if (!st.ok()) {
-    Execute("ROLLBACK");
+    RollbackAfterError();
     return st.WithContext("loading bucket " + std::to_string(contents.bucket) + " into the " + std::string(backend()) +
                           " store");
   }
@@ -292,7 +292,7 @@ Status SqlStore::Reset() {
   if (st.ok()) st = Execute("DELETE FROM tickers");
   if (st.ok()) st = Execute("DELETE FROM sync_state");
   if (st.ok()) st = Execute("COMMIT");
-  if (!st.ok()) Execute("ROLLBACK");
+  if (!st.ok()) RollbackAfterError();
   return st;
 }
 
@@ -318,7 +318,7 @@ Status SqlStore::RecordRuns(const std::vector<RunRecord>& runs) {
   }
   if (st.ok()) st = Execute("COMMIT");
   if (!st.ok()) {
-    Execute("ROLLBACK");
+    RollbackAfterError();
     return st.WithContext("recording runs in the store");
   }
   return Status::OK();

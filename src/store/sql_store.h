@@ -97,6 +97,9 @@ class SqlStore : public ServingStore {
   virtual Status LockBucket(int bucket) { return Status::OK(); }
   //! Starts a write transaction (SQLite takes the write lock at once).
   virtual Status Begin() { return Execute("BEGIN"); }
+  //! Ends a failed transaction. Its own error is dropped on purpose: the caller reports the
+  //! error that made it roll back, and a connection left broken fails its next statement.
+  void RollbackAfterError() { (void)Execute("ROLLBACK"); }
   //! Serialises concurrent migrators inside the migration's transaction.
   virtual Status LockSchema() { return Status::OK(); }
   //! migrations[i] is the SQL of schema version i + 1.
