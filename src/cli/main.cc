@@ -10,6 +10,7 @@ int main(int argc, char** argv) {
   using namespace stocklake::cli;
   CLI::App app{"stocklake: stock-market daily bars -> clean data, indicators and aggregates in a Parquet lake"};
   app.require_subcommand(1);
+  app.set_version_flag("--version", "stocklake " STOCKLAKE_VERSION);
   const std::vector<CommandRunner> commands = {
       AddGenerateCommand(app), AddRunCommand(app),       AddServeCommand(app),  AddTokenCommand(app),
       AddProducerCommand(app), AddProcessorCommand(app), AddLoaderCommand(app),
@@ -19,6 +20,8 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
   } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     std::fprintf(stderr, "stocklake: %s\nRun 'stocklake --help' for usage.\n", e.what());

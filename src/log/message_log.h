@@ -1,7 +1,7 @@
 // MessageLog: the Kafka-shaped interface the pipeline's stages talk through. Topics are
 // split into partitions (keyed by ticker, see topics.h); each partition is an append-only
 // sequence of records numbered by offset; consumer groups remember the next offset to read.
-// Backends: the embedded file log (file_log.h) and, later, Apache Kafka behind the same calls.
+// Backends: the embedded file log (file_log.h) and Apache Kafka (kafka_log.h), behind the same calls.
 #pragma once
 
 #include <cstddef>
