@@ -9,6 +9,7 @@
 #include <cstring>
 #include <exception>
 #include <limits>
+#include <memory>
 #include <new>
 #include <stdexcept>
 #include <string_view>
@@ -313,9 +314,14 @@ void DecodeColumnChunk(ThriftCompactReader& r, ColumnChunkMd* c) {
     }
   }
   r.EndStruct();
+  // Refused while decoding, not after: a list of empty structs (one byte each) would
+  // otherwise fill memory with ~200-byte entries before the footer checks ran.
+  if (!c->has_file_path && (!c->has_meta || c->meta.type < 0)) r.Fail("column chunk without metadata or type");
 }
 
-void DecodeRowGroup(ThriftCompactReader& r, RowGroupMd* g) {
+// `max_columns`: the schema's column count when the schema came first (as writers put
+// it), else SIZE_MAX.
+void DecodeRowGroup(ThriftCompactReader& r, size_t max_columns, RowGroupMd* g) {
   r.BeginStruct();
   int16_t id;
   ThriftType t;
@@ -327,8 +333,13 @@ void DecodeRowGroup(ThriftCompactReader& r, RowGroupMd* g) {
         uint32_t size;
         r.ReadListHeader(&element, &size);
         if (size > 0 && !Expect(r, element, ThriftType::kStruct)) break;
-        g->columns.resize(size);
-        for (uint32_t i = 0; i < size && r.ok(); ++i) DecodeColumnChunk(r, &g->columns[i]);
+        if (size > max_columns) {
+          r.Fail("row group lists " + std::to_string(size) + " column chunks for " + std::to_string(max_columns) +
+                 " schema columns");
+          break;
+        }
+        // Grown as chunks decode, so a corrupt size allocates no more than the bytes hold.
+        for (uint32_t i = 0; i < size && r.ok(); ++i) DecodeColumnChunk(r, &g->columns.emplace_back());
         break;
       }
       case 3:
@@ -353,8 +364,7 @@ void DecodeFileMeta(ThriftCompactReader& r, FileMetaMd* f) {
         uint32_t size;
         r.ReadListHeader(&element, &size);
         if (size > 0 && !Expect(r, element, ThriftType::kStruct)) break;
-        f->schema.resize(size);
-        for (uint32_t i = 0; i < size && r.ok(); ++i) DecodeSchemaElement(r, &f->schema[i]);
+        for (uint32_t i = 0; i < size && r.ok(); ++i) DecodeSchemaElement(r, &f->schema.emplace_back());
         f->has_schema = true;
         break;
       }
@@ -367,8 +377,8 @@ void DecodeFileMeta(ThriftCompactReader& r, FileMetaMd* f) {
         uint32_t size;
         r.ReadListHeader(&element, &size);
         if (size > 0 && !Expect(r, element, ThriftType::kStruct)) break;
-        f->row_groups.resize(size);
-        for (uint32_t i = 0; i < size && r.ok(); ++i) DecodeRowGroup(r, &f->row_groups[i]);
+        const size_t max_columns = f->has_schema && !f->schema.empty() ? f->schema.size() - 1 : SIZE_MAX;
+        for (uint32_t i = 0; i < size && r.ok(); ++i) DecodeRowGroup(r, max_columns, &f->row_groups.emplace_back());
         f->has_row_groups = true;
         break;
       }
@@ -638,6 +648,34 @@ ParquetFileInfo MakeFileInfo(const ParsedFile& parsed) {
 // ---------------------------------------------------------------------------------
 // Column chunk decoding.
 
+// What a page may ask the reader to allocate. Its decompressed size must be
+//  - at most kMaxPageBytes: 1 GiB, far above the ~1 MiB pages parquet-mr and Arrow
+//    write and the 512 KiB of a default stocklake page (64 Ki doubles), and half of
+//    what a corrupt int32 size could claim;
+//  - at most what the codec can expand the page's compressed bytes to (MaxExpansion),
+//    so a small corrupt file cannot claim large pages.
+constexpr size_t kMaxPageBytes = size_t{1} << 30;
+
+//! The largest output per input byte the codec can produce; 0 for codecs we do not
+//! read (Decompress refuses those). Snappy: a 3-byte copy yields at most 64 bytes.
+//! Deflate: at best 1-bit codes for length 258 and distance, 258 bytes per 2 bits
+//! (1032:1). Zstd: a 4-byte RLE block (3-byte header, 1 byte) yields at most one
+//! 128 KiB block (32768:1).
+uint64_t MaxExpansion(int32_t codec) {
+  switch (codec) {
+    case pq::kUncompressed:
+      return 1;
+    case pq::kSnappy:
+      return 22;  // > 64 / 3
+    case pq::kGzip:
+      return 1032;
+    case pq::kZstd:
+      return 32768;
+    default:
+      return 0;
+  }
+}
+
 struct TransparentHash {
   using is_transparent = void;
   size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
@@ -650,6 +688,11 @@ class ColumnDecoder {
                 Column* out)
       : file_(file), name_(name), info_(info), physical_type_(physical_type), out_(out) {}
 
+  //! Walks one chunk's page headers without decoding the pages, before DecodeFile sizes
+  //! the output from the footer's row counts: the data pages must declare exactly
+  //! `rows` values, and each page's sizes must be possible for its codec and encoding.
+  //! Does not touch the output.
+  Status CheckChunk(const ColumnMetaMd& meta, size_t row_group, size_t rows);
   //! Decodes one chunk into rows [row_begin, row_begin + rows) of the output.
   Status ReadChunk(const ColumnMetaMd& meta, size_t row_group, size_t row_begin, size_t rows);
   //! Drops the validity vector when no NULL was seen (Table's convention).
@@ -662,6 +705,15 @@ class ColumnDecoder {
     return Status::Corruption(name_ + ": column '" + info_.name + "' row group " + std::to_string(row_group_) + ": " +
                               what);
   }
+  //! The chunk's bytes (`start` is their file offset), after checking its value count.
+  Status ChunkBytes(const ColumnMetaMd& meta, size_t rows, std::string_view* chunk, int64_t* start) const;
+  //! Reads the page header at chunk[*pos] and the page body after it; advances *pos.
+  Status NextPage(std::string_view chunk, int64_t start, size_t* pos, PageHeaderMd* header,
+                  std::string_view* page) const;
+  //! Refuses a decompressed size beyond kMaxPageBytes or the codec's expansion limit.
+  Status CheckDecompressedSize(size_t compressed, size_t uncompressed) const;
+  //! A buffer of at least n bytes, not zero-filled (the decompressor writes it).
+  char* DecompressBuffer(size_t n);
   Status Decompress(std::string_view in, size_t uncompressed_size, std::string_view* out);
   Status ReadDictionaryPage(std::string_view body, int32_t num_values);
   Status ReadDataPage(const PageHeaderMd& header, std::string_view page);
@@ -696,11 +748,36 @@ class ColumnDecoder {
   std::vector<int32_t> dict_codes_;  // string dictionary entry -> output dictionary code
 
   std::unordered_map<std::string, int32_t, TransparentHash, std::equal_to<>> interned_;
-  std::string decompressed_;
+  std::unique_ptr<char[]> decompressed_;
+  size_t decompressed_capacity_ = 0;
   std::vector<uint32_t> scratch_;
 };
 
+Status ColumnDecoder::CheckDecompressedSize(size_t compressed, size_t uncompressed) const {
+  if (uncompressed > kMaxPageBytes) {
+    return Corrupt("page declares " + std::to_string(uncompressed) + " uncompressed bytes, more than the " +
+                   std::to_string(kMaxPageBytes) + " a page may hold");
+  }
+  const uint64_t ratio = MaxExpansion(codec_);
+  if (ratio != 0 && uncompressed > compressed * ratio) {
+    return Corrupt("page declares " + std::to_string(uncompressed) + " uncompressed bytes from " +
+                   std::to_string(compressed) + " compressed bytes, more than codec " + std::to_string(codec_) +
+                   " can expand to (" + std::to_string(ratio) + ":1)");
+  }
+  return Status::OK();
+}
+
+char* ColumnDecoder::DecompressBuffer(size_t n) {
+  if (n > decompressed_capacity_) {
+    decompressed_.reset();  // never hold two buffers
+    decompressed_.reset(new char[n]);
+    decompressed_capacity_ = n;
+  }
+  return decompressed_.get();
+}
+
 Status ColumnDecoder::Decompress(std::string_view in, size_t uncompressed_size, std::string_view* out) {
+  if (codec_ != pq::kUncompressed) SL_RETURN_IF_ERROR(CheckDecompressedSize(in.size(), uncompressed_size));
   switch (codec_) {
     case pq::kUncompressed:
       if (in.size() != uncompressed_size) return Corrupt("uncompressed page size disagrees with its header");
@@ -711,9 +788,9 @@ Status ColumnDecoder::Decompress(std::string_view in, size_t uncompressed_size, 
       if (!snappy::GetUncompressedLength(in.data(), in.size(), &n) || n != uncompressed_size) {
         return Corrupt("bad snappy page header");
       }
-      decompressed_.resize(n);
-      if (!snappy::RawUncompress(in.data(), in.size(), decompressed_.data())) return Corrupt("bad snappy page data");
-      *out = std::string_view(decompressed_.data(), n);
+      char* buffer = DecompressBuffer(n);
+      if (!snappy::RawUncompress(in.data(), in.size(), buffer)) return Corrupt("bad snappy page data");
+      *out = std::string_view(buffer, n);
       return Status::OK();
     }
     case pq::kZstd: {
@@ -722,25 +799,25 @@ Status ColumnDecoder::Decompress(std::string_view in, size_t uncompressed_size, 
       if (declared != ZSTD_CONTENTSIZE_UNKNOWN && declared != uncompressed_size) {
         return Corrupt("zstd frame size disagrees with the page header");
       }
-      decompressed_.resize(uncompressed_size);
-      const size_t n = ZSTD_decompress(decompressed_.data(), uncompressed_size, in.data(), in.size());
+      char* buffer = DecompressBuffer(uncompressed_size);
+      const size_t n = ZSTD_decompress(buffer, uncompressed_size, in.data(), in.size());
       if (ZSTD_isError(n) || n != uncompressed_size) return Corrupt("bad zstd page data");
-      *out = std::string_view(decompressed_.data(), n);
+      *out = std::string_view(buffer, n);
       return Status::OK();
     }
     case pq::kGzip: {
-      decompressed_.resize(uncompressed_size);
+      char* buffer = DecompressBuffer(uncompressed_size);
       z_stream zs{};
       if (inflateInit2(&zs, 15 + 32) != Z_OK) return Status::IOError("zlib init failed");
       zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
       zs.avail_in = static_cast<uInt>(in.size());
-      zs.next_out = reinterpret_cast<Bytef*>(decompressed_.data());
+      zs.next_out = reinterpret_cast<Bytef*>(buffer);
       zs.avail_out = static_cast<uInt>(uncompressed_size);
       const int rc = inflate(&zs, Z_FINISH);
       const size_t n = zs.total_out;
       inflateEnd(&zs);
       if (rc != Z_STREAM_END || n != uncompressed_size) return Corrupt("bad gzip page data");
-      *out = std::string_view(decompressed_.data(), n);
+      *out = std::string_view(buffer, n);
       return Status::OK();
     }
     default:
@@ -758,23 +835,109 @@ int32_t ColumnDecoder::Intern(std::string_view s) {
   return code;
 }
 
+Status ColumnDecoder::ChunkBytes(const ColumnMetaMd& meta, size_t rows, std::string_view* chunk, int64_t* start) const {
+  if (meta.num_values < 0 || static_cast<uint64_t>(meta.num_values) != rows) {
+    return Corrupt("chunk holds " + std::to_string(meta.num_values) + " values for " + std::to_string(rows) + " rows");
+  }
+  *start = meta.data_page_offset;
+  if (meta.dictionary_page_offset > 0 && meta.dictionary_page_offset < *start) *start = meta.dictionary_page_offset;
+  // Pages lie between the leading magic and the footer.
+  const int64_t limit = static_cast<int64_t>(file_.size()) - 8;
+  if (*start < 4 || *start >= limit || meta.total_compressed < 0 || meta.total_compressed > limit - *start) {
+    return Corrupt("chunk byte range [" + std::to_string(*start) + ", +" + std::to_string(meta.total_compressed) +
+                   ") lies outside the file");
+  }
+  *chunk = file_.substr(static_cast<size_t>(*start), static_cast<size_t>(meta.total_compressed));
+  return Status::OK();
+}
+
+Status ColumnDecoder::NextPage(std::string_view chunk, int64_t start, size_t* pos, PageHeaderMd* header,
+                               std::string_view* page) const {
+  ThriftCompactReader r(chunk.substr(*pos));
+  DecodePageHeader(r, header);
+  if (!r.ok()) return Corrupt("bad page header at offset " + std::to_string(start + *pos) + ": " + r.error());
+  *pos += r.position();
+  if (header->compressed_size < 0 || header->uncompressed_size < 0 ||
+      static_cast<size_t>(header->compressed_size) > chunk.size() - *pos) {
+    return Corrupt("page at offset " + std::to_string(start + *pos) + " runs past its chunk");
+  }
+  *page = chunk.substr(*pos, static_cast<size_t>(header->compressed_size));
+  *pos += static_cast<size_t>(header->compressed_size);
+  return Status::OK();
+}
+
+Status ColumnDecoder::CheckChunk(const ColumnMetaMd& meta, size_t row_group, size_t rows) {
+  row_group_ = row_group;
+  codec_ = meta.codec;
+  std::string_view chunk;
+  int64_t start;
+  SL_RETURN_IF_ERROR(ChunkBytes(meta, rows, &chunk, &start));
+  size_t declared = 0;
+  size_t pos = 0;
+  while (declared < rows) {
+    if (pos >= chunk.size()) {
+      return Corrupt("data pages declare " + std::to_string(declared) + " values but the footer counts " +
+                     std::to_string(rows) + " rows");
+    }
+    const int64_t offset = start + static_cast<int64_t>(pos);
+    PageHeaderMd header;
+    std::string_view page;
+    SL_RETURN_IF_ERROR(NextPage(chunk, start, &pos, &header, &page));
+    const auto uncompressed = static_cast<size_t>(header.uncompressed_size);
+    if (header.type == pq::kDictionaryPage) {
+      if (!header.has_dictionary) return Corrupt("dictionary page without its header");
+      SL_RETURN_IF_ERROR(CheckDecompressedSize(page.size(), uncompressed));
+      continue;
+    }
+    if (header.type != pq::kDataPage && header.type != pq::kDataPageV2) continue;
+    if (!header.has_data) return Corrupt("data page without its header");
+    const DataPageHeaderMd& d = header.data;
+    if (d.num_values < 0 || static_cast<size_t>(d.num_values) > rows - declared) {
+      return Corrupt("data page at offset " + std::to_string(offset) + " declares " + std::to_string(d.num_values) +
+                     " values, more than the " + std::to_string(rows - declared) + " left of the chunk's " +
+                     std::to_string(rows));
+    }
+    const auto n = static_cast<size_t>(d.num_values);
+    size_t value_bytes = uncompressed;
+    if (header.type == pq::kDataPage) {
+      SL_RETURN_IF_ERROR(CheckDecompressedSize(page.size(), uncompressed));
+    } else {
+      if (d.definition_levels_byte_length < 0 || d.repetition_levels_byte_length != 0) {
+        return Corrupt("bad level lengths in data page v2");
+      }
+      const auto levels = static_cast<size_t>(d.definition_levels_byte_length);
+      if (levels > page.size() || levels > uncompressed) return Corrupt("definition levels run past the page");
+      if (d.is_compressed) {
+        value_bytes = uncompressed - levels;
+        SL_RETURN_IF_ERROR(CheckDecompressedSize(page.size() - levels, value_bytes));
+      } else {
+        value_bytes = page.size() - levels;
+      }
+    }
+    // Without NULLs every row has a value, and PLAIN / BYTE_STREAM_SPLIT spend at least
+    // `width` bytes on each; RLE-based encodings (and NULL runs) can hold many rows in
+    // few bytes, so their counts are verified as the pages decode.
+    size_t width = 0;
+    if (d.encoding == pq::kPlain || (d.encoding == pq::kByteStreamSplit && physical_type_ != pq::kByteArray)) {
+      width = physical_type_ == pq::kInt64 || physical_type_ == pq::kDouble ? 8 : 4;
+    }
+    if (!info_.nullable && width > 0 && value_bytes / width < n) {
+      return Corrupt("data page at offset " + std::to_string(offset) + " declares " + std::to_string(n) +
+                     " values in " + std::to_string(value_bytes) + " bytes");
+    }
+    declared += n;
+  }
+  return Status::OK();
+}
+
 Status ColumnDecoder::ReadChunk(const ColumnMetaMd& meta, size_t row_group, size_t row_begin, size_t rows) {
   row_group_ = row_group;
   codec_ = meta.codec;
   has_dictionary_ = false;
   next_row_ = row_begin;
-  if (meta.num_values < 0 || static_cast<uint64_t>(meta.num_values) != rows) {
-    return Corrupt("chunk holds " + std::to_string(meta.num_values) + " values for " + std::to_string(rows) + " rows");
-  }
-  int64_t start = meta.data_page_offset;
-  if (meta.dictionary_page_offset > 0 && meta.dictionary_page_offset < start) start = meta.dictionary_page_offset;
-  // Pages lie between the leading magic and the footer.
-  const int64_t limit = static_cast<int64_t>(file_.size()) - 8;
-  if (start < 4 || start >= limit || meta.total_compressed < 0 || meta.total_compressed > limit - start) {
-    return Corrupt("chunk byte range [" + std::to_string(start) + ", +" + std::to_string(meta.total_compressed) +
-                   ") lies outside the file");
-  }
-  const std::string_view chunk = file_.substr(static_cast<size_t>(start), static_cast<size_t>(meta.total_compressed));
+  std::string_view chunk;
+  int64_t start;
+  SL_RETURN_IF_ERROR(ChunkBytes(meta, rows, &chunk, &start));
   const size_t end_row = row_begin + rows;
   size_t pos = 0;
   while (next_row_ < end_row) {
@@ -782,17 +945,9 @@ Status ColumnDecoder::ReadChunk(const ColumnMetaMd& meta, size_t row_group, size
       return Corrupt("pages end after " + std::to_string(next_row_ - row_begin) + " of " + std::to_string(rows) +
                      " values");
     }
-    ThriftCompactReader r(chunk.substr(pos));
     PageHeaderMd header;
-    DecodePageHeader(r, &header);
-    if (!r.ok()) return Corrupt("bad page header at offset " + std::to_string(start + pos) + ": " + r.error());
-    pos += r.position();
-    if (header.compressed_size < 0 || header.uncompressed_size < 0 ||
-        static_cast<size_t>(header.compressed_size) > chunk.size() - pos) {
-      return Corrupt("page at offset " + std::to_string(start + pos) + " runs past its chunk");
-    }
-    const std::string_view page = chunk.substr(pos, static_cast<size_t>(header.compressed_size));
-    pos += static_cast<size_t>(header.compressed_size);
+    std::string_view page;
+    SL_RETURN_IF_ERROR(NextPage(chunk, start, &pos, &header, &page));
     if (header.type == pq::kDictionaryPage) {
       if (!header.has_dictionary) return Corrupt("dictionary page without its header");
       std::string_view body;
@@ -1133,6 +1288,15 @@ Result<Table> DecodeFile(std::string_view data, const std::string& name, const s
       }
       if (found == parsed.columns.size()) return Status::NotFound(name + ": no column named '" + w + "'");
       selected.push_back(found);
+    }
+  }
+  // Every chunk's page headers must back the footer's row counts before those size the
+  // output: otherwise a few corrupt footer bytes could ask for gigabytes.
+  for (size_t c : selected) {
+    ColumnDecoder checker(data, name, parsed.columns[c], parsed.physical_types[c], nullptr);
+    for (size_t g = 0; g < parsed.meta.row_groups.size(); ++g) {
+      const RowGroupMd& rg = parsed.meta.row_groups[g];
+      SL_RETURN_IF_ERROR(checker.CheckChunk(rg.columns[c].meta, g, static_cast<size_t>(rg.num_rows)));
     }
   }
   const auto rows = static_cast<size_t>(parsed.meta.num_rows);

@@ -7,8 +7,11 @@ namespace stocklake {
 namespace {
 // Deeper nesting than this only occurs in hostile input; Parquet metadata needs ~5.
 constexpr int kMaxSkipDepth = 64;
-// Bounds allocation-free list walking on garbage sizes; no Parquet list comes near it.
-constexpr uint32_t kMaxListSize = 1u << 28;
+// Largest list (or set) a reader accepts: Arrow's default Thrift container size limit.
+// Decoders size vectors from list headers, so this (with the remaining-bytes check in
+// ReadListHeader) bounds what a corrupt header can make them allocate; no Parquet file
+// has a million columns or row groups.
+constexpr uint32_t kMaxListSize = 1000 * 1000;
 }  // namespace
 
 void ThriftCompactWriter::WriteVarint(uint64_t value) {
