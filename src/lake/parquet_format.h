@@ -12,6 +12,11 @@ namespace stocklake::parquet_internal {
 
 inline constexpr char kMagic[4] = {'P', 'A', 'R', '1'};
 
+//! The largest page (decompressed) stocklake writes or reads: 1 GiB, far above the ~1 MiB
+//! pages parquet-mr and Arrow write and the 512 KiB of a default stocklake page (64 Ki
+//! doubles), and half of what a corrupt int32 size could claim.
+inline constexpr size_t kMaxPageBytes = size_t{1} << 30;
+
 //! parquet.thrift `Type`.
 enum PhysicalType : int32_t {
   kBoolean = 0,

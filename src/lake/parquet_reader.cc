@@ -649,12 +649,9 @@ ParquetFileInfo MakeFileInfo(const ParsedFile& parsed) {
 // Column chunk decoding.
 
 // What a page may ask the reader to allocate. Its decompressed size must be
-//  - at most kMaxPageBytes: 1 GiB, far above the ~1 MiB pages parquet-mr and Arrow
-//    write and the 512 KiB of a default stocklake page (64 Ki doubles), and half of
-//    what a corrupt int32 size could claim;
+//  - at most kMaxPageBytes (parquet_format.h, which the writer honours too);
 //  - at most what the codec can expand the page's compressed bytes to (MaxExpansion),
 //    so a small corrupt file cannot claim large pages.
-constexpr size_t kMaxPageBytes = size_t{1} << 30;
 
 //! The largest output per input byte the codec can produce; 0 for codecs we do not
 //! read (Decompress refuses those). Snappy: a 3-byte copy yields at most 64 bytes.
@@ -754,9 +751,9 @@ class ColumnDecoder {
 };
 
 Status ColumnDecoder::CheckDecompressedSize(size_t compressed, size_t uncompressed) const {
-  if (uncompressed > kMaxPageBytes) {
+  if (uncompressed > pq::kMaxPageBytes) {
     return Corrupt("page declares " + std::to_string(uncompressed) + " uncompressed bytes, more than the " +
-                   std::to_string(kMaxPageBytes) + " a page may hold");
+                   std::to_string(pq::kMaxPageBytes) + " a page may hold");
   }
   const uint64_t ratio = MaxExpansion(codec_);
   if (ratio != 0 && uncompressed > compressed * ratio) {

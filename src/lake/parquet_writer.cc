@@ -414,8 +414,8 @@ Status ChunkEncoder::FlushPage(pq::PageType type, int32_t num_values, int32_t en
       break;
     }
   }
-  if (page_.size() > static_cast<size_t>(std::numeric_limits<int32_t>::max())) {
-    return Status::InvalidArgument("Parquet page larger than 2 GiB; lower page_rows");
+  if (page_.size() > pq::kMaxPageBytes) {
+    return Status::InvalidArgument("Parquet page larger than 1 GiB (what readers accept); lower page_rows");
   }
   header_.clear();
   ThriftCompactWriter w(&header_);
