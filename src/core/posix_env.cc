@@ -165,7 +165,9 @@ class PosixEnv final : public Env {
         break;
     }
     const int fd = ::open(path.c_str(), flags, static_cast<mode_t>(permissions));
-    if (fd < 0) return ErrnoStatus(mode == OpenMode::kExisting ? "cannot open" : "cannot create", path);
+    if (fd < 0 && mode == OpenMode::kExisting) return ErrnoStatus("cannot open", path);
+    // Creating, ENOENT means a missing directory, not a missing file: an IOError.
+    if (fd < 0) return Status::IOError("cannot create '" + path + "': " + std::strerror(errno));
     return std::unique_ptr<WritableFile>(new PosixWritableFile(fd, path));
   }
 
