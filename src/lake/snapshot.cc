@@ -112,13 +112,43 @@ Result<LakeSnapshot> LoadCurrentSnapshot(const std::string& lake_dir, Env* env) 
   return FromJson(text, path);
 }
 
+namespace {
+
+// Points CURRENT at snapshot `id` (WriteFileAtomic's steps). When the directory's fsync
+// fails after the rename, the new snapshot would be visible although the commit reports
+// an error and a crash may still undo it: CURRENT is put back to `previous_id`, so what
+// readers see agrees with the error and a retry starts from the previous snapshot.
+Status PublishCurrent(const std::string& lake_dir, int64_t id, int64_t previous_id, Env* env) {
+  const std::string current = MetaDir(lake_dir) + "/CURRENT";
+  SL_RETURN_IF_ERROR(WriteFileDurable(current + ".tmp", std::to_string(id) + "\n", env));
+  SL_RETURN_IF_ERROR(env->RenameFile(current + ".tmp", current));
+  const Status synced = env->SyncDirectory(MetaDir(lake_dir));
+  if (synced.ok()) return synced;
+  Status restored;
+  if (previous_id > 0) {
+    restored = WriteFileAtomic(current, std::to_string(previous_id) + "\n", env);
+  } else {
+    restored = env->RemoveFile(current);
+    if (restored.ok()) restored = env->SyncDirectory(MetaDir(lake_dir));
+  }
+  if (restored.ok()) {
+    return synced.WithContext("snapshot " + std::to_string(id) + " was not published, snapshot " +
+                              std::to_string(previous_id) + " stays current");
+  }
+  return synced.WithContext(
+      "snapshot " + std::to_string(id) + " is visible but may not survive a crash, and putting back snapshot " +
+      std::to_string(previous_id) + " failed too (" + restored.ToString() + "); check the disk, then commit again");
+}
+
+}  // namespace
+
 Status CommitSnapshot(const std::string& lake_dir, LakeSnapshot* snapshot, Env* env) {
   SL_ASSIGN_OR_RETURN(LakeSnapshot previous, LoadCurrentSnapshot(lake_dir, env));
   snapshot->id = previous.id + 1;
   snapshot->committed_at = UtcTimestampNow();
   SL_RETURN_IF_ERROR(env->CreateDirectories(MetaDir(lake_dir) + "/snapshots"));
   SL_RETURN_IF_ERROR(WriteFileAtomic(SnapshotPath(lake_dir, snapshot->id), ToJson(*snapshot).dump(1), env));
-  return WriteFileAtomic(MetaDir(lake_dir) + "/CURRENT", std::to_string(snapshot->id) + "\n", env);
+  return PublishCurrent(lake_dir, snapshot->id, previous.id, env);
 }
 
 namespace {
