@@ -1,11 +1,7 @@
 #include "ingest/generator.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <atomic>
-#include <cerrno>
 #include <cmath>
 #include <cstring>
 #include <string_view>
@@ -385,21 +381,11 @@ TickerOutput GenerateTicker(uint64_t seed, int index, const std::vector<char>& d
   return result;
 }
 
-Status WriteWholeFile(const std::string& path, std::string_view data) {
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return Status::IOError("cannot create '" + path + "': " + std::strerror(errno));
-  while (!data.empty()) {
-    const ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      const int err = errno;
-      ::close(fd);
-      return Status::IOError("cannot write '" + path + "': " + std::strerror(err));
-    }
-    data.remove_prefix(static_cast<size_t>(n));
-  }
-  if (::close(fd) != 0) return Status::IOError("cannot close '" + path + "': " + std::strerror(errno));
-  return Status::OK();
+// Not synced: a generated dataset is reproducible from its options.
+Status WriteWholeFile(const std::string& path, std::string_view data, Env* env) {
+  SL_ASSIGN_OR_RETURN(auto file, env->NewWritableFile(path, OpenMode::kTruncate));
+  SL_RETURN_IF_ERROR(file->Append(data));
+  return file->Close();
 }
 
 }  // namespace
@@ -418,7 +404,8 @@ Result<GenerateSummary> GenerateDataset(const GenerateOptions& options) {
     return Status::InvalidArgument("generate: --bad-rows must be a fraction in 0..1, got " +
                                    std::to_string(options.bad_row_fraction));
   }
-  for (const char* sub : {"/Stocks", "/ETFs"}) SL_RETURN_IF_ERROR(CreateDirectories(options.out_dir + sub));
+  Env* env = options.env != nullptr ? options.env : Env::Default();
+  for (const char* sub : {"/Stocks", "/ETFs"}) SL_RETURN_IF_ERROR(env->CreateDirectories(options.out_dir + sub));
 
   const std::vector<TickerSpec> tickers = MakeTickers(options.tickers, options.seed);
   const std::vector<char> day_text = BusinessDays(options.days);
@@ -441,7 +428,7 @@ Result<GenerateSummary> GenerateDataset(const GenerateOptions& options) {
       const TickerOutput t =
           GenerateTicker(options.seed, i, day_text, options.days, options.bad_row_fraction, &content);
       const std::string path = options.out_dir + (spec.etf ? "/ETFs/" : "/Stocks/") + spec.name + ".us.txt";
-      r->status = WriteWholeFile(path, content);
+      r->status = WriteWholeFile(path, content, env);
       if (!r->status.ok()) {
         failed = true;
         return;

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <string>
 
+#include "core/env.h"
 #include "core/status.h"
 
 namespace stocklake {
@@ -20,6 +21,8 @@ struct GenerateOptions {
   double bad_row_fraction = 0.0;
   //! Worker threads; 0 means min(2, hardware threads). Does not change the bytes.
   int threads = 0;
+  //! Where the files are written.
+  Env* env = Env::Default();
 };
 
 struct GenerateSummary {

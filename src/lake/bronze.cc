@@ -1,11 +1,7 @@
 #include "lake/bronze.h"
 
-#include <fcntl.h>
-#include <unistd.h>
 #include <zstd.h>
 
-#include <cerrno>
-#include <cstring>
 #include <memory>
 
 #include "core/files.h"
@@ -16,7 +12,7 @@ namespace {
 constexpr int kLevel = -3;  // zstd fast mode: CSV still halves, at over 1 GB/s per core
 }  // namespace
 
-Status WriteBronzeCopy(std::string_view bytes, const std::string& path) {
+Status WriteBronzeCopy(std::string_view bytes, const std::string& path, Env* env) {
   thread_local std::unique_ptr<ZSTD_CCtx, size_t (*)(ZSTD_CCtx*)> context(ZSTD_createCCtx(), ZSTD_freeCCtx);
   thread_local std::string compressed;
   ZSTD_CCtx_reset(context.get(), ZSTD_reset_session_and_parameters);
@@ -25,22 +21,10 @@ Status WriteBronzeCopy(std::string_view bytes, const std::string& path) {
   compressed.resize(ZSTD_compressBound(bytes.size()));
   const size_t n = ZSTD_compress2(context.get(), compressed.data(), compressed.size(), bytes.data(), bytes.size());
   if (ZSTD_isError(n)) return Status::IOError("cannot compress the bronze copy " + path + ": " + ZSTD_getErrorName(n));
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0444);
-  if (fd < 0) return Status::IOError("cannot create " + path + ": " + std::strerror(errno));
-  size_t done = 0;
-  while (done < n) {
-    const ssize_t w = ::write(fd, compressed.data() + done, n - done);
-    if (w < 0 && errno == EINTR) continue;
-    if (w < 0) {
-      const std::string err = std::strerror(errno);
-      ::close(fd);
-      return Status::IOError("cannot write " + path + ": " + err);
-    }
-    done += static_cast<size_t>(w);
-  }
-  ::sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
-  if (::close(fd) != 0) return Status::IOError("cannot close " + path + ": " + std::strerror(errno));
-  return Status::OK();
+  SL_ASSIGN_OR_RETURN(auto file, env->NewWritableFile(path, OpenMode::kTruncate, 0444));
+  SL_RETURN_IF_ERROR(file->Append(std::string_view(compressed.data(), n)));
+  file->StartWriteBack(0, 0);  // durable at the ingest's SyncFileSystem
+  return file->Close();
 }
 
 Result<std::string> ReadBronzeCopy(const std::string& path) {

@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/env.h"
 #include "core/status.h"
 
 namespace stocklake {
@@ -16,7 +17,7 @@ inline constexpr std::string_view kBronzeSuffix = ".zst";
 
 //! Writes `bytes` compressed to the new file `path` and starts its write-back; durable
 //! after the caller's SyncFileSystem.
-Status WriteBronzeCopy(std::string_view bytes, const std::string& path);
+Status WriteBronzeCopy(std::string_view bytes, const std::string& path, Env* env = Env::Default());
 
 //! Reads a bronze copy back (the original bytes). Corruption when the frame is damaged.
 Result<std::string> ReadBronzeCopy(const std::string& path);

@@ -1,13 +1,10 @@
 #include "lake/parquet_writer.h"
 
-#include <fcntl.h>
 #include <snappy.h>
-#include <unistd.h>
 #include <zstd.h>
 
 #include <algorithm>
 #include <atomic>
-#include <cerrno>
 #include <cmath>
 #include <condition_variable>
 #include <cstring>
@@ -21,6 +18,7 @@
 #include <vector>
 
 #include "core/byte_stream_split.h"
+#include "core/env.h"
 #include "lake/parquet_format.h"
 #include "lake/thrift_compact.h"
 
@@ -112,46 +110,33 @@ constexpr size_t kDirectWriteBytes = 256 << 10;
 //! drains to the file whenever it grows past kFlushBytes.
 class Sink {
  public:
-  explicit Sink(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
+  //! Writes to `file`; without one, only collects the bytes in buffer().
+  explicit Sink(WritableFile* file) : file_(file) {}
   uint64_t offset() const { return flushed_ + buf_.size(); }
   //! Buffers small pieces; a large one (a column chunk) goes to the file as it is, after
   //! what is buffered, instead of being copied into the buffer first.
   Status Append(std::string_view bytes) {
-    if (fd_ < 0 || bytes.size() < kDirectWriteBytes) {
+    if (file_ == nullptr || bytes.size() < kDirectWriteBytes) {
       buf_.append(bytes.data(), bytes.size());
       return Status::OK();
     }
     SL_RETURN_IF_ERROR(Flush());
-    SL_RETURN_IF_ERROR(WriteAll(bytes));
+    SL_RETURN_IF_ERROR(file_->Append(bytes));
     flushed_ += bytes.size();
     return Status::OK();
   }
   std::string& buffer() { return buf_; }
   Status MaybeFlush() { return buf_.size() >= kFlushBytes ? Flush() : Status::OK(); }
   Status Flush() {
-    if (fd_ < 0 || buf_.empty()) return Status::OK();
-    SL_RETURN_IF_ERROR(WriteAll(buf_));
+    if (file_ == nullptr || buf_.empty()) return Status::OK();
+    SL_RETURN_IF_ERROR(file_->Append(buf_));
     flushed_ += buf_.size();
     buf_.clear();
     return Status::OK();
   }
 
  private:
-  Status WriteAll(std::string_view bytes) {
-    size_t done = 0;
-    while (done < bytes.size()) {
-      const ssize_t n = ::write(fd_, bytes.data() + done, bytes.size() - done);
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        return Status::IOError("writing " + path_ + ": " + std::strerror(errno));
-      }
-      done += static_cast<size_t>(n);
-    }
-    return Status::OK();
-  }
-
-  int fd_;
-  std::string path_;
+  WritableFile* file_;
   std::string buf_;
   uint64_t flushed_ = 0;
 };
@@ -737,27 +722,25 @@ Status ParquetEncoder::WriteFooter(const std::vector<RowGroupMeta>& row_groups) 
 }  // namespace
 
 Result<std::string> EncodeParquet(const Table& table, const ParquetWriteOptions& options) {
-  Sink sink(-1, "");
+  Sink sink(nullptr);
   ParquetEncoder encoder(table, options, &sink);
   SL_RETURN_IF_ERROR(encoder.Encode());
   return std::move(sink.buffer());
 }
 
 Status WriteParquetFile(const std::string& path, const Table& table, const ParquetWriteOptions& options) {
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return Status::IOError("cannot create " + path + ": " + std::strerror(errno));
+  Env* env = options.env != nullptr ? options.env : Env::Default();
+  SL_ASSIGN_OR_RETURN(auto file, env->NewWritableFile(path, OpenMode::kTruncate));
   Status status;
   {
-    Sink sink(fd, path);
+    Sink sink(file.get());
     ParquetEncoder encoder(table, options, &sink);
     status = encoder.Encode().WithContext("writing " + path);
   }
-  if (status.ok() && options.fsync && ::fsync(fd) != 0) {
-    status = Status::IOError("fsync " + path + ": " + std::strerror(errno));
-  }
-  if (status.ok() && !options.fsync) ::sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
-  if (::close(fd) != 0 && status.ok()) status = Status::IOError("close " + path + ": " + std::strerror(errno));
-  if (!status.ok()) ::unlink(path.c_str());
+  if (status.ok() && options.fsync) status = file->Sync();
+  if (status.ok() && !options.fsync) file->StartWriteBack(0, 0);
+  if (Status closed = file->Close(); status.ok()) status = closed;
+  if (!status.ok()) (void)env->RemoveFile(path);  // the error above is the one to report
   return status;
 }
 

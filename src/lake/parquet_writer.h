@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <string>
 
+#include "core/env.h"
 #include "core/status.h"
 #include "core/table.h"
 
@@ -31,6 +32,8 @@ struct ParquetWriteOptions {
   //! Threads encoding column chunks of a row group in parallel; 0 = one per core. The
   //! file's bytes do not depend on it.
   int threads = 0;
+  //! Where the file is written.
+  Env* env = Env::Default();
 };
 
 //! Writes `table` to a new Parquet file at `path` (replacing any file there) and fsyncs

@@ -97,10 +97,10 @@ int BucketOfDataFile(const std::string& file_name) {
   return bucket;
 }
 
-Result<LakeSnapshot> LoadCurrentSnapshot(const std::string& lake_dir) {
+Result<LakeSnapshot> LoadCurrentSnapshot(const std::string& lake_dir, Env* env) {
   const std::string current = MetaDir(lake_dir) + "/CURRENT";
-  if (!PathExists(current)) return LakeSnapshot{};
-  SL_ASSIGN_OR_RETURN(std::string pointer, ReadFileToString(current));
+  if (!env->FileExists(current)) return LakeSnapshot{};
+  SL_ASSIGN_OR_RETURN(std::string pointer, env->ReadFile(current));
   while (!pointer.empty() && (pointer.back() == '\n' || pointer.back() == ' ')) pointer.pop_back();
   char* end = nullptr;
   const long long id = std::strtoll(pointer.c_str(), &end, 10);
@@ -108,17 +108,47 @@ Result<LakeSnapshot> LoadCurrentSnapshot(const std::string& lake_dir) {
     return Status::Corruption(current + ": expected a snapshot id, found '" + pointer + "'");
   }
   const std::string path = SnapshotPath(lake_dir, id);
-  SL_ASSIGN_OR_RETURN(std::string text, ReadFileToString(path));
+  SL_ASSIGN_OR_RETURN(std::string text, env->ReadFile(path));
   return FromJson(text, path);
 }
 
-Status CommitSnapshot(const std::string& lake_dir, LakeSnapshot* snapshot) {
-  SL_ASSIGN_OR_RETURN(LakeSnapshot previous, LoadCurrentSnapshot(lake_dir));
+namespace {
+
+// Points CURRENT at snapshot `id` (WriteFileAtomic's steps). When the directory's fsync
+// fails after the rename, the new snapshot would be visible although the commit reports
+// an error and a crash may still undo it: CURRENT is put back to `previous_id`, so what
+// readers see agrees with the error and a retry starts from the previous snapshot.
+Status PublishCurrent(const std::string& lake_dir, int64_t id, int64_t previous_id, Env* env) {
+  const std::string current = MetaDir(lake_dir) + "/CURRENT";
+  SL_RETURN_IF_ERROR(WriteFileDurable(current + ".tmp", std::to_string(id) + "\n", env));
+  SL_RETURN_IF_ERROR(env->RenameFile(current + ".tmp", current));
+  const Status synced = env->SyncDirectory(MetaDir(lake_dir));
+  if (synced.ok()) return synced;
+  Status restored;
+  if (previous_id > 0) {
+    restored = WriteFileAtomic(current, std::to_string(previous_id) + "\n", env);
+  } else {
+    restored = env->RemoveFile(current);
+    if (restored.ok()) restored = env->SyncDirectory(MetaDir(lake_dir));
+  }
+  if (restored.ok()) {
+    return synced.WithContext("snapshot " + std::to_string(id) + " was not published, snapshot " +
+                              std::to_string(previous_id) + " stays current");
+  }
+  return synced.WithContext(
+      "snapshot " + std::to_string(id) + " is visible but may not survive a crash, and putting back snapshot " +
+      std::to_string(previous_id) + " failed too (" + restored.ToString() + "); check the disk, then commit again");
+}
+
+}  // namespace
+
+Status CommitSnapshot(const std::string& lake_dir, LakeSnapshot* snapshot, Env* env) {
+  SL_ASSIGN_OR_RETURN(LakeSnapshot previous, LoadCurrentSnapshot(lake_dir, env));
   snapshot->id = previous.id + 1;
   snapshot->committed_at = UtcTimestampNow();
-  SL_RETURN_IF_ERROR(CreateDirectories(MetaDir(lake_dir) + "/snapshots"));
-  SL_RETURN_IF_ERROR(WriteFileAtomic(SnapshotPath(lake_dir, snapshot->id), ToJson(*snapshot).dump(1)));
-  return WriteFileAtomic(MetaDir(lake_dir) + "/CURRENT", std::to_string(snapshot->id) + "\n");
+  SL_RETURN_IF_ERROR(env->CreateDirectories(MetaDir(lake_dir) + "/snapshots"));
+  SL_RETURN_IF_ERROR(WriteFileAtomic(SnapshotPath(lake_dir, snapshot->id), ToJson(*snapshot).dump(1), env));
+  return PublishCurrent(lake_dir, snapshot->id, previous.id, env);
 }
 
 namespace {
@@ -144,13 +174,13 @@ std::pair<std::vector<std::string>, std::map<std::string, int64_t>> BucketState(
 }  // namespace
 
 Status CommitBucketUpdate(const std::string& lake_dir, const LakeSnapshot& base, const std::vector<int>& buckets,
-                          LakeSnapshot* next) {
+                          LakeSnapshot* next, Env* env) {
   // Serialises the read-check-write of CURRENT among the processes sharing a lake.
-  SL_RETURN_IF_ERROR(CreateDirectories(MetaDir(lake_dir)));
-  SL_ASSIGN_OR_RETURN(FileLock lock,
-                      FileLock::Acquire(MetaDir(lake_dir) + "/COMMIT.lock", FileLock::Mode::kExclusive, /*wait=*/true));
-  SL_ASSIGN_OR_RETURN(LakeSnapshot current, LoadCurrentSnapshot(lake_dir));
-  if (current.id == base.id) return CommitSnapshot(lake_dir, next);
+  SL_RETURN_IF_ERROR(env->CreateDirectories(MetaDir(lake_dir)));
+  SL_ASSIGN_OR_RETURN(FileLock lock, FileLock::Acquire(MetaDir(lake_dir) + "/COMMIT.lock", FileLock::Mode::kExclusive,
+                                                       /*wait=*/true, env));
+  SL_ASSIGN_OR_RETURN(LakeSnapshot current, LoadCurrentSnapshot(lake_dir, env));
+  if (current.id == base.id) return CommitSnapshot(lake_dir, next, env);
   if (current.partitions != 0 && current.partitions != next->partitions) {
     return Status::Aborted("the lake's bucket count changed to " + std::to_string(current.partitions) +
                            " while this writer worked");
@@ -184,20 +214,20 @@ Status CommitBucketUpdate(const std::string& lake_dir, const LakeSnapshot& base,
   }
   merged.sources_applied = std::max(merged.sources_applied, next->sources_applied);
   merged.run_summary_json = next->run_summary_json;
-  SL_RETURN_IF_ERROR(CommitSnapshot(lake_dir, &merged));
+  SL_RETURN_IF_ERROR(CommitSnapshot(lake_dir, &merged, env));
   *next = std::move(merged);
   return Status::OK();
 }
 
 Status RemoveUnreferencedFiles(const std::string& lake_dir, const LakeSnapshot& current,
-                               const std::vector<int>* only_buckets) {
+                               const std::vector<int>* only_buckets, Env* env) {
   std::set<std::string> referenced;
   for (const auto& [name, files] : current.tables) {
     for (const DataFile& f : files) referenced.insert(f.path);
   }
   for (std::string_view table : AllTableNames()) {
     const std::string dir = lake_dir + "/" + std::string(table);
-    auto names = ListDirectory(dir);
+    auto names = env->ListDirectory(dir);
     if (!names.ok()) {
       if (names.status().IsNotFound()) continue;
       return names.status();
@@ -209,7 +239,7 @@ Status RemoveUnreferencedFiles(const std::string& lake_dir, const LakeSnapshot& 
             std::find(only_buckets->begin(), only_buckets->end(), BucketOfDataFile(name)) == only_buckets->end()) {
           continue;
         }
-        if (!referenced.count(relative)) SL_RETURN_IF_ERROR(RemoveFile(lake_dir + "/" + relative));
+        if (!referenced.count(relative)) SL_RETURN_IF_ERROR(env->RemoveFile(lake_dir + "/" + relative));
       }
     }
   }

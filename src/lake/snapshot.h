@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "core/env.h"
 #include "core/status.h"
 
 namespace stocklake {
@@ -41,12 +42,14 @@ struct LakeSnapshot {
 
 //! The current snapshot of the lake at `lake_dir`; an empty snapshot (id 0) when the
 //! lake has none yet. Corruption when the manifest exists but cannot be parsed.
-Result<LakeSnapshot> LoadCurrentSnapshot(const std::string& lake_dir);
+Result<LakeSnapshot> LoadCurrentSnapshot(const std::string& lake_dir, Env* env = Env::Default());
+
+// Every function here does its file access through `env`.
 
 //! Publishes `snapshot` as the next one (its id becomes previous id + 1; committed_at is
 //! set). Every data file it lists must already be durable. Atomic: a crash leaves either
 //! the previous snapshot or this one current.
-Status CommitSnapshot(const std::string& lake_dir, LakeSnapshot* snapshot);
+Status CommitSnapshot(const std::string& lake_dir, LakeSnapshot* snapshot, Env* env = Env::Default());
 
 //! Publishes the changes `next` makes to `buckets` relative to `base`, for writers that
 //! own disjoint sets of buckets and commit concurrently (the processors of one consumer
@@ -57,13 +60,13 @@ Status CommitSnapshot(const std::string& lake_dir, LakeSnapshot* snapshot);
 //! buckets since `base`: the bucket changed hands and this work is stale. On success
 //! `next` holds what was committed.
 Status CommitBucketUpdate(const std::string& lake_dir, const LakeSnapshot& base, const std::vector<int>& buckets,
-                          LakeSnapshot* next);
+                          LakeSnapshot* next, Env* env = Env::Default());
 
 //! Deletes data files under the table directories that `current` does not list (left by
 //! an older snapshot or by a run that crashed before committing). With `only_buckets`,
 //! only files of those buckets: other buckets may belong to writers still at work.
 Status RemoveUnreferencedFiles(const std::string& lake_dir, const LakeSnapshot& current,
-                               const std::vector<int>* only_buckets = nullptr);
+                               const std::vector<int>* only_buckets = nullptr, Env* env = Env::Default());
 
 //! "<table>/part-b<bucket>-s<snapshot>-<random>.parquet", the name of a new data file.
 //! The random part keeps two writers of one bucket (a partition moving between

@@ -1,11 +1,7 @@
 #include "lake/source_registry.h"
 
-#include <fcntl.h>
-#include <unistd.h>
 #include <xxhash.h>
 
-#include <cerrno>
-#include <cstring>
 #include <nlohmann/json.hpp>
 
 #include "core/files.h"
@@ -15,15 +11,18 @@ namespace stocklake {
 
 uint64_t SourceRegistry::HashContent(std::string_view bytes) { return XXH3_64bits(bytes.data(), bytes.size()); }
 
-Result<SourceRegistry> SourceRegistry::Open(const std::string& lake_dir) { return Read(lake_dir, true); }
+Result<SourceRegistry> SourceRegistry::Open(const std::string& lake_dir, Env* env) { return Read(lake_dir, true, env); }
 
-Result<SourceRegistry> SourceRegistry::OpenReadOnly(const std::string& lake_dir) { return Read(lake_dir, false); }
+Result<SourceRegistry> SourceRegistry::OpenReadOnly(const std::string& lake_dir, Env* env) {
+  return Read(lake_dir, false, env);
+}
 
-Result<SourceRegistry> SourceRegistry::Read(const std::string& lake_dir, bool repair_torn_tail) {
+Result<SourceRegistry> SourceRegistry::Read(const std::string& lake_dir, bool repair_torn_tail, Env* env) {
   SourceRegistry registry;
+  registry.env_ = env;
   registry.journal_path_ = lake_dir + "/_stocklake/sources.jsonl";
-  if (!PathExists(registry.journal_path_)) return registry;
-  SL_ASSIGN_OR_RETURN(std::string text, ReadFileToString(registry.journal_path_));
+  if (!env->FileExists(registry.journal_path_)) return registry;
+  SL_ASSIGN_OR_RETURN(std::string text, env->ReadFile(registry.journal_path_));
   size_t pos = 0;
   int line_number = 0;
   while (pos < text.size()) {
@@ -31,8 +30,8 @@ Result<SourceRegistry> SourceRegistry::Read(const std::string& lake_dir, bool re
     if (end == std::string::npos) {
       // No newline: an append that never finished (or, for a reader, is under way).
       // The ingester cuts it off so the next append starts on a fresh line.
-      if (repair_torn_tail && ::truncate(registry.journal_path_.c_str(), static_cast<off_t>(pos)) != 0) {
-        return Status::IOError("cannot truncate the torn tail of " + registry.journal_path_);
+      if (repair_torn_tail) {
+        SL_RETURN_IF_ERROR(env->TruncateFile(registry.journal_path_, pos).WithContext("cutting the torn tail"));
       }
       break;
     }
@@ -84,24 +83,11 @@ bool SourceRegistry::IsIngested(const std::string& relative_path, uint64_t conte
 }
 
 Status SourceRegistry::AppendLines(const std::string& lines) {
-  SL_RETURN_IF_ERROR(CreateDirectories(journal_path_.substr(0, journal_path_.rfind('/'))));
-  const int fd = ::open(journal_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  if (fd < 0) return Status::IOError("cannot open " + journal_path_ + ": " + std::strerror(errno));
-  std::string_view rest = lines;
-  while (!rest.empty()) {
-    const ssize_t n = ::write(fd, rest.data(), rest.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      const std::string err = std::strerror(errno);
-      ::close(fd);
-      return Status::IOError("cannot append to " + journal_path_ + ": " + err);
-    }
-    rest.remove_prefix(static_cast<size_t>(n));
-  }
-  const bool synced = ::fsync(fd) == 0;
-  ::close(fd);
-  if (!synced) return Status::IOError("cannot fsync " + journal_path_);
-  return Status::OK();
+  SL_RETURN_IF_ERROR(env_->CreateDirectories(journal_path_.substr(0, journal_path_.rfind('/'))));
+  SL_ASSIGN_OR_RETURN(auto file, env_->NewWritableFile(journal_path_, OpenMode::kAppend));
+  SL_RETURN_IF_ERROR(file->Append(lines));
+  SL_RETURN_IF_ERROR(file->Sync());
+  return file->Close();
 }
 
 Status SourceRegistry::Register(std::vector<SourceRecord>* sources) {

@@ -12,6 +12,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/env.h"
 #include "core/status.h"
 
 namespace stocklake {
@@ -32,11 +33,11 @@ class SourceRegistry {
  public:
   //! Reads the journal of the lake at `lake_dir` (none yet: an empty registry), for the
   //! one process that ingests: a torn last line is cut off so appends continue cleanly.
-  static Result<SourceRegistry> Open(const std::string& lake_dir);
+  static Result<SourceRegistry> Open(const std::string& lake_dir, Env* env = Env::Default());
 
   //! Reads the journal for a process that only reads it while an ingester may be
   //! appending: a line without its newline yet is skipped, the file is not touched.
-  static Result<SourceRegistry> OpenReadOnly(const std::string& lake_dir);
+  static Result<SourceRegistry> OpenReadOnly(const std::string& lake_dir, Env* env = Env::Default());
 
   //! True when a committed source has this relative path and content.
   bool IsIngested(const std::string& relative_path, uint64_t content_hash) const;
@@ -66,9 +67,10 @@ class SourceRegistry {
   static uint64_t HashContent(std::string_view bytes);
 
  private:
-  static Result<SourceRegistry> Read(const std::string& lake_dir, bool repair_torn_tail);
+  static Result<SourceRegistry> Read(const std::string& lake_dir, bool repair_torn_tail, Env* env);
   Status AppendLines(const std::string& lines);
 
+  Env* env_ = Env::Default();
   std::string journal_path_;
   std::vector<SourceRecord> records_;  // index == id
   std::unordered_map<std::string, std::vector<uint32_t>> ids_by_path_;

@@ -1,15 +1,9 @@
 #include "log/file_log.h"
 
-#include <fcntl.h>
-#include <sys/file.h>
-#include <sys/stat.h>
-#include <sys/uio.h>
-#include <unistd.h>
 #include <zlib.h>
 
 #include <algorithm>
 #include <bit>
-#include <cerrno>
 #include <chrono>
 #include <cinttypes>
 #include <cstdio>
@@ -78,84 +72,6 @@ uint32_t BatchCrc(const char* header, std::string_view payload) {
 int64_t NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
-}
-
-Status ErrnoStatus(const std::string& what, const std::string& path) {
-  const int err = errno;
-  std::string msg = what + " '" + path + "': " + std::strerror(err);
-  if (err == ENOENT) return Status::NotFound(msg);
-  return Status::IOError(msg);
-}
-
-// Owns a file descriptor.
-class Fd {
- public:
-  Fd() = default;
-  explicit Fd(int fd) : fd_(fd) {}
-  Fd(Fd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-  Fd& operator=(Fd&& other) noexcept {
-    if (this != &other) {
-      Close();
-      fd_ = std::exchange(other.fd_, -1);
-    }
-    return *this;
-  }
-  ~Fd() { Close(); }
-  int get() const { return fd_; }
-  bool valid() const { return fd_ >= 0; }
-  void Close() {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-  }
-
- private:
-  int fd_ = -1;
-};
-
-// Reads exactly n bytes at pos; a short read means the file is shorter than its index says.
-Status PreadExact(int fd, char* buf, size_t n, uint64_t pos, const std::string& path) {
-  size_t done = 0;
-  while (done < n) {
-    const ssize_t r = ::pread(fd, buf + done, n - done, static_cast<off_t>(pos + done));
-    if (r < 0) {
-      if (errno == EINTR) continue;
-      return ErrnoStatus("cannot read", path);
-    }
-    if (r == 0) {
-      return Status::Corruption("'" + path + "' ends at byte " + std::to_string(pos + done) + ", expected " +
-                                std::to_string(n - done) + " more bytes; the file was truncated behind the log's back");
-    }
-    done += static_cast<size_t>(r);
-  }
-  return Status::OK();
-}
-
-Status PwriteAll(int fd, const char* a, size_t a_len, const char* b, size_t b_len, uint64_t pos,
-                 const std::string& path) {
-  iovec iov[2] = {{const_cast<char*>(a), a_len}, {const_cast<char*>(b), b_len}};
-  int first = 0;
-  while (first < 2) {
-    const ssize_t n = ::pwritev(fd, iov + first, 2 - first, static_cast<off_t>(pos));
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return ErrnoStatus("cannot write", path);
-    }
-    pos += static_cast<uint64_t>(n);
-    size_t left = static_cast<size_t>(n);
-    while (first < 2 && left >= iov[first].iov_len) {
-      left -= iov[first].iov_len;
-      ++first;
-    }
-    if (first < 2) {
-      iov[first].iov_base = static_cast<char*>(iov[first].iov_base) + left;
-      iov[first].iov_len -= left;
-    }
-  }
-  // Start the write-back now so the fsync at Flush finds little left to do and the disk
-  // works while the producer computes.
-  ::sync_file_range(fd, static_cast<off_t>(pos - a_len - b_len), static_cast<off_t>(a_len + b_len),
-                    SYNC_FILE_RANGE_WRITE);
-  return Status::OK();
 }
 
 std::string SegmentName(int64_t base_offset) {
@@ -244,8 +160,8 @@ struct Partition {
   std::string pending;      // payload of the batch being filled
   int64_t pending_base = 0;
   uint32_t pending_count = 0;
-  Fd write_fd;              // the last segment, opened on first write
-  bool needs_sync = false;  // written since the last fsync of write_fd
+  std::unique_ptr<WritableFile> write_file;  // the last segment, opened on first write
+  bool needs_sync = false;                   // written since the last fsync of write_file
   bool dir_needs_sync = false;
   Status broken;  // set when loading or writing failed; every call then returns it
   // The last batch Fetch read and verified: consumers reading a batch record by record
@@ -266,7 +182,8 @@ struct Topic {
 struct FileLog::Impl {
   std::string dir;
   FileLogOptions options;
-  Fd lock_fd;
+  Env* env = nullptr;  // options.env
+  std::unique_ptr<FileLockHandle> lock;
 
   std::shared_mutex topics_mu;
   std::map<std::string, std::unique_ptr<Topic>> topics;
@@ -288,9 +205,8 @@ namespace {
 
 // Walks the headers (not payloads) of a segment that was complete when the next one was
 // started; any inconsistency is damage, never a torn write.
-Status ScanSealedSegment(Segment& s, const std::string& label) {
-  Fd fd(::open(s.path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd.valid()) return ErrnoStatus("cannot open segment", s.path);
+Status ScanSealedSegment(Segment& s, const std::string& label, Env* env) {
+  SL_ASSIGN_OR_RETURN(auto file, env->NewRandomAccessFile(s.path));
   uint64_t pos = 0;
   int64_t expected = s.base_offset;
   char buf[kHeaderSize];
@@ -302,7 +218,7 @@ Status ScanSealedSegment(Segment& s, const std::string& label) {
                                 "from a backup, or delete it and every later segment of the partition");
     };
     if (s.size - pos < kHeaderSize) return damaged("a partial batch header");
-    SL_RETURN_IF_ERROR(PreadExact(fd.get(), buf, kHeaderSize, pos, s.path));
+    SL_RETURN_IF_ERROR(file->ReadExact(pos, kHeaderSize, buf));
     const BatchHeader h = DecodeHeader(buf);
     if (!HeaderFits(h, pos, s.size)) return damaged("an invalid batch header");
     if (h.base_offset != expected) return damaged("batch base offset " + std::to_string(h.base_offset));
@@ -317,12 +233,12 @@ Status ScanSealedSegment(Segment& s, const std::string& label) {
 // Verifies every batch of the last segment. The first bad batch starts a torn tail when
 // nothing valid follows it: the file is truncated there. A valid batch after it means the
 // damage is in the middle, which is reported rather than cut away.
-Status RecoverLastSegment(Segment& s, const std::string& label) {
+Status RecoverLastSegment(Segment& s, const std::string& label, Env* env) {
   uint64_t good = 0;
   int64_t expected = s.base_offset;
   bool torn = false;
   {
-    SL_ASSIGN_OR_RETURN(MappedFile file, MappedFile::Open(s.path));
+    SL_ASSIGN_OR_RETURN(MappedFile file, env->MapFile(s.path));
     const std::string_view data = file.data();
     while (good < data.size()) {
       if (!ValidBatchAt(data, good)) break;
@@ -350,18 +266,19 @@ Status RecoverLastSegment(Segment& s, const std::string& label) {
   if (torn) {
     // The tail was never acknowledged by a Flush that completed; cut it so appends continue
     // from the last whole batch.
-    if (::truncate(s.path.c_str(), static_cast<off_t>(good)) != 0) return ErrnoStatus("cannot truncate", s.path);
-    Fd fd(::open(s.path.c_str(), O_WRONLY | O_CLOEXEC));
-    if (!fd.valid() || ::fsync(fd.get()) != 0) return ErrnoStatus("cannot fsync", s.path);
+    SL_RETURN_IF_ERROR(env->TruncateFile(s.path, good));
+    SL_ASSIGN_OR_RETURN(auto file, env->NewWritableFile(s.path, OpenMode::kExisting));
+    SL_RETURN_IF_ERROR(file->Sync());
+    SL_RETURN_IF_ERROR(file->Close());
   }
   s.size = good;
   s.end_offset = expected;
   return Status::OK();
 }
 
-Status LoadPartition(Partition& p) {
-  SL_RETURN_IF_ERROR(CreateDirectories(p.dir));
-  SL_ASSIGN_OR_RETURN(auto names, ListDirectory(p.dir));
+Status LoadPartition(Partition& p, Env* env) {
+  SL_RETURN_IF_ERROR(env->CreateDirectories(p.dir));
+  SL_ASSIGN_OR_RETURN(auto names, env->ListDirectory(p.dir));
   for (const auto& name : names) {
     int64_t base = 0;
     if (!ParseSegmentName(name, &base)) continue;
@@ -369,10 +286,9 @@ Status LoadPartition(Partition& p) {
     s.base_offset = base;
     s.end_offset = base;
     s.path = p.dir + "/" + name;
-    struct stat st {};
-    if (::stat(s.path.c_str(), &st) != 0) return ErrnoStatus("cannot stat", s.path);
-    s.size = static_cast<uint64_t>(st.st_size);
-    s.mtime_ms = int64_t{st.st_mtim.tv_sec} * 1000 + st.st_mtim.tv_nsec / 1000000;
+    SL_ASSIGN_OR_RETURN(const FileInfo info, env->GetFileInfo(s.path));
+    s.size = info.size;
+    s.mtime_ms = info.mtime_ms;
     p.segments.push_back(std::move(s));
   }
   for (size_t i = 0; i < p.segments.size(); ++i) {
@@ -384,9 +300,9 @@ Status LoadPartition(Partition& p) {
                                 "; a segment is missing or damaged, restore it from a backup");
     }
     if (i + 1 < p.segments.size()) {
-      SL_RETURN_IF_ERROR(ScanSealedSegment(s, p.label));
+      SL_RETURN_IF_ERROR(ScanSealedSegment(s, p.label, env));
     } else {
-      SL_RETURN_IF_ERROR(RecoverLastSegment(s, p.label));
+      SL_RETURN_IF_ERROR(RecoverLastSegment(s, p.label, env));
     }
   }
   p.next_offset = p.segments.empty() ? 0 : p.segments.back().end_offset;
@@ -455,14 +371,14 @@ Status FileLog::Impl::LoadTopic(const std::string& name, int partitions, bool cr
     p->label = name + ":" + std::to_string(i);
     p->dir = topic_dir + "/" + std::to_string(i);
     // A damaged partition does not stop the others: its own calls report the damage.
-    p->broken = LoadPartition(*p);
+    p->broken = LoadPartition(*p, env);
     if (!p->broken.ok() && create) return p->broken;
     topic->partitions.push_back(std::move(p));
   }
   if (create) {
     const nlohmann::json meta = {{"partitions", partitions}};
-    SL_RETURN_IF_ERROR(WriteFileAtomic(topic_dir + "/" + kTopicMetaFile, meta.dump() + "\n"));
-    SL_RETURN_IF_ERROR(SyncDirectory(dir));
+    SL_RETURN_IF_ERROR(WriteFileAtomic(topic_dir + "/" + kTopicMetaFile, meta.dump() + "\n", env));
+    SL_RETURN_IF_ERROR(env->SyncDirectory(dir));
   }
   topics[name] = std::move(topic);
   return Status::OK();
@@ -470,12 +386,12 @@ Status FileLog::Impl::LoadTopic(const std::string& name, int partitions, bool cr
 
 Status FileLog::Impl::LoadGroups() {
   const std::string groups_dir = dir + "/" + kGroupsDir;
-  SL_RETURN_IF_ERROR(CreateDirectories(groups_dir));
-  SL_ASSIGN_OR_RETURN(auto names, ListDirectory(groups_dir));
+  SL_RETURN_IF_ERROR(env->CreateDirectories(groups_dir));
+  SL_ASSIGN_OR_RETURN(auto names, env->ListDirectory(groups_dir));
   for (const auto& name : names) {
     if (name.size() <= 5 || name.compare(name.size() - 5, 5, ".json") != 0) continue;
     const std::string path = groups_dir + "/" + name;
-    SL_ASSIGN_OR_RETURN(std::string text, ReadFileToString(path));
+    SL_ASSIGN_OR_RETURN(std::string text, env->ReadFile(path));
     auto& group = groups[name.substr(0, name.size() - 5)];
     try {
       const auto json = nlohmann::json::parse(text);
@@ -493,11 +409,11 @@ Status FileLog::Impl::LoadGroups() {
 }
 
 Status FileLog::Impl::Roll(Partition& p, int64_t base_offset) {
-  if (p.write_fd.valid()) {
+  if (p.write_file) {
     // The sealed segment must be durable before a later one can exist: recovery only
     // expects torn writes in the last segment.
-    if (p.needs_sync && ::fdatasync(p.write_fd.get()) != 0) return ErrnoStatus("cannot fsync", p.segments.back().path);
-    p.write_fd.Close();
+    if (p.needs_sync) SL_RETURN_IF_ERROR(p.write_file->SyncData());
+    p.write_file.reset();
     p.needs_sync = false;
   }
   Segment s;
@@ -505,9 +421,7 @@ Status FileLog::Impl::Roll(Partition& p, int64_t base_offset) {
   s.end_offset = base_offset;
   s.path = p.dir + "/" + SegmentName(base_offset);
   s.mtime_ms = NowMs();
-  Fd fd(::open(s.path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
-  if (!fd.valid()) return ErrnoStatus("cannot create segment", s.path);
-  p.write_fd = std::move(fd);
+  SL_ASSIGN_OR_RETURN(p.write_file, env->NewWritableFile(s.path, OpenMode::kCreateNew));
   p.segments.push_back(std::move(s));
   p.dir_needs_sync = true;
   return Status::OK();
@@ -521,9 +435,8 @@ Status FileLog::Impl::WriteBatch(Partition& p) {
     SL_RETURN_IF_ERROR(Roll(p, p.pending_base));
   }
   Segment& s = p.segments.back();
-  if (!p.write_fd.valid()) {
-    p.write_fd = Fd(::open(s.path.c_str(), O_WRONLY | O_CLOEXEC));
-    if (!p.write_fd.valid()) return ErrnoStatus("cannot open segment for appending", s.path);
+  if (!p.write_file) {
+    SL_ASSIGN_OR_RETURN(p.write_file, env->NewWritableFile(s.path, OpenMode::kExisting));
   }
   char header[kHeaderSize];
   BatchHeader h;
@@ -534,8 +447,10 @@ Status FileLog::Impl::WriteBatch(Partition& p) {
   EncodeHeader(h, header);
   h.crc = BatchCrc(header, p.pending);
   EncodeHeader(h, header);
-  SL_RETURN_IF_ERROR(
-      PwriteAll(p.write_fd.get(), header, kHeaderSize, p.pending.data(), p.pending.size(), s.size, s.path));
+  SL_RETURN_IF_ERROR(p.write_file->WriteAt(s.size, std::string_view(header, kHeaderSize), p.pending));
+  // Start the write-back now so the fsync at Flush finds little left to do and the disk
+  // works while the producer computes.
+  p.write_file->StartWriteBack(s.size, batch_size);
   s.AddBatch(h.base_offset, s.size);
   s.size += batch_size;
   s.end_offset += h.count;
@@ -557,14 +472,16 @@ Status FileLog::Impl::FlushPartition(Partition& p) {
     return st;
   }
   if (p.needs_sync) {
-    if (::fdatasync(p.write_fd.get()) != 0) {
-      p.broken = ErrnoStatus("cannot fsync", p.segments.back().path);
+    if (Status st = p.write_file->SyncData(); !st.ok()) {
+      // After a failed fsync the kernel may have dropped the dirty pages: what was written
+      // since the last good sync is in doubt until the log is reopened and verified.
+      p.broken = st.WithContext(p.label + ": the log must be reopened");
       return p.broken;
     }
     p.needs_sync = false;
   }
   if (p.dir_needs_sync) {
-    SL_RETURN_IF_ERROR(SyncDirectory(p.dir));
+    SL_RETURN_IF_ERROR(env->SyncDirectory(p.dir));
     p.dir_needs_sync = false;
   }
   return Status::OK();
@@ -579,7 +496,7 @@ void FileLog::Impl::Retain(Partition& p, int64_t now_ms) {
         options.retention_bytes >= 0 && total - s.size >= static_cast<uint64_t>(options.retention_bytes);
     const bool by_age = options.retention_ms >= 0 && now_ms - s.mtime_ms > options.retention_ms;
     if (!by_size && !by_age) break;
-    if (!RemoveFile(s.path).ok()) break;  // retried at the next Flush
+    if (!env->RemoveFile(s.path).ok()) break;  // retried at the next Flush
     total -= s.size;
     p.segments.erase(p.segments.begin());
     p.dir_needs_sync = true;
@@ -599,20 +516,22 @@ Result<std::unique_ptr<FileLog>> FileLog::Open(const std::string& dir, const Fil
   auto impl = std::make_unique<Impl>();
   impl->dir = dir;
   impl->options = options;
-  SL_RETURN_IF_ERROR(CreateDirectories(dir));
-  const std::string lock_path = dir + "/.lock";
-  impl->lock_fd = Fd(::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
-  if (!impl->lock_fd.valid()) return ErrnoStatus("cannot open lock file", lock_path);
-  if (::flock(impl->lock_fd.get(), LOCK_EX | LOCK_NB) != 0) {
+  impl->env = options.env != nullptr ? options.env : Env::Default();
+  Env* env = impl->env;
+  SL_RETURN_IF_ERROR(env->CreateDirectories(dir));
+  auto lock = env->LockFile(dir + "/.lock", LockMode::kExclusive, /*wait=*/false);
+  if (!lock.ok()) {
+    if (!lock.status().IsAborted()) return lock.status();
     return Status::Aborted("the log directory '" + dir +
                            "' is in use by another FileLog (this or another process); close it first");
   }
-  SL_ASSIGN_OR_RETURN(auto names, ListDirectory(dir));
+  impl->lock = std::move(*lock);
+  SL_ASSIGN_OR_RETURN(auto names, env->ListDirectory(dir));
   for (const auto& name : names) {
     if (name == kGroupsDir || !ValidName(name)) continue;
     const std::string meta_path = dir + "/" + name + "/" + kTopicMetaFile;
-    if (!PathExists(meta_path)) continue;  // a topic whose creation did not finish
-    SL_ASSIGN_OR_RETURN(std::string text, ReadFileToString(meta_path));
+    if (!env->FileExists(meta_path)) continue;  // a topic whose creation did not finish
+    SL_ASSIGN_OR_RETURN(std::string text, env->ReadFile(meta_path));
     int partitions = 0;
     try {
       partitions = nlohmann::json::parse(text).at("partitions").get<int>();
@@ -719,7 +638,7 @@ Status FileLog::ApplyRetention() {
       if (!p->broken.ok()) continue;
       impl_->Retain(*p, now);
       if (p->dir_needs_sync) {
-        SL_RETURN_IF_ERROR(SyncDirectory(p->dir));
+        SL_RETURN_IF_ERROR(impl_->env->SyncDirectory(p->dir));
         p->dir_needs_sync = false;
       }
     }
@@ -772,14 +691,15 @@ Result<std::vector<LogRecord>> FileLog::Fetch(const std::string& topic, int part
     if (seg != p->segments.begin()) --seg;
     char buf[kHeaderSize];
     for (; seg != p->segments.end() && !stopped && cursor < p->WrittenEnd(); ++seg) {
-      Fd fd(::open(seg->path.c_str(), O_RDONLY | O_CLOEXEC));
-      if (!fd.valid()) return ErrnoStatus("cannot open segment", seg->path).WithContext(p->label);
+      auto opened = impl_->env->NewRandomAccessFile(seg->path);
+      if (!opened.ok()) return opened.status().WithContext(p->label);
+      const RandomAccessFile& file = **opened;
       uint64_t pos = seg->SeekPosition(cursor);
       while (pos < seg->size && !stopped) {
         const auto where = [&] {
           return p->label + " (segment '" + seg->path + "', byte " + std::to_string(pos) + ")";
         };
-        SL_RETURN_IF_ERROR(PreadExact(fd.get(), buf, kHeaderSize, pos, seg->path));
+        SL_RETURN_IF_ERROR(file.ReadExact(pos, kHeaderSize, buf));
         const BatchHeader h = DecodeHeader(buf);
         if (!HeaderFits(h, pos, seg->size) || h.base_offset > cursor) {
           return Status::Corruption(where() + ": invalid batch header near offset " + std::to_string(cursor) +
@@ -794,7 +714,7 @@ Result<std::vector<LogRecord>> FileLog::Fetch(const std::string& topic, int part
           p->cached_base = -1;
           p->cached_resume = {};
           p->cached_payload.resize(h.length);
-          SL_RETURN_IF_ERROR(PreadExact(fd.get(), p->cached_payload.data(), h.length, pos + kHeaderSize, seg->path));
+          SL_RETURN_IF_ERROR(file.ReadExact(pos + kHeaderSize, h.length, p->cached_payload.data()));
           if (BatchCrc(buf, p->cached_payload) != h.crc) {
             return Status::Corruption(where() + ": checksum mismatch in the batch of offsets " +
                                       std::to_string(h.base_offset) + ".." +
@@ -838,7 +758,7 @@ Status FileLog::CommitOffset(const std::string& group, const std::string& topic,
     entry = nlohmann::json::object();
     for (const auto& [part, off] : parts) entry[std::to_string(part)] = off;
   }
-  return WriteFileAtomic(impl_->dir + "/" + kGroupsDir + "/" + group + ".json", json.dump() + "\n");
+  return WriteFileAtomic(impl_->dir + "/" + kGroupsDir + "/" + group + ".json", json.dump() + "\n", impl_->env);
 }
 
 Result<int64_t> FileLog::CommittedOffset(const std::string& group, const std::string& topic, int partition) {

@@ -18,6 +18,7 @@
 #include <memory>
 #include <string>
 
+#include "core/env.h"
 #include "core/status.h"
 #include "log/message_log.h"
 
@@ -28,6 +29,7 @@ struct FileLogOptions {
   int64_t retention_bytes = -1;      // per partition; -1 = unlimited. Whole old segments are deleted.
   int64_t retention_ms = -1;         // by segment age (last-modified); -1 = unlimited
   size_t batch_bytes = 1 << 20;      // records are buffered and written in batches of about this size
+  Env* env = Env::Default();         // every file access of the log goes through it
 };
 
 //! MessageLog over files in one directory (layout above). Appends are buffered in memory per
