@@ -28,7 +28,6 @@
 #include "serve/http.h"
 #include "serve/openapi.h"
 #include "serve/rate_limiter.h"
-#include "serve/store_reads.h"
 #include "serve/table_output.h"
 #include "serve/tokens.h"
 #include "store/serving_store.h"
@@ -337,10 +336,10 @@ struct ApiServer::Impl {
   AuditLog audit;
   RateLimiter limiter;
 
-  // Stores are not thread-safe: a pool, one session per request in flight.
+  // Stores are not thread-safe: a pool, one session (one store connection) per request
+  // in flight.
   struct Session {
     std::unique_ptr<ServingStore> store;
-    std::unique_ptr<StoreReads> reads;
   };
   std::mutex pool_mu;
   std::vector<std::unique_ptr<Session>> pool;
@@ -372,7 +371,6 @@ struct ApiServer::Impl {
     }
     auto s = std::make_unique<Session>();
     SL_ASSIGN_OR_RETURN(s->store, OpenServingStore(store_url));
-    SL_ASSIGN_OR_RETURN(s->reads, StoreReads::Open(store_url));
     return s;
   }
   void Release(std::unique_ptr<Session> s) {
@@ -594,7 +592,7 @@ struct ApiServer::Impl {
     if (!prefix.empty() && !NormalizeTicker(prefix, &prefix, &e))
       return SendError(res, BadRequest("prefix: " + e.message));
     WithStore(req, res, [&](Session& s, const LakeSnapshot&) -> Status {
-      SL_ASSIGN_OR_RETURN(Table t, s.reads->Tickers(prefix, after, limit + 1));
+      SL_ASSIGN_OR_RETURN(Table t, s.store->Tickers({prefix, after, limit + 1}));
       std::optional<std::string> next;
       const size_t n = std::min<size_t>(t.num_rows(), static_cast<size_t>(limit));
       if (t.num_rows() > n) next = MakeCursor('t', t.columns[0].StringAt(n - 1));
@@ -605,7 +603,7 @@ struct ApiServer::Impl {
 
   //! Whether `ticker` has any rows (the tickers table), for 404 on empty answers.
   static Result<bool> TickerExists(Session& s, const std::string& ticker) {
-    SL_ASSIGN_OR_RETURN(Table t, s.reads->Tickers(ticker, "", 1));
+    SL_ASSIGN_OR_RETURN(Table t, s.store->Tickers({ticker, "", 1}));
     return t.num_rows() == 1 && t.columns[0].StringAt(0) == ticker;
   }
 
@@ -697,7 +695,7 @@ struct ApiServer::Impl {
       from = from == kNullDate ? after : std::max(from, after);
     }
     WithStore(req, res, [&](Session& s, const LakeSnapshot&) -> Status {
-      SL_ASSIGN_OR_RETURN(Table t, s.reads->Indicators(ticker, from, to, limit + 1));
+      SL_ASSIGN_OR_RETURN(Table t, s.store->Indicators({ticker, from, to, limit + 1}));
       if (t.num_rows() == 0 && cursor.empty()) {
         SL_ASSIGN_OR_RETURN(bool exists, TickerExists(s, ticker));
         if (!exists) {
@@ -839,8 +837,8 @@ struct ApiServer::Impl {
     if (auto bad = CheckParamNames(req, {})) return SendError(res, *bad);
     WithStore(req, res, [&](Session& s, const LakeSnapshot& snap) -> Status {
       SL_ASSIGN_OR_RETURN(std::vector<RunRecord> runs, s.store->Runs());
-      SL_ASSIGN_OR_RETURN(auto by_reason, s.reads->RejectCountsByReason());
-      SL_ASSIGN_OR_RETURN(TickerTotals totals, s.reads->Totals());
+      SL_ASSIGN_OR_RETURN(auto by_reason, s.store->RejectCountsByReason());
+      SL_ASSIGN_OR_RETURN(TickerTotals totals, s.store->Totals());
       int64_t rows_read = 0, accepted = 0, rejected = 0, duplicates = 0;
       for (const RunRecord& r : runs) {
         rows_read += r.rows_read;
