@@ -635,28 +635,28 @@ TEST_F(ApiTest, RateLimitAnswers429WithRetryAfter) {
 
 TEST_F(ApiTest, BadParametersAnswer400AndInjectionIsHarmless) {
   const std::string t = "/api/v1/tickers/" + FirstTicker();
-  for (const std::string& path : {t + "/bars?from=2020-13-01",
-                                  t + "/bars?to=yesterday",
-                                  t + "/bars?from=2020-02-01&to=2020-01-01",
-                                  t + "/bars?interval=hour",
-                                  t + "/bars?limit=0",
-                                  t + "/bars?limit=5001",
-                                  t + "/bars?limit=1e3",
-                                  t + "/bars?limit=-1",
-                                  t + "/bars?cursor=%%%",
-                                  t + "/bars?cursor=" + std::string("dDpBQUE"),  // a tickers cursor
-                                  t + "/bars?format=xml",
-                                  t + "/bars?colour=red",
-                                  t + "/bars?limit=1&limit=2",
-                                  t + "/indicators?from=2020-02-30",
-                                  std::string("/api/v1/cross-section"),
-                                  std::string("/api/v1/cross-section?date=2020-01-02&kind=best"),
-                                  std::string("/api/v1/rejects?reason=bogus"),
-                                  std::string("/api/v1/tickers?prefix=%27%3B--"),
-                                  std::string("/api/v1/tickers/A%27%20OR%201%3D1--/bars"),
-                                  std::string("/api/v1/tickers/%2E%2E/bars"),
-                                  std::string("/api/v1/tickers/") + std::string(40, 'A') + "/bars",
-                                  std::string("/api/v1/rejects?ticker=x%22%29%3B%20DROP%20TABLE%20stocks%3B--")}) {
+  for (const std::string& path :
+       {t + "/bars?from=2020-13-01", t + "/bars?to=yesterday", t + "/bars?from=2020-02-01&to=2020-01-01",
+        t + "/bars?interval=hour", t + "/bars?limit=0", t + "/bars?limit=5001", t + "/bars?limit=1e3",
+        t + "/bars?limit=-1", t + "/bars?cursor=%%%",
+        t + "/bars?cursor=" + std::string("dDpBQUE"),  // a tickers cursor
+        t + "/bars?format=xml", t + "/bars?colour=red", t + "/bars?limit=1&limit=2", t + "/indicators?from=2020-02-30",
+        std::string("/api/v1/cross-section"), std::string("/api/v1/cross-section?date=2020-01-02&kind=best"),
+        std::string("/api/v1/rejects?reason=bogus"),
+        // Cursors of the right kind whose value is not a number:
+        // "r:abc", "r:-5", "r:12x", "o:1e3", "o:-1"
+        std::string("/api/v1/runs?cursor=cjphYmM"), std::string("/api/v1/runs?cursor=cjotNQ"),
+        std::string("/api/v1/runs?cursor=cjoxMng"), std::string("/api/v1/rejects?cursor=bzoxZTM"),
+        std::string("/api/v1/rejects?cursor=bzotMQ"), std::string("/api/v1/runs?cursor=%%%"),
+        std::string("/api/v1/runs?limit=0"), std::string("/api/v1/runs?limit=ten"), std::string("/api/v1/runs?since=1"),
+        std::string("/api/v1/runs?format=csv"),
+        std::string("/api/v1/tickers?cursor=cjox"),  // a runs cursor
+        std::string("/api/v1/tickers?format=yaml"), std::string("/api/v1/rejects?limit=99999999"),
+        std::string("/api/v1/quality?verbose=1"), t + "/indicators?to=2020-1-1",
+        t + "/indicators/latest?date=2020-01-02", std::string("/api/v1/cross-section?date=2020-01-02&limit=x"),
+        std::string("/api/v1/tickers?prefix=%27%3B--"), std::string("/api/v1/tickers/A%27%20OR%201%3D1--/bars"),
+        std::string("/api/v1/tickers/%2E%2E/bars"), std::string("/api/v1/tickers/") + std::string(40, 'A') + "/bars",
+        std::string("/api/v1/rejects?ticker=x%22%29%3B%20DROP%20TABLE%20stocks%3B--")}) {
     SCOPED_TRACE(path);
     ExpectError(Get(path, tokens_->viewer), 400, "bad_request");
   }

@@ -9,6 +9,7 @@
 #include <zlib.h>
 
 #include <atomic>
+#include <charconv>
 #include <chrono>
 #include <cinttypes>
 #include <cmath>
@@ -248,6 +249,17 @@ bool ParseCursor(const httplib::Request& req, char kind, std::string* value, Api
     return false;
   }
   *value = raw->substr(2);
+  return true;
+}
+
+//! A cursor value that is a count or id: decimal digits only, no sign, fits int64.
+bool CursorInt(const std::string& value, int64_t* out, ApiError* error) {
+  const char* end = value.data() + value.size();
+  auto [ptr, ec] = std::from_chars(value.data(), end, *out);
+  if (value.empty() || value[0] == '-' || value[0] == '+' || ec != std::errc() || ptr != end) {
+    *error = BadRequest("cursor is not one this endpoint returned");
+    return false;
+  }
   return true;
 }
 
@@ -780,7 +792,8 @@ struct ApiServer::Impl {
     if (!ParseLimit(req, kDefaultPageLimit, kMaxPageLimit, &limit, &e) || !ParseCursor(req, 'r', &cursor, &e)) {
       return SendError(res, e);
     }
-    const int64_t after = cursor.empty() ? 0 : std::strtoll(cursor.c_str(), nullptr, 10);
+    int64_t after = 0;
+    if (!cursor.empty() && !CursorInt(cursor, &after, &e)) return SendError(res, e);
     WithStore(req, res, [&](Session& s, const LakeSnapshot&) -> Status {
       SL_ASSIGN_OR_RETURN(std::vector<RunRecord> runs, s.store->Runs());
       json data = json::array();
@@ -817,11 +830,7 @@ struct ApiServer::Impl {
     if (req.has_param("ticker") && !NormalizeTicker(req.get_param_value("ticker"), &q.ticker, &e)) {
       return SendError(res, e);
     }
-    if (!cursor.empty()) {
-      char* end = nullptr;
-      q.offset = std::strtoll(cursor.c_str(), &end, 10);
-      if (*end != '\0' || q.offset < 0) return SendError(res, BadRequest("cursor is not one this endpoint returned"));
-    }
+    if (!cursor.empty() && !CursorInt(cursor, &q.offset, &e)) return SendError(res, e);
     q.limit = limit + 1;
     WithStore(req, res, [&](Session& s, const LakeSnapshot&) -> Status {
       SL_ASSIGN_OR_RETURN(Table t, s.store->Rejects(q));
