@@ -9,6 +9,7 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -766,6 +767,48 @@ TEST_F(ApiTest, AdminStartsAConfiguredRun) {
   const json q = json::parse(quality->body);
   EXPECT_EQ(q["snapshot_id"], 2);
   EXPECT_GE(q["tickers"].get<int>(), 3);
+}
+
+TEST_F(ApiTest, ASpawnedRunHasNoBlockedSignals) {
+  // `serve` blocks SIGINT and SIGTERM before its threads start (a sigwait thread takes
+  // them); the run it spawns must not inherit that mask, or it ignores the SIGTERM that
+  // stops it. The "stocklake binary" here is a script reporting its own signal masks.
+  TempDir dir;
+  const std::string report = dir.Join("masks.txt"), script = dir.Join("fake-stocklake.sh");
+  testing::WriteTextFile(script, "#!/bin/sh\ngrep -E '^Sig(Blk|Ign):' /proc/self/status > " + report + ".tmp && mv " +
+                                     report + ".tmp " + report + "\n");
+  ASSERT_EQ(chmod(script.c_str(), 0755), 0);
+  ServeOptions o;
+  o.lake_dir = lake_;
+  o.rate_limit = 0;
+  o.run_inputs = {dir.Join("unused")};
+  o.stocklake_binary = script;
+  sigset_t blocked, previous;
+  sigemptyset(&blocked);
+  sigaddset(&blocked, SIGINT);
+  sigaddset(&blocked, SIGTERM);
+  ASSERT_EQ(pthread_sigmask(SIG_BLOCK, &blocked, &previous), 0);  // as serve_command does
+  {
+    RunningServer server(o);  // its threads inherit the blocked mask
+    ASSERT_EQ(pthread_sigmask(SIG_SETMASK, &previous, nullptr), 0);
+    httplib::Client c("127.0.0.1", server.port());
+    auto started = c.Post("/api/v1/runs", {{"Authorization", "Bearer " + tokens_->admin}}, "", "application/json");
+    ASSERT_TRUE(started);
+    ASSERT_EQ(started->status, 202) << started->body;
+    for (int i = 0; i < 200 && !PathExists(report); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    ASSERT_TRUE(PathExists(report));
+    std::ifstream in(report);
+    std::string line;
+    std::map<std::string, std::string> masks;
+    while (std::getline(in, line)) {
+      const size_t colon = line.find(':');
+      masks[line.substr(0, colon)] = line.substr(line.find_first_not_of(" \t", colon + 1));
+    }
+    EXPECT_EQ(masks["SigBlk"], "0000000000000000") << "the run inherited blocked signals";
+    // glibc's own real-time signals (32, 33) may show as ignored; the stopping ones not.
+    const uint64_t ignored = std::stoull(masks["SigIgn"], nullptr, 16);
+    EXPECT_EQ(ignored & ((1u << (SIGINT - 1)) | (1u << (SIGTERM - 1))), 0u) << masks["SigIgn"];
+  }
 }
 
 // ---- The real binary, TLS, Prometheus ----------------------------------------------------------
