@@ -772,12 +772,14 @@ TEST_F(ApiTest, AdminStartsAConfiguredRun) {
 TEST_F(ApiTest, ASpawnedRunHasNoBlockedSignals) {
   // `serve` blocks SIGINT and SIGTERM before its threads start (a sigwait thread takes
   // them); the run it spawns must not inherit that mask, or it ignores the SIGTERM that
-  // stops it. The "stocklake binary" here is a script reporting its own signal masks.
+  // stops it. The "stocklake binary" here runs cat on /proc/self/status through env
+  // (no shell: dash resets its signal mask), which lands in the runs log.
   TempDir dir;
-  const std::string report = dir.Join("masks.txt"), script = dir.Join("fake-stocklake.sh");
-  testing::WriteTextFile(script, "#!/bin/sh\ngrep -E '^Sig(Blk|Ign):' /proc/self/status > " + report + ".tmp && mv " +
-                                     report + ".tmp " + report + "\n");
+  const std::string script = dir.Join("fake-stocklake");
+  testing::WriteTextFile(script, "#!/usr/bin/env -S cat -- /proc/self/status\n");
   ASSERT_EQ(chmod(script.c_str(), 0755), 0);
+  const std::string log = lake_ + "/_stocklake/serve-runs.log";
+  std::remove(log.c_str());
   ServeOptions o;
   o.lake_dir = lake_;
   o.rate_limit = 0;
@@ -795,15 +797,18 @@ TEST_F(ApiTest, ASpawnedRunHasNoBlockedSignals) {
     auto started = c.Post("/api/v1/runs", {{"Authorization", "Bearer " + tokens_->admin}}, "", "application/json");
     ASSERT_TRUE(started);
     ASSERT_EQ(started->status, 202) << started->body;
-    for (int i = 0; i < 200 && !PathExists(report); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    ASSERT_TRUE(PathExists(report));
-    std::ifstream in(report);
-    std::string line;
     std::map<std::string, std::string> masks;
-    while (std::getline(in, line)) {
-      const size_t colon = line.find(':');
-      masks[line.substr(0, colon)] = line.substr(line.find_first_not_of(" \t", colon + 1));
+    for (int i = 0; i < 200 && masks.count("SigIgn") == 0; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      std::ifstream in(log);
+      std::string line;
+      while (std::getline(in, line)) {
+        if (!line.starts_with("Sig")) continue;
+        const size_t colon = line.find(':');
+        masks[line.substr(0, colon)] = line.substr(line.find_first_not_of(" \t", colon + 1));
+      }
     }
+    ASSERT_EQ(masks.count("SigIgn"), 1u) << "the run did not report its masks";
     EXPECT_EQ(masks["SigBlk"], "0000000000000000") << "the run inherited blocked signals";
     // glibc's own real-time signals (32, 33) may show as ignored; the stopping ones not.
     const uint64_t ignored = std::stoull(masks["SigIgn"], nullptr, 16);
