@@ -3,11 +3,14 @@
 // base64url and cursors round-trip.
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <string>
 
 #include "serve/base64url.h"
+#include "serve/openapi.h"
 #include "serve/request_params.h"
 #include "serve/routes.h"
 
@@ -127,6 +130,29 @@ TEST(RouteTableTest, OneRowPerMethodAndPathAndEveryPathRoutes) {
   EXPECT_EQ(FindRoute("GET", "/index.html"), nullptr);
   EXPECT_EQ(FindRoute("GET", "/api/v1/openapiXjson"), nullptr) << "'.' is literal";
   EXPECT_EQ(RouteRegex("/api/v1/tickers/{ticker}/bars"), "/api/v1/tickers/([^/]+)/bars");
+}
+
+TEST(RouteTableTest, TheOpenApiDocumentListsExactlyTheRoutes) {
+  const nlohmann::json doc = nlohmann::json::parse(OpenApiDocument());
+  size_t operations = 0;
+  for (const auto& [path, methods] : doc["paths"].items()) operations += methods.size();
+  EXPECT_EQ(operations, ApiRoutes().size());
+  for (const Route& r : ApiRoutes()) {
+    std::string method(r.method);
+    for (char& c : method) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    const std::string path(r.path);
+    ASSERT_TRUE(doc["paths"].contains(path) && doc["paths"][path].contains(method)) << r.method << " " << r.path;
+    const nlohmann::json& op = doc["paths"][path][method];
+    EXPECT_EQ(op.contains("security") && op["security"].empty(), !r.needs_token) << r.path;
+    if (r.needs_token) {
+      EXPECT_EQ(op["x-minimum-role"], std::string(RoleName(r.min_role))) << r.path;
+    }
+    const nlohmann::json::json_pointer csv("/responses/200/content/text~1csv");
+    EXPECT_EQ(op.contains(csv), r.exportable) << r.path;
+  }
+  // The indicator columns are the lake's (less the ticker).
+  EXPECT_TRUE(doc["components"]["schemas"]["Indicators"]["properties"].contains("rsi_14"));
+  EXPECT_FALSE(doc["components"]["schemas"]["Indicators"]["properties"].contains("ticker"));
 }
 
 }  // namespace
