@@ -1,5 +1,6 @@
 #include "serve/routes.h"
 
+#include <optional>
 #include <regex>
 
 #include "serve/handlers.h"
@@ -48,15 +49,23 @@ std::string RouteRegex(std::string_view path) {
 }
 
 const Route* FindRoute(std::string_view method, const std::string& path) {
-  static const std::vector<std::regex> kPatterns = [] {
-    std::vector<std::regex> patterns;
-    for (const Route& r : ApiRoutes()) patterns.emplace_back(RouteRegex(r.path));
+  // Runs before every request: literal paths compare as strings, only templated ones
+  // (compiled once) as regular expressions.
+  static const std::vector<std::optional<std::regex>> kPatterns = [] {
+    std::vector<std::optional<std::regex>> patterns;
+    for (const Route& r : ApiRoutes()) {
+      if (r.path.find('{') == std::string_view::npos)
+        patterns.emplace_back();
+      else
+        patterns.emplace_back(RouteRegex(r.path));
+    }
     return patterns;
   }();
   const std::vector<Route>& routes = ApiRoutes();
   const Route* other_method = nullptr;
   for (size_t i = 0; i < routes.size(); ++i) {
-    if (!std::regex_match(path, kPatterns[i])) continue;
+    const bool match = kPatterns[i] ? std::regex_match(path, *kPatterns[i]) : path == routes[i].path;
+    if (!match) continue;
     if (routes[i].method == method) return &routes[i];
     if (other_method == nullptr) other_method = &routes[i];
   }
