@@ -9,6 +9,7 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -635,28 +636,28 @@ TEST_F(ApiTest, RateLimitAnswers429WithRetryAfter) {
 
 TEST_F(ApiTest, BadParametersAnswer400AndInjectionIsHarmless) {
   const std::string t = "/api/v1/tickers/" + FirstTicker();
-  for (const std::string& path : {t + "/bars?from=2020-13-01",
-                                  t + "/bars?to=yesterday",
-                                  t + "/bars?from=2020-02-01&to=2020-01-01",
-                                  t + "/bars?interval=hour",
-                                  t + "/bars?limit=0",
-                                  t + "/bars?limit=5001",
-                                  t + "/bars?limit=1e3",
-                                  t + "/bars?limit=-1",
-                                  t + "/bars?cursor=%%%",
-                                  t + "/bars?cursor=" + std::string("dDpBQUE"),  // a tickers cursor
-                                  t + "/bars?format=xml",
-                                  t + "/bars?colour=red",
-                                  t + "/bars?limit=1&limit=2",
-                                  t + "/indicators?from=2020-02-30",
-                                  std::string("/api/v1/cross-section"),
-                                  std::string("/api/v1/cross-section?date=2020-01-02&kind=best"),
-                                  std::string("/api/v1/rejects?reason=bogus"),
-                                  std::string("/api/v1/tickers?prefix=%27%3B--"),
-                                  std::string("/api/v1/tickers/A%27%20OR%201%3D1--/bars"),
-                                  std::string("/api/v1/tickers/%2E%2E/bars"),
-                                  std::string("/api/v1/tickers/") + std::string(40, 'A') + "/bars",
-                                  std::string("/api/v1/rejects?ticker=x%22%29%3B%20DROP%20TABLE%20stocks%3B--")}) {
+  for (const std::string& path :
+       {t + "/bars?from=2020-13-01", t + "/bars?to=yesterday", t + "/bars?from=2020-02-01&to=2020-01-01",
+        t + "/bars?interval=hour", t + "/bars?limit=0", t + "/bars?limit=5001", t + "/bars?limit=1e3",
+        t + "/bars?limit=-1", t + "/bars?cursor=%%%",
+        t + "/bars?cursor=" + std::string("dDpBQUE"),  // a tickers cursor
+        t + "/bars?format=xml", t + "/bars?colour=red", t + "/bars?limit=1&limit=2", t + "/indicators?from=2020-02-30",
+        std::string("/api/v1/cross-section"), std::string("/api/v1/cross-section?date=2020-01-02&kind=best"),
+        std::string("/api/v1/rejects?reason=bogus"),
+        // Cursors of the right kind whose value is not a number:
+        // "r:abc", "r:-5", "r:12x", "o:1e3", "o:-1"
+        std::string("/api/v1/runs?cursor=cjphYmM"), std::string("/api/v1/runs?cursor=cjotNQ"),
+        std::string("/api/v1/runs?cursor=cjoxMng"), std::string("/api/v1/rejects?cursor=bzoxZTM"),
+        std::string("/api/v1/rejects?cursor=bzotMQ"), std::string("/api/v1/runs?cursor=%%%"),
+        std::string("/api/v1/runs?limit=0"), std::string("/api/v1/runs?limit=ten"), std::string("/api/v1/runs?since=1"),
+        std::string("/api/v1/runs?format=csv"),
+        std::string("/api/v1/tickers?cursor=cjox"),  // a runs cursor
+        std::string("/api/v1/tickers?format=yaml"), std::string("/api/v1/rejects?limit=99999999"),
+        std::string("/api/v1/quality?verbose=1"), t + "/indicators?to=2020-1-1",
+        t + "/indicators/latest?date=2020-01-02", std::string("/api/v1/cross-section?date=2020-01-02&limit=x"),
+        std::string("/api/v1/tickers?prefix=%27%3B--"), std::string("/api/v1/tickers/A%27%20OR%201%3D1--/bars"),
+        std::string("/api/v1/tickers/%2E%2E/bars"), std::string("/api/v1/tickers/") + std::string(40, 'A') + "/bars",
+        std::string("/api/v1/rejects?ticker=x%22%29%3B%20DROP%20TABLE%20stocks%3B--")}) {
     SCOPED_TRACE(path);
     ExpectError(Get(path, tokens_->viewer), 400, "bad_request");
   }
@@ -766,6 +767,53 @@ TEST_F(ApiTest, AdminStartsAConfiguredRun) {
   const json q = json::parse(quality->body);
   EXPECT_EQ(q["snapshot_id"], 2);
   EXPECT_GE(q["tickers"].get<int>(), 3);
+}
+
+TEST_F(ApiTest, ASpawnedRunHasNoBlockedSignals) {
+  // `serve` blocks SIGINT and SIGTERM before its threads start (a sigwait thread takes
+  // them); the run it spawns must not inherit that mask, or it ignores the SIGTERM that
+  // stops it. The "stocklake binary" here runs cat on /proc/self/status through env
+  // (no shell: dash resets its signal mask), which lands in the runs log.
+  TempDir dir;
+  const std::string script = dir.Join("fake-stocklake");
+  testing::WriteTextFile(script, "#!/usr/bin/env -S cat -- /proc/self/status\n");
+  ASSERT_EQ(chmod(script.c_str(), 0755), 0);
+  const std::string log = lake_ + "/_stocklake/serve-runs.log";
+  std::remove(log.c_str());
+  ServeOptions o;
+  o.lake_dir = lake_;
+  o.rate_limit = 0;
+  o.run_inputs = {dir.Join("unused")};
+  o.stocklake_binary = script;
+  sigset_t blocked, previous;
+  sigemptyset(&blocked);
+  sigaddset(&blocked, SIGINT);
+  sigaddset(&blocked, SIGTERM);
+  ASSERT_EQ(pthread_sigmask(SIG_BLOCK, &blocked, &previous), 0);  // as serve_command does
+  {
+    RunningServer server(o);  // its threads inherit the blocked mask
+    ASSERT_EQ(pthread_sigmask(SIG_SETMASK, &previous, nullptr), 0);
+    httplib::Client c("127.0.0.1", server.port());
+    auto started = c.Post("/api/v1/runs", {{"Authorization", "Bearer " + tokens_->admin}}, "", "application/json");
+    ASSERT_TRUE(started);
+    ASSERT_EQ(started->status, 202) << started->body;
+    std::map<std::string, std::string> masks;
+    for (int i = 0; i < 200 && masks.count("SigIgn") == 0; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      std::ifstream in(log);
+      std::string line;
+      while (std::getline(in, line)) {
+        if (!line.starts_with("Sig")) continue;
+        const size_t colon = line.find(':');
+        masks[line.substr(0, colon)] = line.substr(line.find_first_not_of(" \t", colon + 1));
+      }
+    }
+    ASSERT_EQ(masks.count("SigIgn"), 1u) << "the run did not report its masks";
+    EXPECT_EQ(masks["SigBlk"], "0000000000000000") << "the run inherited blocked signals";
+    // glibc's own real-time signals (32, 33) may show as ignored; the stopping ones not.
+    const uint64_t ignored = std::stoull(masks["SigIgn"], nullptr, 16);
+    EXPECT_EQ(ignored & ((1u << (SIGINT - 1)) | (1u << (SIGTERM - 1))), 0u) << masks["SigIgn"];
+  }
 }
 
 // ---- The real binary, TLS, Prometheus ----------------------------------------------------------

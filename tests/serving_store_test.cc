@@ -3,7 +3,7 @@
 // reload only changed buckets, a kill between buckets then a resync converges, hostile
 // ticker strings stay data, older schemas upgrade, loaders of disjoint bucket sets sync at
 // once, dry runs write nothing, PostgreSQL's date partitions hold one bucket-year range
-// each, and the query layer (and the API's extra reads) agree with answers computed here
+// each, and the query layer (every read the API makes) agrees with answers computed here
 // from the lake's files.
 #include "store/serving_store.h"
 
@@ -29,7 +29,6 @@
 #include "lake/snapshot.h"
 #include "lake/table_schemas.h"
 #include "pg_harness.h"
-#include "serve/store_reads.h"
 #include "store/store_sync.h"
 #include "test_util.h"
 
@@ -1011,14 +1010,14 @@ TEST_P(ServingStoreTest, ReaderFollowsATickerMovedToAnotherBucket) {
   EXPECT_EQ(gone->num_rows(), 0u);
 }
 
-TEST_P(ServingStoreTest, ApiReadsFindATickersIndicatorsInItsBucket) {
+TEST_P(ServingStoreTest, IndicatorRangesFindATickersRowsInItsBucket) {
   const std::string lake = GeneratedLake("lake", 8, 200);
   const std::string url = FreshStoreUrl();
   auto writer = Open(url);
   ASSERT_NE(writer, nullptr);
   ASSERT_TRUE(SyncStoreWithLake(*writer, lake, nullptr).ok());
-  auto reads = StoreReads::Open(url);
-  ASSERT_TRUE(reads.ok()) << reads.status().ToString();
+  auto reader = Open(url);  // a second connection, as the API's
+  ASSERT_NE(reader, nullptr);
   auto snap = LoadCurrentSnapshot(lake);
   const int bucket = snap->tables[std::string(kSilverBars)][0].bucket;
   BucketContents contents = ReadBucketContents(lake, bucket, "moved\n");
@@ -1032,22 +1031,95 @@ TEST_P(ServingStoreTest, ApiReadsFindATickersIndicatorsInItsBucket) {
   ASSERT_TRUE(ParseIsoDate(expected[10][1].c_str() + 2, 10, &lo));
   ASSERT_TRUE(ParseIsoDate(expected[59][1].c_str() + 2, 10, &hi));
   const std::vector<Row> in_range(expected.begin() + 10, expected.begin() + 60);
-  auto got = (*reads)->Indicators(ticker, lo, hi, 1000);
+  auto got = reader->Indicators({ticker, lo, hi, 1000});
   ASSERT_TRUE(got.ok()) << got.status().ToString();
   EXPECT_TRUE(RowsOf(*got, kGoldIndicators) == in_range);
-  auto limited = (*reads)->Indicators(ticker, kNullDate, kNullDate, 7);
+  auto limited = reader->Indicators({ticker, kNullDate, kNullDate, 7});
   ASSERT_TRUE(limited.ok());
   EXPECT_TRUE(RowsOf(*limited, kGoldIndicators) == std::vector<Row>(expected.begin(), expected.begin() + 7));
-  EXPECT_EQ((*reads)->Indicators("NO-SUCH", kNullDate, kNullDate, 10)->num_rows(), 0u);
+  EXPECT_EQ(reader->Indicators({"NO-SUCH", kNullDate, kNullDate, 10})->num_rows(), 0u);
 
   // The ticker in a bucket other than the lake's assignment (as if the store had been
   // loaded with another bucket count): found through the tickers table.
   ASSERT_TRUE(writer->Reset().ok());
   contents.bucket = bucket + 100;
   ASSERT_TRUE(writer->ReplaceBucket(contents).ok());
-  got = (*reads)->Indicators(ticker, lo, hi, 1000);
+  got = reader->Indicators({ticker, lo, hi, 1000});
   ASSERT_TRUE(got.ok()) << got.status().ToString();
   EXPECT_TRUE(RowsOf(*got, kGoldIndicators) == in_range);
+}
+
+TEST_P(ServingStoreTest, TickerPagesTotalsAndRejectCountsAgreeWithTheLake) {
+  const std::string lake = GeneratedLake("lake", 9, 120);
+  auto store = Open(FreshStoreUrl());
+  ASSERT_NE(store, nullptr);
+  // An empty store: no tickers, open dates, no rejects.
+  auto empty_totals = store->Totals();
+  ASSERT_TRUE(empty_totals.ok()) << empty_totals.status().ToString();
+  EXPECT_EQ(empty_totals->tickers, 0);
+  EXPECT_EQ(empty_totals->first_date, kNullDate);
+  EXPECT_EQ(empty_totals->last_date, kNullDate);
+  EXPECT_TRUE(store->RejectCountsByReason()->empty());
+  ASSERT_TRUE(SyncStoreWithLake(*store, lake, nullptr).ok());
+
+  struct Span {
+    std::string first, last;
+    int64_t days = 0;
+  };
+  std::map<std::string, Span> spans;  // from the lake's silver/bars
+  for (const Row& r : LakeRows(lake, kSilverBars)) {
+    Span& s = spans[r[0].substr(2)];
+    const std::string date = r[1].substr(2);
+    if (s.first.empty() || date < s.first) s.first = date;
+    if (s.last.empty() || date > s.last) s.last = date;
+    ++s.days;
+  }
+  ASSERT_EQ(spans.size(), 9u);
+  // Pages of 2 with the keyset cursor walk every ticker once, in order.
+  std::vector<std::string> walked;
+  std::string after;
+  for (;;) {
+    auto page = store->Tickers({"", after, 2});
+    ASSERT_TRUE(page.ok()) << page.status().ToString();
+    for (size_t r = 0; r < page->num_rows(); ++r) {
+      const std::string t(page->Find("ticker")->StringAt(r));
+      walked.push_back(t);
+      const Span& s = spans[t];
+      EXPECT_EQ(FormatDate(page->Find("first_date")->i32[r]), s.first) << t;
+      EXPECT_EQ(FormatDate(page->Find("last_date")->i32[r]), s.last) << t;
+      EXPECT_EQ(page->Find("days")->i64[r], s.days) << t;
+    }
+    if (page->num_rows() < 2) break;
+    after = walked.back();
+  }
+  std::vector<std::string> expected;
+  for (const auto& [t, s] : spans) expected.push_back(t);
+  EXPECT_EQ(walked, expected);
+  // A prefix is data: '%' matches nothing, a real prefix its tickers only.
+  EXPECT_EQ(store->Tickers({"%", "", 100})->num_rows(), 0u);
+  const std::string prefix = expected[0].substr(0, 1);
+  auto with_prefix = store->Tickers({prefix, "", 100});
+  ASSERT_TRUE(with_prefix.ok());
+  for (size_t r = 0; r < with_prefix->num_rows(); ++r)
+    EXPECT_TRUE(with_prefix->Find("ticker")->StringAt(r).starts_with(prefix));
+
+  auto totals = store->Totals();
+  ASSERT_TRUE(totals.ok()) << totals.status().ToString();
+  EXPECT_EQ(totals->tickers, 9);
+  std::string first = spans.begin()->second.first, last = spans.begin()->second.last;
+  for (const auto& [t, s] : spans) {
+    first = std::min(first, s.first);
+    last = std::max(last, s.last);
+  }
+  EXPECT_EQ(FormatDate(totals->first_date), first);
+  EXPECT_EQ(FormatDate(totals->last_date), last);
+
+  std::map<std::string, int64_t> by_reason;
+  for (const Row& r : LakeRows(lake, kRejects)) ++by_reason[r[4].substr(2)];
+  ASSERT_FALSE(by_reason.empty());
+  auto counts = store->RejectCountsByReason();
+  ASSERT_TRUE(counts.ok()) << counts.status().ToString();
+  EXPECT_EQ(*counts, by_reason);
 }
 
 // ---- Migrations ----

@@ -1,7 +1,13 @@
 #include "serve/openapi.h"
 
+#include <algorithm>
+#include <cctype>
 #include <nlohmann/json.hpp>
 #include <string>
+
+#include "core/reject_reason.h"
+#include "lake/table_schemas.h"
+#include "serve/routes.h"
 
 namespace stocklake {
 
@@ -25,13 +31,9 @@ json Errors() {
   return r;
 }
 
-//! A 200 answer: JSON of `schema`, and CSV / Parquet too when `exportable`.
-json Ok(const std::string& description, json schema, bool exportable) {
+//! A 200 answer: JSON of `schema` (CSV and Parquet are added for exportable routes).
+json Ok(const std::string& description, json schema) {
   json content = {{"application/json", {{"schema", schema}}}};
-  if (exportable) {
-    content["text/csv"] = {{"schema", {{"type", "string"}}}};
-    content["application/vnd.apache.parquet"] = {{"schema", {{"type", "string"}, {"format", "binary"}}}};
-  }
   json ok = {{"description", description}, {"content", content}};
   ok["headers"] = {{"ETag", {{"schema", {{"type", "string"}}}, {"description", "Strong tag of snapshot and query"}}}};
   return ok;
@@ -45,12 +47,46 @@ json Page(const std::string& row_schema) {
             {"next_cursor", {{"type", "string"}, {"nullable", true}}}}}};
 }
 
-json Get(const std::string& id, const std::string& summary, json params, json ok, bool exportable) {
+json Get(const std::string& id, const std::string& summary, json params, json ok) {
   json responses = Errors();
   responses["200"] = ok;
   responses["304"] = {{"description", "Not modified (If-None-Match matched the ETag)"}};
-  if (exportable) responses["403"]["description"] = "CSV and Parquet need the analyst role";
   return {{"get", {{"operationId", id}, {"summary", summary}, {"parameters", params}, {"responses", responses}}}};
+}
+
+//! The JSON schema of a row of `table`, without the columns in `omit`.
+json RowSchemaOf(const Table& table, std::initializer_list<std::string_view> omit) {
+  json props = json::object();
+  for (const Column& c : table.columns) {
+    if (std::find(omit.begin(), omit.end(), c.name) != omit.end()) continue;
+    json type;
+    switch (c.type) {
+      case ColumnType::kDate:
+        type = {{"type", "string"}, {"format", "date"}};
+        break;
+      case ColumnType::kInt32:
+        type = {{"type", "integer"}};
+        break;
+      case ColumnType::kInt64:
+        type = {{"type", "integer"}, {"format", "int64"}};
+        break;
+      case ColumnType::kDouble:
+        type = {{"type", "number"}, {"format", "double"}};
+        break;
+      case ColumnType::kString:
+        type = {{"type", "string"}};
+        break;
+    }
+    if (c.nullable) type["nullable"] = true;
+    props[c.name] = type;
+  }
+  return {{"type", "object"}, {"properties", props}};
+}
+
+json RejectReasonNames() {
+  json names = json::array();
+  for (int r = 1; r < kRejectReasonCount; ++r) names.push_back(RejectReasonName(static_cast<RejectReason>(r)));
+  return names;
 }
 
 json Object(std::initializer_list<std::pair<const char*, json>> props) {
@@ -133,14 +169,7 @@ json BuildDocument() {
                            {"volume", kInt},
                            {"trading_days", {{"type", "integer"}}},
                            {"return", kNumNull}});
-  json ind = Object({{"date", kDate}, {"close", kNum}});
-  for (const char* name :
-       {"return_1d", "log_return_1d", "sma_20", "sma_50", "sma_200", "ema_12", "ema_26", "macd", "macd_signal",
-        "macd_hist", "rsi_14", "bb_middle", "bb_upper", "bb_lower", "atr_14", "volatility_20"}) {
-    ind["properties"][name] = kNumNull;
-  }
-  ind["properties"]["obv"] = kInt;
-  s["Indicators"] = ind;
+  s["Indicators"] = RowSchemaOf(EmptyTableFor(kGoldIndicators), {"ticker"});
   s["CrossSectionRow"] =
       Object({{"ticker", kStr}, {"date", kDate}, {"close", kNum}, {"volume", kInt}, {"return_1d", kNumNull}});
   s["Run"] = Object({{"snapshot_id", kInt},
@@ -169,7 +198,9 @@ json BuildDocument() {
                          {"first_date", {{"type", "string"}, {"format", "date"}, {"nullable", true}}},
                          {"last_date", {{"type", "string"}, {"format", "date"}, {"nullable", true}}}});
 
-  json& p = doc["paths"];
+  // Descriptions by path and method; which paths and methods exist, who may call them
+  // and which export CSV / Parquet come from the route table below.
+  json p;
   const json no_auth = json::array();
   json health = {{"get",
                   {{"operationId", "healthz"},
@@ -207,29 +238,28 @@ json BuildDocument() {
   p["/api/v1/tickers"] = Get("listTickers", "Tickers by prefix",
                              {QueryParam("prefix", "Ticker prefix (case-insensitive)", kStr), ParamRef("limit"),
                               ParamRef("cursor"), ParamRef("format")},
-                             Ok("A page of tickers", Page("Ticker"), true), true);
+                             Ok("A page of tickers", Page("Ticker")));
   json bars_ok = Ok("A page of bars ordered by date",
                     {{"type", "object"},
                      {"properties",
                       {{"data", {{"type", "array"}, {"items", {{"oneOf", {Ref("DayBar"), Ref("PeriodBar")}}}}}},
-                       {"next_cursor", {{"type", "string"}, {"nullable", true}}}}}},
-                    true);
+                       {"next_cursor", {{"type", "string"}, {"nullable", true}}}}}});
   p["/api/v1/tickers/{ticker}/bars"] =
       Get("getBars", "Bars of one ticker (day, week, month or quarter)",
           {ParamRef("ticker"),
            QueryParam("interval", "Bar interval",
                       {{"type", "string"}, {"enum", {"day", "week", "month", "quarter"}}, {"default", "day"}}),
            ParamRef("from"), ParamRef("to"), ParamRef("limit"), ParamRef("cursor"), ParamRef("format")},
-          bars_ok, true);
+          bars_ok);
   p["/api/v1/tickers/{ticker}/bars"]["get"]["responses"]["404"] = {{"$ref", "#/components/responses/NotFound"}};
   p["/api/v1/tickers/{ticker}/indicators"] = Get(
       "getIndicators", "Technical indicators of one ticker",
       {ParamRef("ticker"), ParamRef("from"), ParamRef("to"), ParamRef("limit"), ParamRef("cursor"), ParamRef("format")},
-      Ok("A page of indicator rows ordered by date", Page("Indicators"), true), true);
+      Ok("A page of indicator rows ordered by date", Page("Indicators")));
   p["/api/v1/tickers/{ticker}/indicators"]["get"]["responses"]["404"] = {{"$ref", "#/components/responses/NotFound"}};
   p["/api/v1/tickers/{ticker}/indicators/latest"] =
       Get("getLatestIndicators", "The newest indicator row of one ticker", {ParamRef("ticker")},
-          Ok("One indicator row", Ref("Indicators"), false), false);
+          Ok("One indicator row", Ref("Indicators")));
   p["/api/v1/tickers/{ticker}/indicators/latest"]["get"]["responses"]["404"] = {
       {"$ref", "#/components/responses/NotFound"}};
   p["/api/v1/cross-section"] = Get(
@@ -241,11 +271,9 @@ json BuildDocument() {
        QueryParam("limit", "Rows", {{"type", "integer"}, {"minimum", 1}, {"maximum", 5000}, {"default", 20}}),
        ParamRef("format")},
       Ok("The ranking",
-         Object({{"date", kDate}, {"kind", kStr}, {"data", {{"type", "array"}, {"items", Ref("CrossSectionRow")}}}}),
-         true),
-      true);
+         Object({{"date", kDate}, {"kind", kStr}, {"data", {{"type", "array"}, {"items", Ref("CrossSectionRow")}}}})));
   p["/api/v1/runs"] = Get("listRuns", "Runs that committed a lake snapshot", {ParamRef("limit"), ParamRef("cursor")},
-                          Ok("Runs by snapshot id", Page("Run"), false), false);
+                          Ok("Runs by snapshot id", Page("Run")));
   p["/api/v1/runs"]["post"] = {
       {"operationId", "startRun"},
       {"summary", "Start `stocklake run` on the configured inputs (admin)"},
@@ -263,15 +291,11 @@ json BuildDocument() {
          {{"description", "No inputs configured"}, {"content", {{"application/json", {{"schema", Ref("Error")}}}}}}}}}};
   p["/api/v1/rejects"] =
       Get("listRejects", "Rejected input rows",
-          {QueryParam("reason", "Reject reason",
-                      {{"type", "string"},
-                       {"enum",
-                        {"parse_error", "bad_price", "high_low_inconsistent", "negative_volume", "zero_volume",
-                         "duplicate", "unrecognised_header"}}}),
+          {QueryParam("reason", "Reject reason", {{"type", "string"}, {"enum", RejectReasonNames()}}),
            QueryParam("ticker", "Exact ticker", kStr), ParamRef("limit"), ParamRef("cursor"), ParamRef("format")},
-          Ok("A page of rejects", Page("Reject"), true), true);
-  p["/api/v1/quality"] = Get("getQuality", "Data-quality summary over every run", json::array(),
-                             Ok("Totals", Ref("Quality"), false), false);
+          Ok("A page of rejects", Page("Reject")));
+  p["/api/v1/quality"] =
+      Get("getQuality", "Data-quality summary over every run", json::array(), Ok("Totals", Ref("Quality")));
   const json token_row = Object({{"id", kStr},
                                  {"name", kStr},
                                  {"role", kStr},
@@ -311,6 +335,27 @@ json BuildDocument() {
   p["/api/v1/tokens/{id_or_name}"]["delete"]["responses"]["200"] = {
       {"description", "Revoked"}, {"content", {{"application/json", {{"schema", Object({{"revoked", kInt}})}}}}}};
   p["/api/v1/tokens/{id_or_name}"]["delete"]["responses"]["404"] = {{"$ref", "#/components/responses/NotFound"}};
+
+  for (const Route& route : ApiRoutes()) {
+    const std::string path(route.path);
+    std::string method(route.method);
+    for (char& ch : method) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    json op = p.contains(path) && p[path].contains(method) ? p[path][method]
+                                                           : json{{"operationId", route.name}, {"responses", Errors()}};
+    if (route.needs_token) {
+      op.erase("security");  // the document's default: a bearer token
+      op["x-minimum-role"] = RoleName(route.min_role);
+    } else {
+      op["security"] = json::array();
+    }
+    if (route.exportable) {
+      json& content = op["responses"]["200"]["content"];
+      content["text/csv"] = {{"schema", {{"type", "string"}}}};
+      content["application/vnd.apache.parquet"] = {{"schema", {{"type", "string"}, {"format", "binary"}}}};
+      op["responses"]["403"]["description"] = "CSV and Parquet need the analyst role";
+    }
+    doc["paths"][path][method] = op;
+  }
   return doc;
 }
 

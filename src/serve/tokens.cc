@@ -7,34 +7,13 @@
 
 #include "core/clock.h"
 #include "core/files.h"
+#include "serve/base64url.h"
 
 namespace stocklake {
 
 namespace {
 
 constexpr int kTokenFileFormat = 1;
-
-std::string Base64Url(const unsigned char* data, size_t n) {
-  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  std::string out;
-  out.reserve((n * 4 + 2) / 3);
-  size_t i = 0;
-  for (; i + 3 <= n; i += 3) {
-    const uint32_t v = (uint32_t{data[i]} << 16) | (uint32_t{data[i + 1]} << 8) | data[i + 2];
-    for (int s = 18; s >= 0; s -= 6) out.push_back(kAlphabet[(v >> s) & 63]);
-  }
-  if (n - i == 1) {
-    const uint32_t v = uint32_t{data[i]} << 16;
-    out.push_back(kAlphabet[(v >> 18) & 63]);
-    out.push_back(kAlphabet[(v >> 12) & 63]);
-  } else if (n - i == 2) {
-    const uint32_t v = (uint32_t{data[i]} << 16) | (uint32_t{data[i + 1]} << 8);
-    out.push_back(kAlphabet[(v >> 18) & 63]);
-    out.push_back(kAlphabet[(v >> 12) & 63]);
-    out.push_back(kAlphabet[(v >> 6) & 63]);
-  }
-  return out;
-}
 
 nlohmann::json ToJson(const TokenRecord& t) {
   return {{"id", t.id},
@@ -77,7 +56,7 @@ std::string_view RoleName(Role role) {
 Result<std::string> GenerateTokenText() {
   unsigned char bytes[32];
   if (RAND_bytes(bytes, sizeof bytes) != 1) return Status::IOError("OpenSSL RAND_bytes failed: no token created");
-  return Base64Url(bytes, sizeof bytes);
+  return Base64UrlEncode(std::string_view(reinterpret_cast<const char*>(bytes), sizeof bytes));
 }
 
 std::string Sha256Hex(std::string_view text) {

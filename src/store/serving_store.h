@@ -54,6 +54,30 @@ struct CrossSectionQuery {
   int limit = 10;
 };
 
+//! gold/indicators rows of one ticker with from <= date <= to (kNullDate leaves that
+//! side open), ordered by date, at most `limit` of them.
+struct IndicatorsQuery {
+  std::string ticker;
+  Date from = kNullDate;
+  Date to = kNullDate;
+  int64_t limit = 1000;
+};
+
+//! A page of the tickers table: tickers starting with `prefix` byte for byte and
+//! sorting after `after` (byte-wise; "" = from the first), ascending, at most `limit`.
+struct TickersQuery {
+  std::string prefix;
+  std::string after;
+  int64_t limit = 100;
+};
+
+//! Totals over the tickers table (kNullDate when the store is empty).
+struct TickerTotals {
+  int64_t tickers = 0;
+  Date first_date = kNullDate;
+  Date last_date = kNullDate;
+};
+
 //! Rejected rows, optionally filtered (an empty filter matches everything), ordered by
 //! (source_file, line) and paginated by offset.
 struct RejectsQuery {
@@ -148,6 +172,17 @@ class ServingStore {
   //! Tickers that start with `prefix` byte for byte (no wildcards: '%' and '_' are
   //! ordinary characters), ascending, at most `limit`.
   virtual Result<std::vector<std::string>> SearchTickers(std::string_view prefix, int limit) = 0;
+
+  //! Columns of gold/indicators (ticker included); 0 rows for an unknown ticker.
+  virtual Result<Table> Indicators(const IndicatorsQuery& query) = 0;
+
+  //! Columns: ticker (string), first_date, last_date (dates, nullable), days (int64).
+  virtual Result<Table> Tickers(const TickersQuery& query) = 0;
+
+  virtual Result<TickerTotals> Totals() = 0;
+
+  //! reason -> rows of the rejects table with it (reasons without rows are absent).
+  virtual Result<std::map<std::string, int64_t>> RejectCountsByReason() = 0;
 
   //! Every recorded run, by snapshot id.
   virtual Result<std::vector<RunRecord>> Runs() = 0;

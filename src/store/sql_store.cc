@@ -402,6 +402,55 @@ Result<Table> SqlStore::LatestIndicators(std::string_view ticker) {
   return out;
 }
 
+Result<Table> SqlStore::Indicators(const IndicatorsQuery& query) {
+  Table out = EmptyTableFor(kGoldIndicators);
+  SL_RETURN_IF_ERROR(QueryTickerRows(
+      query.ticker,
+      "SELECT " + ColumnList(out) +
+          " FROM indicators WHERE ticker = $1 AND bucket = $5 AND \"date\" >= $2 AND "
+          "\"date\" <= $3 ORDER BY \"date\" LIMIT $4",
+      {query.ticker, DateParam(query.from, kMinDate), DateParam(query.to, kMaxDate), std::max<int64_t>(query.limit, 0)},
+      &out));
+  return out;
+}
+
+Result<Table> SqlStore::Tickers(const TickersQuery& query) {
+  Table out;
+  out.columns = {{"ticker", ColumnType::kString, false},
+                 {"first_date", ColumnType::kDate, true},
+                 {"last_date", ColumnType::kDate, true},
+                 {"days", ColumnType::kInt64, false}};
+  // substr/length instead of LIKE: a prefix is compared as data, never as a pattern.
+  SL_RETURN_IF_ERROR(
+      Query("SELECT ticker, first_date, last_date, days FROM tickers "
+            "WHERE substr(ticker, 1, length(CAST($1 AS TEXT))) = CAST($1 AS TEXT) "
+            "AND ticker > CAST($2 AS TEXT) ORDER BY ticker LIMIT $3",
+            {query.prefix, query.after, std::max<int64_t>(query.limit, 0)}, &out));
+  return out;
+}
+
+Result<TickerTotals> SqlStore::Totals() {
+  Table t;
+  t.columns = {{"n", ColumnType::kInt64, false}, {"first", ColumnType::kDate, true}, {"last", ColumnType::kDate, true}};
+  SL_RETURN_IF_ERROR(Query("SELECT count(*), min(first_date), max(last_date) FROM tickers", {}, &t));
+  TickerTotals totals;
+  if (t.num_rows() == 1) {
+    totals.tickers = t.columns[0].i64[0];
+    if (!t.columns[1].IsNull(0)) totals.first_date = t.columns[1].i32[0];
+    if (!t.columns[2].IsNull(0)) totals.last_date = t.columns[2].i32[0];
+  }
+  return totals;
+}
+
+Result<std::map<std::string, int64_t>> SqlStore::RejectCountsByReason() {
+  Table t;
+  t.columns = {{"reason", ColumnType::kString, false}, {"n", ColumnType::kInt64, false}};
+  SL_RETURN_IF_ERROR(Query("SELECT reason, count(*) FROM rejects GROUP BY reason ORDER BY reason", {}, &t));
+  std::map<std::string, int64_t> out;
+  for (size_t r = 0; r < t.num_rows(); ++r) out[std::string(t.columns[0].StringAt(r))] = t.columns[1].i64[r];
+  return out;
+}
+
 Table SqlStore::CrossSectionTable() {
   Table out;
   out.columns = {{"ticker", ColumnType::kString, false},

@@ -67,6 +67,10 @@ class SqlStore : public ServingStore {
   Result<Table> LatestIndicators(std::string_view ticker) override;
   Result<Table> CrossSection(const CrossSectionQuery& query) override;
   Result<std::vector<std::string>> SearchTickers(std::string_view prefix, int limit) override;
+  Result<Table> Indicators(const IndicatorsQuery& query) override;
+  Result<Table> Tickers(const TickersQuery& query) override;
+  Result<TickerTotals> Totals() override;
+  Result<std::map<std::string, int64_t>> RejectCountsByReason() override;
   Result<std::vector<RunRecord>> Runs() override;
   Result<Table> Rejects(const RejectsQuery& query) override;
   Result<Table> ScanTable(std::string_view lake_table) override;

@@ -1,0 +1,100 @@
+// What the REST API's handlers share: the options, a pool of store connections (one per
+// request in flight), the lake's current snapshot (re-read when CURRENT changes), the
+// token table (re-read when the token file changes), metrics, the audit log, the rate
+// limiter and the run POST /api/v1/runs started. Thread-safe.
+#pragma once
+
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <cstdio>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "core/status.h"
+#include "lake/snapshot.h"
+#include "serve/api_metrics.h"
+#include "serve/api_server.h"
+#include "serve/audit_log.h"
+#include "serve/http_util.h"
+#include "serve/rate_limiter.h"
+#include "serve/tokens.h"
+#include "store/serving_store.h"
+
+namespace stocklake {
+
+class ApiContext {
+ public:
+  ServeOptions options;
+  std::string store_url;
+  ApiMetrics metrics;
+  AuditLog audit;
+  RateLimiter limiter;
+
+  //! A store connection from the pool, or a new one.
+  Result<std::unique_ptr<ServingStore>> Acquire();
+  //! Returns a connection that answered without error to the pool.
+  void Release(std::unique_ptr<ServingStore> store);
+
+  Result<std::shared_ptr<const LakeSnapshot>> Snapshot();
+
+  //! The valid (not revoked) token whose hash matches `token_text`, or nullopt; `*error`
+  //! is set when the token file cannot be read.
+  std::optional<TokenRecord> FindToken(const std::string& token_text, Status* error);
+
+  //! Runs `body(store, snapshot)` with a pooled connection and the current snapshot,
+  //! after answering 304 when the client has the answer; failures become 5xx answers.
+  template <typename F>
+  void WithStore(const httplib::Request& req, httplib::Response& res, F&& body);
+
+  // The run POST /api/v1/runs started, if any.
+  std::mutex run_mu;
+  pid_t run_pid = 0;
+  std::thread run_reaper;
+
+ private:
+  std::mutex pool_mu_;
+  std::vector<std::unique_ptr<ServingStore>> pool_;
+
+  std::mutex lake_mu_;
+  std::string current_text_;
+  std::shared_ptr<const LakeSnapshot> snapshot_;
+
+  std::mutex tokens_mu_;
+  struct stat tokens_stat_ {};
+  bool tokens_loaded_ = false;
+  std::unordered_map<std::string, TokenRecord> tokens_by_hash_;
+};
+
+template <typename F>
+void ApiContext::WithStore(const httplib::Request& req, httplib::Response& res, F&& body) {
+  auto snap = Snapshot();
+  if (!snap.ok()) {
+    SendError(res, {503, "internal", "the lake cannot be read"});
+    return;
+  }
+  auto store = Acquire();
+  if (!store.ok()) {
+    SendError(res, {503, "internal", "the serving store cannot be reached"});
+    return;
+  }
+  if (NotModified(req, res, (*snap)->id)) {
+    Release(std::move(*store));
+    return;
+  }
+  Status st = body(**store, **snap);
+  if (!st.ok()) {
+    std::fprintf(stderr, "stocklake serve: %s %s: %s\n", req.method.c_str(), req.path.c_str(), st.ToString().c_str());
+    // A failed connection is dropped rather than reused.
+    SendError(res, {500, "internal", "the query failed; see the server log"});
+    return;
+  }
+  Release(std::move(*store));
+}
+
+}  // namespace stocklake

@@ -1,0 +1,177 @@
+// /api/v1/tickers and one ticker's bars and indicators.
+#include <algorithm>
+
+#include "lake/table_schemas.h"
+#include "serve/handlers.h"
+
+namespace stocklake {
+
+namespace {
+
+//! Whether `ticker` has any rows (the tickers table), for 404 on empty answers.
+Result<bool> TickerExists(ServingStore& store, const std::string& ticker) {
+  SL_ASSIGN_OR_RETURN(Table t, store.Tickers({ticker, "", 1}));
+  return t.num_rows() == 1 && t.columns[0].StringAt(0) == ticker;
+}
+
+//! The columns an indicators answer has: the lake's, less the ticker.
+const std::vector<std::string_view>& IndicatorColumns() {
+  static const Table schema = EmptyTableFor(kGoldIndicators);
+  static const std::vector<std::string_view> names = [] {
+    std::vector<std::string_view> out;
+    for (const Column& c : schema.columns) {
+      if (c.name != "ticker") out.push_back(c.name);
+    }
+    return out;
+  }();
+  return names;
+}
+
+//! The date range of a bars or indicators request: from, to, and the cursor (the first
+//! date of the next page) of `kind`. Answers 400 and returns false when malformed.
+bool ParseRange(const httplib::Request& req, httplib::Response& res, char kind, Date* from, Date* to,
+                std::string* cursor) {
+  auto f = ParseDateParam("from", Param(req, "from"));
+  auto t = f.ok() ? ParseDateParam("to", Param(req, "to")) : Result<Date>(f.status());
+  if (!t.ok()) {
+    SendBadRequest(res, t.status());
+    return false;
+  }
+  *from = *f;
+  *to = *t;
+  if (*from != kNullDate && *to != kNullDate && *from > *to) {
+    SendError(res, BadRequest("from is after to"));
+    return false;
+  }
+  auto c = ParseCursor(Param(req, "cursor"), kind);
+  if (!c.ok()) {
+    SendBadRequest(res, c.status());
+    return false;
+  }
+  *cursor = std::move(*c);
+  if (!cursor->empty()) {
+    auto after = CursorDate(*cursor);
+    if (!after.ok()) {
+      SendBadRequest(res, after.status());
+      return false;
+    }
+    *from = *from == kNullDate ? *after : std::max(*from, *after);
+  }
+  return true;
+}
+
+}  // namespace
+
+void HandleTickers(ApiContext& ctx, const httplib::Request& req, httplib::Response& res) {
+  if (Status st = CheckParamNames(req.params, {"prefix", "limit", "cursor", "format"}); !st.ok())
+    return SendBadRequest(res, st);
+  auto format = ParseFormat(Param(req, "format"), req.get_header_value("Accept"));
+  if (!format.ok()) return SendBadRequest(res, format.status());
+  auto limit = ParseLimit(Param(req, "limit"), kDefaultPageLimit, kMaxPageLimit);
+  if (!limit.ok()) return SendBadRequest(res, limit.status());
+  auto after = ParseCursor(Param(req, "cursor"), 't');
+  if (!after.ok()) return SendBadRequest(res, after.status());
+  std::string prefix = req.get_param_value("prefix");
+  if (!prefix.empty()) {
+    auto normal = NormalizeTicker(prefix);
+    if (!normal.ok()) return SendError(res, BadRequest("prefix: " + normal.status().message()));
+    prefix = std::move(*normal);
+  }
+  ctx.WithStore(req, res, [&](ServingStore& store, const LakeSnapshot&) -> Status {
+    SL_ASSIGN_OR_RETURN(Table t, store.Tickers({prefix, *after, *limit + 1}));
+    std::optional<std::string> next;
+    const size_t n = std::min<size_t>(t.num_rows(), static_cast<size_t>(*limit));
+    if (t.num_rows() > n) next = MakeCursor('t', t.columns[0].StringAt(n - 1));
+    SendPage(res, *format, {&t, {"ticker", "first_date", "last_date", "days"}, 0, n}, next, "tickers");
+    return Status::OK();
+  });
+}
+
+void HandleBars(ApiContext& ctx, const httplib::Request& req, httplib::Response& res) {
+  if (Status st = CheckParamNames(req.params, {"interval", "from", "to", "limit", "cursor", "format"}); !st.ok())
+    return SendBadRequest(res, st);
+  auto format = ParseFormat(Param(req, "format"), req.get_header_value("Accept"));
+  if (!format.ok()) return SendBadRequest(res, format.status());
+  auto ticker = NormalizeTicker(req.matches[1].str());
+  if (!ticker.ok()) return SendBadRequest(res, ticker.status());
+  auto limit = ParseLimit(Param(req, "limit"), kDefaultPageLimit, kMaxPageLimit);
+  if (!limit.ok()) return SendBadRequest(res, limit.status());
+  BarsQuery q;
+  std::string cursor;
+  if (!ParseRange(req, res, 'b', &q.from, &q.to, &cursor)) return;
+  if (req.has_param("interval")) {
+    auto interval = ParseBarInterval(req.get_param_value("interval"));
+    if (!interval.ok()) return SendError(res, BadRequest("interval must be day, week, month or quarter"));
+    q.interval = *interval;
+  }
+  q.ticker = *ticker;
+  const bool daily = q.interval == BarInterval::kDay;
+  ctx.WithStore(req, res, [&](ServingStore& store, const LakeSnapshot&) -> Status {
+    SL_ASSIGN_OR_RETURN(Table t, store.Bars(q));
+    if (t.num_rows() == 0 && cursor.empty()) {
+      SL_ASSIGN_OR_RETURN(bool exists, TickerExists(store, q.ticker));
+      if (!exists) {
+        SendError(res, {404, "not_found", "no ticker " + q.ticker});
+        return Status::OK();
+      }
+    }
+    const size_t n = std::min<size_t>(t.num_rows(), static_cast<size_t>(*limit));
+    std::optional<std::string> next;
+    const Column* key = t.Find(daily ? "date" : "period_start");
+    if (t.num_rows() > n) next = MakeCursor('b', FormatDate(key->i32[n]));
+    std::vector<std::string_view> cols =
+        daily ? std::vector<std::string_view>{"date", "open", "high", "low", "close", "adj_close", "volume"}
+              : std::vector<std::string_view>{"period_start", "period_end", "open",   "high",         "low",
+                                              "close",        "adj_close",  "volume", "trading_days", "return"};
+    SendPage(res, *format, {&t, cols, 0, n}, next, "bars");
+    return Status::OK();
+  });
+}
+
+void HandleIndicators(ApiContext& ctx, const httplib::Request& req, httplib::Response& res) {
+  if (Status st = CheckParamNames(req.params, {"from", "to", "limit", "cursor", "format"}); !st.ok())
+    return SendBadRequest(res, st);
+  auto format = ParseFormat(Param(req, "format"), req.get_header_value("Accept"));
+  if (!format.ok()) return SendBadRequest(res, format.status());
+  auto ticker = NormalizeTicker(req.matches[1].str());
+  if (!ticker.ok()) return SendBadRequest(res, ticker.status());
+  auto limit = ParseLimit(Param(req, "limit"), kDefaultPageLimit, kMaxPageLimit);
+  if (!limit.ok()) return SendBadRequest(res, limit.status());
+  IndicatorsQuery q;
+  std::string cursor;
+  if (!ParseRange(req, res, 'i', &q.from, &q.to, &cursor)) return;
+  q.ticker = *ticker;
+  q.limit = *limit + 1;
+  ctx.WithStore(req, res, [&](ServingStore& store, const LakeSnapshot&) -> Status {
+    SL_ASSIGN_OR_RETURN(Table t, store.Indicators(q));
+    if (t.num_rows() == 0 && cursor.empty()) {
+      SL_ASSIGN_OR_RETURN(bool exists, TickerExists(store, q.ticker));
+      if (!exists) {
+        SendError(res, {404, "not_found", "no ticker " + q.ticker});
+        return Status::OK();
+      }
+    }
+    const size_t n = std::min<size_t>(t.num_rows(), static_cast<size_t>(*limit));
+    std::optional<std::string> next;
+    if (t.num_rows() > n) next = MakeCursor('i', FormatDate(t.Find("date")->i32[n]));
+    SendPage(res, *format, {&t, IndicatorColumns(), 0, n}, next, "indicators");
+    return Status::OK();
+  });
+}
+
+void HandleLatestIndicators(ApiContext& ctx, const httplib::Request& req, httplib::Response& res) {
+  if (Status st = CheckParamNames(req.params, {}); !st.ok()) return SendBadRequest(res, st);
+  auto ticker = NormalizeTicker(req.matches[1].str());
+  if (!ticker.ok()) return SendBadRequest(res, ticker.status());
+  ctx.WithStore(req, res, [&](ServingStore& store, const LakeSnapshot&) -> Status {
+    SL_ASSIGN_OR_RETURN(Table t, store.LatestIndicators(*ticker));
+    if (t.num_rows() == 0) {
+      SendError(res, {404, "not_found", "no indicators for ticker " + *ticker});
+      return Status::OK();
+    }
+    SendJson(res, RowToJson(t, IndicatorColumns(), 0));
+    return Status::OK();
+  });
+}
+
+}  // namespace stocklake

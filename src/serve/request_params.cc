@@ -1,0 +1,99 @@
+#include "serve/request_params.h"
+
+#include <charconv>
+
+#include "ingest/ticker.h"
+#include "serve/base64url.h"
+
+namespace stocklake {
+
+namespace {
+
+Status BadCursor() { return Status::InvalidArgument("cursor is not one this endpoint returned"); }
+
+}  // namespace
+
+Status CheckParamNames(const std::multimap<std::string, std::string>& params,
+                       std::initializer_list<std::string_view> allowed) {
+  for (const auto& [name, value] : params) {
+    bool ok = false;
+    for (std::string_view a : allowed) ok = ok || name == a;
+    if (!ok) return Status::InvalidArgument("unknown query parameter '" + name + "'");
+    if (params.count(name) > 1) return Status::InvalidArgument("query parameter '" + name + "' given more than once");
+  }
+  return Status::OK();
+}
+
+Result<Date> ParseDateParam(std::string_view name, ParamText text) {
+  if (!text) return kNullDate;
+  Date d;
+  if (!ParseIsoDate(text->data(), text->size(), &d))
+    return Status::InvalidArgument(std::string(name) + " must be a date YYYY-MM-DD");
+  return d;
+}
+
+Result<int> ParseLimit(ParamText text, int default_limit, int max_limit) {
+  if (!text) return default_limit;
+  int64_t n = 0;
+  bool ok = !text->empty() && text->size() <= 6;
+  for (char c : *text) {
+    ok = ok && c >= '0' && c <= '9';
+    n = n * 10 + (c - '0');
+  }
+  if (!ok || n < 1 || n > max_limit)
+    return Status::InvalidArgument("limit must be an integer from 1 to " + std::to_string(max_limit));
+  return static_cast<int>(n);
+}
+
+Result<std::string> NormalizeTicker(std::string_view raw) {
+  if (raw.size() > kMaxTickerLength)
+    return Status::InvalidArgument("ticker is longer than " + std::to_string(kMaxTickerLength) + " characters");
+  std::string t(raw);
+  for (char& c : t) {
+    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+  }
+  if (!IsValidTicker(t)) return Status::InvalidArgument("ticker must be 1-32 characters of A-Z 0-9 . - _ ^ =");
+  return t;
+}
+
+Result<Format> ParseFormat(ParamText format, std::string_view accept) {
+  if (format) {
+    if (*format == "json") return Format::kJson;
+    if (*format == "csv") return Format::kCsv;
+    if (*format == "parquet") return Format::kParquet;
+    return Status::InvalidArgument("format must be json, csv or parquet");
+  }
+  if (accept.find("text/csv") != std::string_view::npos) return Format::kCsv;
+  if (accept.find("application/vnd.apache.parquet") != std::string_view::npos) return Format::kParquet;
+  return Format::kJson;
+}
+
+std::string MakeCursor(char kind, std::string_view value) {
+  std::string raw(1, kind);
+  raw += ':';
+  raw += value;
+  return Base64UrlEncode(raw);
+}
+
+Result<std::string> ParseCursor(ParamText text, char kind) {
+  if (!text) return std::string();
+  auto raw = text->size() <= 128 ? Base64UrlDecode(*text) : std::nullopt;
+  if (!raw || raw->size() < 3 || (*raw)[0] != kind || (*raw)[1] != ':') return BadCursor();
+  return raw->substr(2);
+}
+
+Result<int64_t> CursorInt(std::string_view value) {
+  int64_t n = 0;
+  const char* end = value.data() + value.size();
+  auto [ptr, ec] = std::from_chars(value.data(), end, n);
+  if (value.empty() || value[0] == '-' || ec != std::errc() || ptr != end) return BadCursor();
+  return n;
+}
+
+Result<Date> CursorDate(std::string_view value) {
+  Date d;
+  if (!ParseIsoDate(value.data(), value.size(), &d)) return BadCursor();
+  return d;
+}
+
+}  // namespace stocklake
