@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "process/indicators.h"
+
 namespace stocklake {
 
 namespace {
@@ -11,10 +13,6 @@ Table MakeTable(std::initializer_list<Column> columns) {
   t.columns.assign(columns.begin(), columns.end());
   return t;
 }
-
-constexpr std::string_view kIndicatorDoubleColumns[] = {
-    "return_1d",   "log_return_1d", "sma_20", "sma_50",    "sma_200",  "ema_12",   "ema_26", "macd",
-    "macd_signal", "macd_hist",     "rsi_14", "bb_middle", "bb_upper", "bb_lower", "atr_14", "volatility_20"};
 
 }  // namespace
 
@@ -39,7 +37,8 @@ Table EmptyTableFor(std::string_view name) {
   }
   if (name == kGoldIndicators) {
     Table t = MakeTable({{"ticker", T::kString, false}, {"date", T::kDate, false}, {"close", T::kDouble, false}});
-    for (std::string_view c : kIndicatorDoubleColumns) t.columns.emplace_back(std::string(c), T::kDouble, true);
+    for (std::string_view c : IndicatorNames())  // the kernels' columns, in their order
+      t.columns.emplace_back(std::string(c), T::kDouble, true);
     t.columns.emplace_back("obv", T::kInt64, false);
     return t;
   }

@@ -1,5 +1,5 @@
-// The REST API server behind `stocklake serve` (the contract: /work/shared API contract,
-// mirrored in openapi.cc): JSON, CSV and Parquet answers from the serving store,
+// The REST API server behind `stocklake serve` (its contract is the OpenAPI document
+// openapi.cc builds from the route table, routes.h): JSON, CSV and Parquet answers from the serving store,
 // bearer-token roles, per-token rate limits, an audit log, Prometheus metrics, TLS, and
 // the dashboard's static files.
 #pragma once
