@@ -173,16 +173,11 @@ RunningServer* ApiTest::server_ = nullptr;
 json Expected(const Column& c, size_t r) {
   if (c.IsNull(r)) return nullptr;
   switch (c.type) {
-    case ColumnType::kDate:
-      return FormatDate(c.i32[r]);
-    case ColumnType::kInt32:
-      return c.i32[r];
-    case ColumnType::kInt64:
-      return c.i64[r];
-    case ColumnType::kDouble:
-      return c.f64[r];
-    case ColumnType::kString:
-      return std::string(c.StringAt(r));
+    case ColumnType::kDate: return FormatDate(c.i32[r]);
+    case ColumnType::kInt32: return c.i32[r];
+    case ColumnType::kInt64: return c.i64[r];
+    case ColumnType::kDouble: return c.f64[r];
+    case ColumnType::kString: return std::string(c.StringAt(r));
   }
   return nullptr;
 }

@@ -229,8 +229,7 @@ TEST(GeneratorTest, BadRowsCoverEveryRejectionKindInTheRequestedShare) {
         ++kinds[finite ? "non_positive_price" : "non_finite_price"];
         break;
       }
-      default:
-        ++kinds[std::string(RejectReasonName(why))];
+      default: ++kinds[std::string(RejectReasonName(why))];
     }
   }
   int64_t duplicates = 0;

@@ -100,18 +100,10 @@ void ExpectTablesEqual(const Table& expected, const Table& actual) {
       if (e.IsNull(r)) continue;
       switch (e.type) {
         case ColumnType::kDate:
-        case ColumnType::kInt32:
-          ASSERT_EQ(e.i32[r], a.i32[r]) << "row " << r;
-          break;
-        case ColumnType::kInt64:
-          ASSERT_EQ(e.i64[r], a.i64[r]) << "row " << r;
-          break;
-        case ColumnType::kDouble:
-          ASSERT_TRUE(SameDouble(e.f64[r], a.f64[r])) << "row " << r;
-          break;
-        case ColumnType::kString:
-          ASSERT_EQ(e.StringAt(r), a.StringAt(r)) << "row " << r;
-          break;
+        case ColumnType::kInt32: ASSERT_EQ(e.i32[r], a.i32[r]) << "row " << r; break;
+        case ColumnType::kInt64: ASSERT_EQ(e.i64[r], a.i64[r]) << "row " << r; break;
+        case ColumnType::kDouble: ASSERT_TRUE(SameDouble(e.f64[r], a.f64[r])) << "row " << r; break;
+        case ColumnType::kString: ASSERT_EQ(e.StringAt(r), a.StringAt(r)) << "row " << r; break;
       }
     }
   }

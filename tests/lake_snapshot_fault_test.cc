@@ -43,15 +43,9 @@ TEST_P(SnapshotCommitFault, ReportsTheErrorAndKeepsThePreviousSnapshotCurrent) {
   FaultEnv env;
   const Fault fault = GetParam();
   switch (fault.op) {
-    case Op::kWrite:
-      env.FailNthWrite(fault.nth, fault.error);
-      break;
-    case Op::kSync:
-      env.FailNthSync(fault.nth, fault.error);
-      break;
-    case Op::kRename:
-      env.FailNthRename(fault.nth, fault.error);
-      break;
+    case Op::kWrite: env.FailNthWrite(fault.nth, fault.error); break;
+    case Op::kSync: env.FailNthSync(fault.nth, fault.error); break;
+    case Op::kRename: env.FailNthRename(fault.nth, fault.error); break;
   }
   LakeSnapshot second = WithFile(first, 1, 7);
   const Status committed = CommitSnapshot(dir.path(), &second, &env);

@@ -152,17 +152,10 @@ class PosixEnv final : public Env {
                                                         int permissions) override {
     int flags = O_WRONLY | O_CLOEXEC;
     switch (mode) {
-      case OpenMode::kTruncate:
-        flags |= O_CREAT | O_TRUNC;
-        break;
-      case OpenMode::kAppend:
-        flags |= O_CREAT | O_APPEND;
-        break;
-      case OpenMode::kExisting:
-        break;
-      case OpenMode::kCreateNew:
-        flags |= O_CREAT | O_EXCL;
-        break;
+      case OpenMode::kTruncate: flags |= O_CREAT | O_TRUNC; break;
+      case OpenMode::kAppend: flags |= O_CREAT | O_APPEND; break;
+      case OpenMode::kExisting: break;
+      case OpenMode::kCreateNew: flags |= O_CREAT | O_EXCL; break;
     }
     const int fd = ::open(path.c_str(), flags, static_cast<mode_t>(permissions));
     if (fd < 0 && mode == OpenMode::kExisting) return ErrnoStatus("cannot open", path);

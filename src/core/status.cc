@@ -11,27 +11,13 @@ std::string Status::ToString() const {
   if (ok()) return "OK";
   const char* name = "Error";
   switch (code()) {
-    case Code::kOk:
-      name = "OK";
-      break;
-    case Code::kNotFound:
-      name = "NotFound";
-      break;
-    case Code::kCorruption:
-      name = "Corruption";
-      break;
-    case Code::kInvalidArgument:
-      name = "InvalidArgument";
-      break;
-    case Code::kIOError:
-      name = "IOError";
-      break;
-    case Code::kNotSupported:
-      name = "NotSupported";
-      break;
-    case Code::kAborted:
-      name = "Aborted";
-      break;
+    case Code::kOk: name = "OK"; break;
+    case Code::kNotFound: name = "NotFound"; break;
+    case Code::kCorruption: name = "Corruption"; break;
+    case Code::kInvalidArgument: name = "InvalidArgument"; break;
+    case Code::kIOError: name = "IOError"; break;
+    case Code::kNotSupported: name = "NotSupported"; break;
+    case Code::kAborted: name = "Aborted"; break;
   }
   return std::string(name) + ": " + message();
 }

@@ -5,14 +5,10 @@ namespace stocklake {
 size_t Column::size() const {
   switch (type) {
     case ColumnType::kDate:
-    case ColumnType::kInt32:
-      return i32.size();
-    case ColumnType::kInt64:
-      return i64.size();
-    case ColumnType::kDouble:
-      return f64.size();
-    case ColumnType::kString:
-      return codes.size();
+    case ColumnType::kInt32: return i32.size();
+    case ColumnType::kInt64: return i64.size();
+    case ColumnType::kDouble: return f64.size();
+    case ColumnType::kString: return codes.size();
   }
   return 0;
 }
@@ -20,18 +16,10 @@ size_t Column::size() const {
 void Column::Reserve(size_t rows) {
   switch (type) {
     case ColumnType::kDate:
-    case ColumnType::kInt32:
-      i32.reserve(rows);
-      break;
-    case ColumnType::kInt64:
-      i64.reserve(rows);
-      break;
-    case ColumnType::kDouble:
-      f64.reserve(rows);
-      break;
-    case ColumnType::kString:
-      codes.reserve(rows);
-      break;
+    case ColumnType::kInt32: i32.reserve(rows); break;
+    case ColumnType::kInt64: i64.reserve(rows); break;
+    case ColumnType::kDouble: f64.reserve(rows); break;
+    case ColumnType::kString: codes.reserve(rows); break;
   }
   if (nullable) valid.reserve(rows);
 }
@@ -41,18 +29,10 @@ void Column::AppendNull() {
   if (valid.size() < size()) valid.resize(size(), 1);
   switch (type) {
     case ColumnType::kDate:
-    case ColumnType::kInt32:
-      i32.push_back(0);
-      break;
-    case ColumnType::kInt64:
-      i64.push_back(0);
-      break;
-    case ColumnType::kDouble:
-      f64.push_back(0);
-      break;
-    case ColumnType::kString:
-      codes.push_back(0);
-      break;
+    case ColumnType::kInt32: i32.push_back(0); break;
+    case ColumnType::kInt64: i64.push_back(0); break;
+    case ColumnType::kDouble: f64.push_back(0); break;
+    case ColumnType::kString: codes.push_back(0); break;
   }
   valid.push_back(0);
 }

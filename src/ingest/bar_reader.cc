@@ -393,18 +393,10 @@ Result<ReadStats> ReadBars(std::string_view content, const SourceFile& file, uin
     case InputLayout::kHugeStockMarket:
       ReadCsvRows<InputLayout::kHugeStockMarket>(content, file, source_id, out, &stats);
       break;
-    case InputLayout::kSp500:
-      ReadCsvRows<InputLayout::kSp500>(content, file, source_id, out, &stats);
-      break;
-    case InputLayout::kYahooCsv:
-      ReadCsvRows<InputLayout::kYahooCsv>(content, file, source_id, out, &stats);
-      break;
-    case InputLayout::kYahooChartJson:
-      ReadChartJson(content, file, source_id, out, &stats);
-      break;
-    case InputLayout::kUnrecognised:
-      ReadUnrecognisedCsv(content, file, source_id, out, &stats);
-      break;
+    case InputLayout::kSp500: ReadCsvRows<InputLayout::kSp500>(content, file, source_id, out, &stats); break;
+    case InputLayout::kYahooCsv: ReadCsvRows<InputLayout::kYahooCsv>(content, file, source_id, out, &stats); break;
+    case InputLayout::kYahooChartJson: ReadChartJson(content, file, source_id, out, &stats); break;
+    case InputLayout::kUnrecognised: ReadUnrecognisedCsv(content, file, source_id, out, &stats); break;
   }
   return stats;
 }

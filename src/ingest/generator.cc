@@ -268,12 +268,8 @@ void WriteBadRow(BadKind kind, std::string_view date, const Bar& bar, Rng& rng, 
       b.low = high + 100;  // strictly above the new high even for a flat bar
       break;
     }
-    case BadKind::kNegativeVolume:
-      b.volume = -b.volume;
-      break;
-    case BadKind::kZeroVolume:
-      b.volume = 0;
-      break;
+    case BadKind::kNegativeVolume: b.volume = -b.volume; break;
+    case BadKind::kZeroVolume: b.volume = 0; break;
     case BadKind::kDuplicate: {
       Bar twin = bar;
       const int64_t shift = 1 + rng.Below(50);

@@ -57,16 +57,11 @@ InputLayout DetectLayout(std::string_view content) {
 
 std::string_view InputLayoutName(InputLayout layout) {
   switch (layout) {
-    case InputLayout::kHugeStockMarket:
-      return "huge_stock_market";
-    case InputLayout::kSp500:
-      return "sp500";
-    case InputLayout::kYahooCsv:
-      return "yahoo_csv";
-    case InputLayout::kYahooChartJson:
-      return "yahoo_chart_json";
-    case InputLayout::kUnrecognised:
-      return "unrecognised";
+    case InputLayout::kHugeStockMarket: return "huge_stock_market";
+    case InputLayout::kSp500: return "sp500";
+    case InputLayout::kYahooCsv: return "yahoo_csv";
+    case InputLayout::kYahooChartJson: return "yahoo_chart_json";
+    case InputLayout::kUnrecognised: return "unrecognised";
   }
   return "unrecognised";
 }

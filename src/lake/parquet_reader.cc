@@ -224,8 +224,7 @@ void DecodeSchemaElement(ThriftCompactReader& r, SchemaElementMd* e) {
       case 10:
         if (Expect(r, t, ThriftType::kStruct)) DecodeLogicalType(r, e);
         break;
-      default:
-        r.Skip(t);
+      default: r.Skip(t);
     }
   }
   r.EndStruct();
@@ -252,8 +251,7 @@ void DecodeStatistics(ThriftCompactReader& r, StatisticsMd* s) {
       case 6:
         if (Expect(r, t, ThriftType::kBinary)) s->min_value = std::string(r.ReadBinary()), s->has_min = true;
         break;
-      default:
-        r.Skip(t);
+      default: r.Skip(t);
     }
   }
   r.EndStruct();
@@ -286,8 +284,7 @@ void DecodeColumnMeta(ThriftCompactReader& r, ColumnMetaMd* m) {
       case 12:
         if (Expect(r, t, ThriftType::kStruct)) DecodeStatistics(r, &m->stats);
         break;
-      default:
-        r.Skip(t);
+      default: r.Skip(t);
     }
   }
   r.EndStruct();
@@ -309,8 +306,7 @@ void DecodeColumnChunk(ThriftCompactReader& r, ColumnChunkMd* c) {
           DecodeColumnMeta(r, &c->meta);
         }
         break;
-      default:
-        r.Skip(t);
+      default: r.Skip(t);
     }
   }
   r.EndStruct();
@@ -345,8 +341,7 @@ void DecodeRowGroup(ThriftCompactReader& r, size_t max_columns, RowGroupMd* g) {
       case 3:
         if (Expect(r, t, ThriftType::kI64)) g->num_rows = r.ReadI64();
         break;
-      default:
-        r.Skip(t);
+      default: r.Skip(t);
     }
   }
   r.EndStruct();
@@ -385,8 +380,7 @@ void DecodeFileMeta(ThriftCompactReader& r, FileMetaMd* f) {
       case 6:
         if (Expect(r, t, ThriftType::kBinary)) f->created_by = std::string(r.ReadBinary());
         break;
-      default:
-        r.Skip(t);
+      default: r.Skip(t);
     }
   }
   r.EndStruct();
@@ -460,8 +454,7 @@ void DecodePageHeader(ThriftCompactReader& r, PageHeaderMd* h) {
           r.EndStruct();
         }
         break;
-      default:
-        r.Skip(t);
+      default: r.Skip(t);
     }
   }
   r.EndStruct();
@@ -500,14 +493,9 @@ Status ResolveColumnType(const SchemaElementMd& e, ParquetColumnInfo* info) {
         return Status::OK();
       }
       return unsupported("annotated INT64");
-    case pq::kDouble:
-      info->type = ColumnType::kDouble;
-      return Status::OK();
-    case pq::kByteArray:
-      info->type = ColumnType::kString;
-      return Status::OK();
-    default:
-      return unsupported("physical type");
+    case pq::kDouble: info->type = ColumnType::kDouble; return Status::OK();
+    case pq::kByteArray: info->type = ColumnType::kString; return Status::OK();
+    default: return unsupported("physical type");
   }
 }
 
@@ -623,8 +611,7 @@ ParquetColumnStats ConvertStats(const StatisticsMd& s, int32_t physical_type) {
       out.max_string = *hi;
       out.has_min_max = true;
       return out;
-    default:
-      return out;
+    default: return out;
   }
 }
 
@@ -660,16 +647,11 @@ ParquetFileInfo MakeFileInfo(const ParsedFile& parsed) {
 //! 128 KiB block (32768:1).
 uint64_t MaxExpansion(int32_t codec) {
   switch (codec) {
-    case pq::kUncompressed:
-      return 1;
-    case pq::kSnappy:
-      return 22;  // > 64 / 3
-    case pq::kGzip:
-      return 1032;
-    case pq::kZstd:
-      return 32768;
-    default:
-      return 0;
+    case pq::kUncompressed: return 1;
+    case pq::kSnappy: return 22;  // > 64 / 3
+    case pq::kGzip: return 1032;
+    case pq::kZstd: return 32768;
+    default: return 0;
   }
 }
 
@@ -1001,8 +983,7 @@ Status ColumnDecoder::ReadDictionaryPage(std::string_view body, int32_t num_valu
       }
       return Status::OK();
     }
-    default:
-      return Corrupt("unsupported physical type");
+    default: return Corrupt("unsupported physical type");
   }
 }
 
@@ -1304,18 +1285,10 @@ Result<Table> DecodeFile(std::string_view data, const std::string& name, const s
     Column column(info.name, info.type, info.nullable);
     switch (info.type) {
       case ColumnType::kDate:
-      case ColumnType::kInt32:
-        column.i32.resize(rows);
-        break;
-      case ColumnType::kInt64:
-        column.i64.resize(rows);
-        break;
-      case ColumnType::kDouble:
-        column.f64.resize(rows);
-        break;
-      case ColumnType::kString:
-        column.codes.resize(rows);
-        break;
+      case ColumnType::kInt32: column.i32.resize(rows); break;
+      case ColumnType::kInt64: column.i64.resize(rows); break;
+      case ColumnType::kDouble: column.f64.resize(rows); break;
+      case ColumnType::kString: column.codes.resize(rows); break;
     }
     if (info.nullable) column.valid.resize(rows);
     table.columns.push_back(std::move(column));

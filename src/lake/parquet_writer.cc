@@ -164,14 +164,10 @@ struct RowGroupMeta {
 int32_t PhysicalTypeOf(ColumnType type) {
   switch (type) {
     case ColumnType::kDate:
-    case ColumnType::kInt32:
-      return pq::kInt32;
-    case ColumnType::kInt64:
-      return pq::kInt64;
-    case ColumnType::kDouble:
-      return pq::kDouble;
-    case ColumnType::kString:
-      return pq::kByteArray;
+    case ColumnType::kInt32: return pq::kInt32;
+    case ColumnType::kInt64: return pq::kInt64;
+    case ColumnType::kDouble: return pq::kDouble;
+    case ColumnType::kString: return pq::kByteArray;
   }
   return pq::kInt64;
 }
@@ -377,8 +373,7 @@ void ChunkEncoder::AppendDefinitionLevels(const Column& column, size_t begin, si
 Status ChunkEncoder::FlushPage(pq::PageType type, int32_t num_values, int32_t encoding, ChunkMeta* meta) {
   std::string_view body = page_;
   switch (options_.compression) {
-    case ParquetCompression::kNone:
-      break;
+    case ParquetCompression::kNone: break;
     case ParquetCompression::kSnappy: {
       const size_t bound = snappy::MaxCompressedLength(page_.size());
       if (compressed_.size() < bound) compressed_.resize(bound);
@@ -441,14 +436,10 @@ Status ChunkEncoder::Encode(const Column& column, size_t begin, size_t end, Chun
   }
   switch (column.type) {
     case ColumnType::kDate:
-    case ColumnType::kInt32:
-      return WriteFixedChunk(column, column.i32, begin, end, meta);
-    case ColumnType::kInt64:
-      return WriteFixedChunk(column, column.i64, begin, end, meta);
-    case ColumnType::kDouble:
-      return WriteFixedChunk(column, column.f64, begin, end, meta);
-    case ColumnType::kString:
-      return WriteStringChunk(column, begin, end, meta);
+    case ColumnType::kInt32: return WriteFixedChunk(column, column.i32, begin, end, meta);
+    case ColumnType::kInt64: return WriteFixedChunk(column, column.i64, begin, end, meta);
+    case ColumnType::kDouble: return WriteFixedChunk(column, column.f64, begin, end, meta);
+    case ColumnType::kString: return WriteStringChunk(column, begin, end, meta);
   }
   return Status::InvalidArgument("column '" + column.name + "' has an unknown type");
 }
@@ -621,12 +612,9 @@ Status ChunkEncoder::WriteStringChunk(const Column& column, size_t begin, size_t
 
 int32_t CodecOf(ParquetCompression compression) {
   switch (compression) {
-    case ParquetCompression::kNone:
-      return pq::kUncompressed;
-    case ParquetCompression::kSnappy:
-      return pq::kSnappy;
-    case ParquetCompression::kZstd:
-      return pq::kZstd;
+    case ParquetCompression::kNone: return pq::kUncompressed;
+    case ParquetCompression::kSnappy: return pq::kSnappy;
+    case ParquetCompression::kZstd: return pq::kZstd;
   }
   return pq::kUncompressed;
 }

@@ -214,22 +214,13 @@ void ThriftCompactReader::SkipDepth(ThriftType type, int depth) {
   }
   switch (type) {
     case ThriftType::kBoolTrue:
-    case ThriftType::kBoolFalse:
-      return;  // value lives in the field header
-    case ThriftType::kByte:
-      ReadByte();
-      return;
+    case ThriftType::kBoolFalse: return;  // value lives in the field header
+    case ThriftType::kByte: ReadByte(); return;
     case ThriftType::kI16:
     case ThriftType::kI32:
-    case ThriftType::kI64:
-      ReadVarint();
-      return;
-    case ThriftType::kDouble:
-      ReadDouble();
-      return;
-    case ThriftType::kBinary:
-      ReadBinary();
-      return;
+    case ThriftType::kI64: ReadVarint(); return;
+    case ThriftType::kDouble: ReadDouble(); return;
+    case ThriftType::kBinary: ReadBinary(); return;
     case ThriftType::kList:
     case ThriftType::kSet: {
       ThriftType element;
@@ -276,9 +267,7 @@ void ThriftCompactReader::SkipDepth(ThriftType type, int depth) {
       EndStruct();
       return;
     }
-    case ThriftType::kStop:
-      Fail("unexpected stop type");
-      return;
+    case ThriftType::kStop: Fail("unexpected stop type"); return;
   }
   Fail("unknown type");
 }

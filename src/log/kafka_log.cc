@@ -71,10 +71,8 @@ bool Retriable(rd_kafka_resp_err_t err) {
     case RD_KAFKA_RESP_ERR_FENCED_LEADER_EPOCH:
     case RD_KAFKA_RESP_ERR_UNKNOWN_LEADER_EPOCH:
     case RD_KAFKA_RESP_ERR_OFFSET_NOT_AVAILABLE:
-    case RD_KAFKA_RESP_ERR_REBALANCE_IN_PROGRESS:
-      return true;
-    default:
-      return false;
+    case RD_KAFKA_RESP_ERR_REBALANCE_IN_PROGRESS: return true;
+    default: return false;
   }
 }
 

@@ -24,15 +24,9 @@ int32_t KafkaMurmur2(std::string_view key) {
   }
   const unsigned char* tail = data + (length & ~size_t{3});
   switch (length % 4) {
-    case 3:
-      h ^= uint32_t{tail[2]} << 16;
-      [[fallthrough]];
-    case 2:
-      h ^= uint32_t{tail[1]} << 8;
-      [[fallthrough]];
-    case 1:
-      h ^= uint32_t{tail[0]};
-      h *= kM;
+    case 3: h ^= uint32_t{tail[2]} << 16; [[fallthrough]];
+    case 2: h ^= uint32_t{tail[1]} << 8; [[fallthrough]];
+    case 1: h ^= uint32_t{tail[0]}; h *= kM;
   }
   h ^= h >> 13;
   h *= kM;

@@ -32,12 +32,9 @@ Date NextPeriodStart(Period period, Date d) {
 
 std::string_view PeriodTableName(Period period) {
   switch (period) {
-    case Period::kWeek:
-      return "bars_weekly";
-    case Period::kMonth:
-      return "bars_monthly";
-    case Period::kQuarter:
-      return "bars_quarterly";
+    case Period::kWeek: return "bars_weekly";
+    case Period::kMonth: return "bars_monthly";
+    case Period::kQuarter: return "bars_quarterly";
   }
   return "";
 }

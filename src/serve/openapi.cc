@@ -61,21 +61,11 @@ json RowSchemaOf(const Table& table, std::initializer_list<std::string_view> omi
     if (std::find(omit.begin(), omit.end(), c.name) != omit.end()) continue;
     json type;
     switch (c.type) {
-      case ColumnType::kDate:
-        type = {{"type", "string"}, {"format", "date"}};
-        break;
-      case ColumnType::kInt32:
-        type = {{"type", "integer"}};
-        break;
-      case ColumnType::kInt64:
-        type = {{"type", "integer"}, {"format", "int64"}};
-        break;
-      case ColumnType::kDouble:
-        type = {{"type", "number"}, {"format", "double"}};
-        break;
-      case ColumnType::kString:
-        type = {{"type", "string"}};
-        break;
+      case ColumnType::kDate: type = {{"type", "string"}, {"format", "date"}}; break;
+      case ColumnType::kInt32: type = {{"type", "integer"}}; break;
+      case ColumnType::kInt64: type = {{"type", "integer"}, {"format", "int64"}}; break;
+      case ColumnType::kDouble: type = {{"type", "number"}, {"format", "double"}}; break;
+      case ColumnType::kString: type = {{"type", "string"}}; break;
     }
     if (c.nullable) type["nullable"] = true;
     props[c.name] = type;

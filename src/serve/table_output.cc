@@ -22,16 +22,11 @@ std::vector<const Column*> Resolve(const Table& table, const std::vector<std::st
 nlohmann::json CellToJson(const Column& c, size_t row) {
   if (c.IsNull(row)) return nullptr;
   switch (c.type) {
-    case ColumnType::kDate:
-      return FormatDate(c.i32[row]);
-    case ColumnType::kInt32:
-      return c.i32[row];
-    case ColumnType::kInt64:
-      return c.i64[row];
-    case ColumnType::kDouble:
-      return std::isfinite(c.f64[row]) ? nlohmann::json(c.f64[row]) : nlohmann::json(nullptr);
-    case ColumnType::kString:
-      return std::string(c.StringAt(row));
+    case ColumnType::kDate: return FormatDate(c.i32[row]);
+    case ColumnType::kInt32: return c.i32[row];
+    case ColumnType::kInt64: return c.i64[row];
+    case ColumnType::kDouble: return std::isfinite(c.f64[row]) ? nlohmann::json(c.f64[row]) : nlohmann::json(nullptr);
+    case ColumnType::kString: return std::string(c.StringAt(row));
   }
   return nullptr;
 }
@@ -53,24 +48,16 @@ void AppendCsvCell(const Column& c, size_t row, std::string* out) {
   if (c.IsNull(row)) return;
   char buf[32];
   switch (c.type) {
-    case ColumnType::kDate:
-      out->append(FormatDate(c.i32[row]));
-      return;
-    case ColumnType::kInt32:
-      out->append(std::to_string(c.i32[row]));
-      return;
-    case ColumnType::kInt64:
-      out->append(std::to_string(c.i64[row]));
-      return;
+    case ColumnType::kDate: out->append(FormatDate(c.i32[row])); return;
+    case ColumnType::kInt32: out->append(std::to_string(c.i32[row])); return;
+    case ColumnType::kInt64: out->append(std::to_string(c.i64[row])); return;
     case ColumnType::kDouble:
       if (!std::isfinite(c.f64[row])) return;
       // %.17g round-trips every double exactly.
       std::snprintf(buf, sizeof buf, "%.17g", c.f64[row]);
       out->append(buf);
       return;
-    case ColumnType::kString:
-      AppendCsvField(c.StringAt(row), out);
-      return;
+    case ColumnType::kString: AppendCsvField(c.StringAt(row), out); return;
   }
 }
 
@@ -104,12 +91,8 @@ void AppendJsonCell(const Column& c, size_t row, std::string* out) {
       out->append(FormatDate(c.i32[row]));
       out->push_back('"');
       return;
-    case ColumnType::kInt32:
-      out->append(buf, std::to_chars(buf, buf + sizeof buf, c.i32[row]).ptr);
-      return;
-    case ColumnType::kInt64:
-      out->append(buf, std::to_chars(buf, buf + sizeof buf, c.i64[row]).ptr);
-      return;
+    case ColumnType::kInt32: out->append(buf, std::to_chars(buf, buf + sizeof buf, c.i32[row]).ptr); return;
+    case ColumnType::kInt64: out->append(buf, std::to_chars(buf, buf + sizeof buf, c.i64[row]).ptr); return;
     case ColumnType::kDouble: {
       const double v = c.f64[row];
       if (!std::isfinite(v)) {
@@ -124,9 +107,7 @@ void AppendJsonCell(const Column& c, size_t row, std::string* out) {
       }
       return;
     }
-    case ColumnType::kString:
-      AppendJsonString(c.StringAt(row), out);
-      return;
+    case ColumnType::kString: AppendJsonString(c.StringAt(row), out); return;
   }
 }
 
@@ -211,15 +192,9 @@ Result<std::string> SliceToParquet(const TableSlice& slice) {
     };
     switch (c->type) {
       case ColumnType::kDate:
-      case ColumnType::kInt32:
-        copy.i32 = range(c->i32);
-        break;
-      case ColumnType::kInt64:
-        copy.i64 = range(c->i64);
-        break;
-      case ColumnType::kDouble:
-        copy.f64 = range(c->f64);
-        break;
+      case ColumnType::kInt32: copy.i32 = range(c->i32); break;
+      case ColumnType::kInt64: copy.i64 = range(c->i64); break;
+      case ColumnType::kDouble: copy.f64 = range(c->f64); break;
       case ColumnType::kString:
         copy.dictionary = c->dictionary;
         copy.codes = range(c->codes);

@@ -43,12 +43,9 @@ Result<Role> ParseRole(std::string_view name) {
 
 std::string_view RoleName(Role role) {
   switch (role) {
-    case Role::kViewer:
-      return "viewer";
-    case Role::kAnalyst:
-      return "analyst";
-    case Role::kAdmin:
-      return "admin";
+    case Role::kViewer: return "viewer";
+    case Role::kAnalyst: return "analyst";
+    case Role::kAdmin: return "admin";
   }
   return "viewer";
 }

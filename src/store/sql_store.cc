@@ -117,9 +117,7 @@ void TableAppender::AppendString(size_t col, std::string_view v) {
 Status TableAppender::AppendText(size_t col, std::string_view text) {
   const Column& c = table_->columns[col];
   switch (c.type) {
-    case ColumnType::kString:
-      AppendString(col, text);
-      return Status::OK();
+    case ColumnType::kString: AppendString(col, text); return Status::OK();
     case ColumnType::kDate: {
       Date d;
       if (!ParseIsoDate(text.data(), text.size(), &d)) break;
@@ -464,12 +462,9 @@ Table SqlStore::CrossSectionTable() {
 std::string SqlStore::CrossSectionRanking(CrossSectionOrder order, std::string_view returns, std::string_view volumes) {
   const std::string r(returns), v(volumes);
   switch (order) {
-    case CrossSectionOrder::kTopGainers:
-      return "AND " + r + ".return_1d IS NOT NULL ORDER BY " + r + ".return_1d DESC";
-    case CrossSectionOrder::kTopLosers:
-      return "AND " + r + ".return_1d IS NOT NULL ORDER BY " + r + ".return_1d ASC";
-    case CrossSectionOrder::kMostTraded:
-      return "ORDER BY " + v + ".volume DESC";
+    case CrossSectionOrder::kTopGainers: return "AND " + r + ".return_1d IS NOT NULL ORDER BY " + r + ".return_1d DESC";
+    case CrossSectionOrder::kTopLosers: return "AND " + r + ".return_1d IS NOT NULL ORDER BY " + r + ".return_1d ASC";
+    case CrossSectionOrder::kMostTraded: return "ORDER BY " + v + ".volume DESC";
   }
   return "";
 }

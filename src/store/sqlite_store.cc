@@ -107,9 +107,7 @@ class SqliteStore final : public SqlStore {
       for (size_t c = 0; c < columns && st.ok(); ++c) {
         const int col = static_cast<int>(c);
         switch (sqlite3_column_type(stmt, col)) {
-          case SQLITE_NULL:
-            appender.AppendNull(c);
-            break;
+          case SQLITE_NULL: appender.AppendNull(c); break;
           case SQLITE_INTEGER:
             if (out->columns[c].type == ColumnType::kDouble) {
               appender.AppendDouble(c, sqlite3_column_double(stmt, col));
@@ -117,9 +115,7 @@ class SqliteStore final : public SqlStore {
               appender.AppendInt(c, sqlite3_column_int64(stmt, col));
             }
             break;
-          case SQLITE_FLOAT:
-            appender.AppendDouble(c, sqlite3_column_double(stmt, col));
-            break;
+          case SQLITE_FLOAT: appender.AppendDouble(c, sqlite3_column_double(stmt, col)); break;
           default: {
             const char* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, col));
             st = appender.AppendText(c, std::string_view(text, static_cast<size_t>(sqlite3_column_bytes(stmt, col))));
@@ -164,15 +160,9 @@ class SqliteStore final : public SqlStore {
             sqlite3_bind_text(stmt, index, date_text, n, SQLITE_TRANSIENT);
             break;
           }
-          case ColumnType::kInt32:
-            sqlite3_bind_int(stmt, index, col.i32[r]);
-            break;
-          case ColumnType::kInt64:
-            sqlite3_bind_int64(stmt, index, col.i64[r]);
-            break;
-          case ColumnType::kDouble:
-            sqlite3_bind_double(stmt, index, col.f64[r]);
-            break;
+          case ColumnType::kInt32: sqlite3_bind_int(stmt, index, col.i32[r]); break;
+          case ColumnType::kInt64: sqlite3_bind_int64(stmt, index, col.i64[r]); break;
+          case ColumnType::kDouble: sqlite3_bind_double(stmt, index, col.f64[r]); break;
         }
       }
       const int rc = sqlite3_step(stmt);
