@@ -1,6 +1,5 @@
 #include "ingest/source_files.h"
 
-#include <dirent.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -10,6 +9,8 @@
 #include <set>
 #include <string_view>
 #include <utility>
+
+#include "core/files.h"
 
 namespace stocklake {
 
@@ -47,19 +48,14 @@ struct Walker {
 
   Status Walk(const std::string& dir, const std::string& relative_dir, const struct stat& dir_stat) {
     if (!visited.insert({dir_stat.st_dev, dir_stat.st_ino}).second) return Status::OK();
-    DIR* d = ::opendir(dir.c_str());
-    if (d == nullptr) {
+    // Sorted (by ListDirectory) so that a directory reachable by two links is always found
+    // under the same name.
+    Result<std::vector<std::string>> listed = ListDirectory(dir);
+    if (!listed.ok()) {
       return Status::InvalidArgument("cannot read directory '" + dir + "' below input '" + input +
-                                     "': " + std::strerror(errno) + "; fix its permissions or leave it out");
+                                     "': " + listed.status().message() + "; fix its permissions or leave it out");
     }
-    std::vector<std::string> names;
-    while (dirent* e = ::readdir(d)) {
-      if (std::strcmp(e->d_name, ".") == 0 || std::strcmp(e->d_name, "..") == 0) continue;
-      names.emplace_back(e->d_name);
-    }
-    ::closedir(d);
-    // Sorted so that a directory reachable by two links is always found under the same name.
-    std::sort(names.begin(), names.end());
+    const std::vector<std::string>& names = *listed;
     for (const std::string& name : names) {
       const std::string path = dir + "/" + name;
       const std::string relative = relative_dir.empty() ? name : relative_dir + "/" + name;
