@@ -60,6 +60,26 @@ bool ParseRange(const httplib::Request& req, httplib::Response& res, char kind, 
   return true;
 }
 
+//! Answers one page of a ticker's rows `t` (read with limit + 1, so a row beyond `limit`
+//! means a next page starting at its `key_column` date), or 404 when the first page is
+//! empty because the ticker is unknown.
+Status SendTickerPage(ServingStore& store, httplib::Response& res, const std::string& ticker, const Table& t,
+                      bool first_page, int limit, Format format, char cursor_kind, std::string_view key_column,
+                      std::vector<std::string_view> columns, const char* file_stem) {
+  if (t.num_rows() == 0 && first_page) {
+    SL_ASSIGN_OR_RETURN(bool exists, TickerExists(store, ticker));
+    if (!exists) {
+      SendError(res, {404, "not_found", "no ticker " + ticker});
+      return Status::OK();
+    }
+  }
+  const size_t n = std::min<size_t>(t.num_rows(), static_cast<size_t>(limit));
+  std::optional<std::string> next;
+  if (t.num_rows() > n) next = MakeCursor(cursor_kind, FormatDate(t.Find(key_column)->i32[n]));
+  SendPage(res, format, {&t, std::move(columns), 0, n}, next, file_stem);
+  return Status::OK();
+}
+
 }  // namespace
 
 void HandleTickers(ApiContext& ctx, const httplib::Request& req, httplib::Response& res) {
@@ -108,23 +128,12 @@ void HandleBars(ApiContext& ctx, const httplib::Request& req, httplib::Response&
   const bool daily = q.interval == BarInterval::kDay;
   ctx.WithStore(req, res, [&](ServingStore& store, const LakeSnapshot&) -> Status {
     SL_ASSIGN_OR_RETURN(Table t, store.Bars(q));
-    if (t.num_rows() == 0 && cursor.empty()) {
-      SL_ASSIGN_OR_RETURN(bool exists, TickerExists(store, q.ticker));
-      if (!exists) {
-        SendError(res, {404, "not_found", "no ticker " + q.ticker});
-        return Status::OK();
-      }
-    }
-    const size_t n = std::min<size_t>(t.num_rows(), static_cast<size_t>(*limit));
-    std::optional<std::string> next;
-    const Column* key = t.Find(daily ? "date" : "period_start");
-    if (t.num_rows() > n) next = MakeCursor('b', FormatDate(key->i32[n]));
     std::vector<std::string_view> cols =
         daily ? std::vector<std::string_view>{"date", "open", "high", "low", "close", "adj_close", "volume"}
               : std::vector<std::string_view>{"period_start", "period_end", "open",   "high",         "low",
                                               "close",        "adj_close",  "volume", "trading_days", "return"};
-    SendPage(res, *format, {&t, cols, 0, n}, next, "bars");
-    return Status::OK();
+    return SendTickerPage(store, res, q.ticker, t, cursor.empty(), *limit, *format, 'b',
+                          daily ? "date" : "period_start", std::move(cols), "bars");
   });
 }
 
@@ -144,18 +153,8 @@ void HandleIndicators(ApiContext& ctx, const httplib::Request& req, httplib::Res
   q.limit = *limit + 1;
   ctx.WithStore(req, res, [&](ServingStore& store, const LakeSnapshot&) -> Status {
     SL_ASSIGN_OR_RETURN(Table t, store.Indicators(q));
-    if (t.num_rows() == 0 && cursor.empty()) {
-      SL_ASSIGN_OR_RETURN(bool exists, TickerExists(store, q.ticker));
-      if (!exists) {
-        SendError(res, {404, "not_found", "no ticker " + q.ticker});
-        return Status::OK();
-      }
-    }
-    const size_t n = std::min<size_t>(t.num_rows(), static_cast<size_t>(*limit));
-    std::optional<std::string> next;
-    if (t.num_rows() > n) next = MakeCursor('i', FormatDate(t.Find("date")->i32[n]));
-    SendPage(res, *format, {&t, IndicatorColumns(), 0, n}, next, "indicators");
-    return Status::OK();
+    return SendTickerPage(store, res, q.ticker, t, cursor.empty(), *limit, *format, 'i', "date", IndicatorColumns(),
+                          "indicators");
   });
 }
 
