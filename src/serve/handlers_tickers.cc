@@ -60,6 +60,30 @@ bool ParseRange(const httplib::Request& req, httplib::Response& res, char kind, 
   return true;
 }
 
+//! What every one-ticker page request names: the answer's format, the ticker, the limit.
+struct TickerPageRequest {
+  Format format;
+  std::string ticker;
+  int limit = 0;
+};
+
+//! Checks the parameter names and parses format, ticker (the path's) and limit; answers
+//! 400 and returns false when one is malformed.
+bool ParseTickerPageRequest(const httplib::Request& req, httplib::Response& res,
+                            std::initializer_list<std::string_view> allowed, TickerPageRequest* out) {
+  Status st = CheckParamNames(req.params, allowed);
+  auto format = st.ok() ? ParseFormat(Param(req, "format"), req.get_header_value("Accept")) : Result<Format>(st);
+  auto ticker = format.ok() ? NormalizeTicker(req.matches[1].str()) : Result<std::string>(format.status());
+  auto limit =
+      ticker.ok() ? ParseLimit(Param(req, "limit"), kDefaultPageLimit, kMaxPageLimit) : Result<int>(ticker.status());
+  if (!limit.ok()) {
+    SendBadRequest(res, limit.status());
+    return false;
+  }
+  *out = {*format, std::move(*ticker), *limit};
+  return true;
+}
+
 //! Answers one page of a ticker's rows `t` (read with limit + 1, so a row beyond `limit`
 //! means a next page starting at its `key_column` date), or 404 when the first page is
 //! empty because the ticker is unknown.
@@ -108,14 +132,9 @@ void HandleTickers(ApiContext& ctx, const httplib::Request& req, httplib::Respon
 }
 
 void HandleBars(ApiContext& ctx, const httplib::Request& req, httplib::Response& res) {
-  if (Status st = CheckParamNames(req.params, {"interval", "from", "to", "limit", "cursor", "format"}); !st.ok())
-    return SendBadRequest(res, st);
-  auto format = ParseFormat(Param(req, "format"), req.get_header_value("Accept"));
-  if (!format.ok()) return SendBadRequest(res, format.status());
-  auto ticker = NormalizeTicker(req.matches[1].str());
-  if (!ticker.ok()) return SendBadRequest(res, ticker.status());
-  auto limit = ParseLimit(Param(req, "limit"), kDefaultPageLimit, kMaxPageLimit);
-  if (!limit.ok()) return SendBadRequest(res, limit.status());
+  TickerPageRequest page;
+  if (!ParseTickerPageRequest(req, res, {"interval", "from", "to", "limit", "cursor", "format"}, &page)) return;
+  auto& [format, ticker, limit] = page;
   BarsQuery q;
   std::string cursor;
   if (!ParseRange(req, res, 'b', &q.from, &q.to, &cursor)) return;
@@ -124,7 +143,7 @@ void HandleBars(ApiContext& ctx, const httplib::Request& req, httplib::Response&
     if (!interval.ok()) return SendError(res, BadRequest("interval must be day, week, month or quarter"));
     q.interval = *interval;
   }
-  q.ticker = *ticker;
+  q.ticker = ticker;
   const bool daily = q.interval == BarInterval::kDay;
   ctx.WithStore(req, res, [&](ServingStore& store, const LakeSnapshot&) -> Status {
     SL_ASSIGN_OR_RETURN(Table t, store.Bars(q));
@@ -132,28 +151,23 @@ void HandleBars(ApiContext& ctx, const httplib::Request& req, httplib::Response&
         daily ? std::vector<std::string_view>{"date", "open", "high", "low", "close", "adj_close", "volume"}
               : std::vector<std::string_view>{"period_start", "period_end", "open",   "high",         "low",
                                               "close",        "adj_close",  "volume", "trading_days", "return"};
-    return SendTickerPage(store, res, q.ticker, t, cursor.empty(), *limit, *format, 'b',
-                          daily ? "date" : "period_start", std::move(cols), "bars");
+    return SendTickerPage(store, res, q.ticker, t, cursor.empty(), limit, format, 'b', daily ? "date" : "period_start",
+                          std::move(cols), "bars");
   });
 }
 
 void HandleIndicators(ApiContext& ctx, const httplib::Request& req, httplib::Response& res) {
-  if (Status st = CheckParamNames(req.params, {"from", "to", "limit", "cursor", "format"}); !st.ok())
-    return SendBadRequest(res, st);
-  auto format = ParseFormat(Param(req, "format"), req.get_header_value("Accept"));
-  if (!format.ok()) return SendBadRequest(res, format.status());
-  auto ticker = NormalizeTicker(req.matches[1].str());
-  if (!ticker.ok()) return SendBadRequest(res, ticker.status());
-  auto limit = ParseLimit(Param(req, "limit"), kDefaultPageLimit, kMaxPageLimit);
-  if (!limit.ok()) return SendBadRequest(res, limit.status());
+  TickerPageRequest page;
+  if (!ParseTickerPageRequest(req, res, {"from", "to", "limit", "cursor", "format"}, &page)) return;
+  auto& [format, ticker, limit] = page;
   IndicatorsQuery q;
   std::string cursor;
   if (!ParseRange(req, res, 'i', &q.from, &q.to, &cursor)) return;
-  q.ticker = *ticker;
-  q.limit = *limit + 1;
+  q.ticker = ticker;
+  q.limit = limit + 1;
   ctx.WithStore(req, res, [&](ServingStore& store, const LakeSnapshot&) -> Status {
     SL_ASSIGN_OR_RETURN(Table t, store.Indicators(q));
-    return SendTickerPage(store, res, q.ticker, t, cursor.empty(), *limit, *format, 'i', "date", IndicatorColumns(),
+    return SendTickerPage(store, res, q.ticker, t, cursor.empty(), limit, format, 'i', "date", IndicatorColumns(),
                           "indicators");
   });
 }
