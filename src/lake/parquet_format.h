@@ -1,6 +1,6 @@
 // Internal vocabulary of the Parquet file format shared by the writer and the reader:
 // the Thrift enum values from parquet.thrift and the RLE/bit-packed hybrid codec used for
-// definition levels and dictionary indices. Not part of the lake's public surface.
+// definition levels and dictionary indices (parquet_rle.cc). Not part of the lake's public surface.
 #pragma once
 
 #include <cstddef>
@@ -72,6 +72,10 @@ inline int BitWidth(uint32_t max_value) {
   }
   return w;
 }
+
+//! Reads an unsigned LEB128 varint at data[*pos], advancing *pos. False when the data ends
+//! inside it or it exceeds 64 bits.
+bool ReadUleb128(std::string_view data, size_t* pos, uint64_t* out);
 
 //! Appends the RLE/bit-packed hybrid encoding of `values[0..n)` (each < 2^bit_width) to
 //! `out`, without any length prefix. Runs of 8+ equal values become RLE runs, the rest
