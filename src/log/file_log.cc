@@ -1,11 +1,7 @@
 #include "log/file_log.h"
 
-#include <zlib.h>
-
 #include <algorithm>
-#include <bit>
 #include <chrono>
-#include <cinttypes>
 #include <cstdio>
 #include <cstring>
 #include <map>
@@ -14,82 +10,21 @@
 #include <shared_mutex>
 
 #include "core/files.h"
+#include "log/log_segment.h"
 
 namespace stocklake {
 
-static_assert(std::endian::native == std::endian::little, "segment headers are written little-endian");
+using namespace log_segment;  // the segment format is this file's vocabulary
 
 namespace {
 
-constexpr uint32_t kBatchMagic = 0x31424C53;  // "SLB1" in file byte order
-constexpr size_t kHeaderSize = 24;
-constexpr size_t kCrcStart = 12;               // the CRC covers base offset, count and payload
-constexpr size_t kRecordOverhead = 8;          // u32 key length + u32 value length
-constexpr uint64_t kIndexInterval = 64 << 10;  // file bytes between sparse index entries
 constexpr size_t kMaxRecordBytes = size_t{1} << 30;
 constexpr const char* kGroupsDir = "_groups";
 constexpr const char* kTopicMetaFile = "topic.json";
 
-struct BatchHeader {
-  uint32_t magic = 0;
-  uint32_t length = 0;
-  uint32_t crc = 0;
-  int64_t base_offset = 0;
-  uint32_t count = 0;
-};
-
-void EncodeHeader(const BatchHeader& h, char* out) {
-  std::memcpy(out, &h.magic, 4);
-  std::memcpy(out + 4, &h.length, 4);
-  std::memcpy(out + 8, &h.crc, 4);
-  std::memcpy(out + 12, &h.base_offset, 8);
-  std::memcpy(out + 20, &h.count, 4);
-}
-
-BatchHeader DecodeHeader(const char* in) {
-  BatchHeader h;
-  std::memcpy(&h.magic, in, 4);
-  std::memcpy(&h.length, in + 4, 4);
-  std::memcpy(&h.crc, in + 8, 4);
-  std::memcpy(&h.base_offset, in + 12, 8);
-  std::memcpy(&h.count, in + 20, 4);
-  return h;
-}
-
-uint32_t BatchCrc(const char* header, std::string_view payload) {
-  uLong crc = crc32(0L, Z_NULL, 0);
-  crc = crc32(crc, reinterpret_cast<const Bytef*>(header + kCrcStart), kHeaderSize - kCrcStart);
-  // zlib takes uInt lengths; payloads stay far below 4 GiB (kMaxRecordBytes) but be exact.
-  size_t done = 0;
-  while (done < payload.size()) {
-    const size_t n = std::min<size_t>(payload.size() - done, size_t{1} << 30);
-    crc = crc32(crc, reinterpret_cast<const Bytef*>(payload.data() + done), static_cast<uInt>(n));
-    done += n;
-  }
-  return static_cast<uint32_t>(crc);
-}
-
 int64_t NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
-}
-
-std::string SegmentName(int64_t base_offset) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%020" PRId64 ".log", base_offset);
-  return buf;
-}
-
-bool ParseSegmentName(const std::string& name, int64_t* base_offset) {
-  if (name.size() != 24 || name.compare(20, 4, ".log") != 0) return false;
-  int64_t v = 0;
-  for (size_t i = 0; i < 20; ++i) {
-    if (name[i] < '0' || name[i] > '9') return false;
-    if (v > (INT64_MAX - 9) / 10) return false;
-    v = v * 10 + (name[i] - '0');
-  }
-  *base_offset = v;
-  return true;
 }
 
 bool ValidName(const std::string& name) {
@@ -100,53 +35,6 @@ bool ValidName(const std::string& name) {
     if (!ok) return false;
   }
   return true;
-}
-
-// What a Fetch does with one record.
-enum class Take { kNext, kStopAfter, kStopBefore };
-
-// A position inside a batch payload: record `index` starts at byte `pos`.
-struct RecordPosition {
-  uint32_t index = 0;
-  size_t pos = 0;
-};
-
-struct IndexEntry {
-  int64_t offset;  // base offset of the batch at pos
-  uint64_t pos;
-};
-
-struct Segment {
-  int64_t base_offset = 0;
-  int64_t end_offset = 0;  // one past the last record
-  uint64_t size = 0;       // bytes of whole batches
-  std::string path;
-  std::vector<IndexEntry> index;  // sparse; the first batch is always indexed
-  int64_t mtime_ms = 0;
-
-  void AddBatch(int64_t batch_base, uint64_t pos) {
-    if (index.empty() || pos - index.back().pos >= kIndexInterval) index.push_back({batch_base, pos});
-  }
-  //! Position of the last indexed batch starting at or before `offset`.
-  uint64_t SeekPosition(int64_t offset) const {
-    auto it = std::upper_bound(index.begin(), index.end(), offset,
-                               [](int64_t o, const IndexEntry& e) { return o < e.offset; });
-    return it == index.begin() ? 0 : std::prev(it)->pos;
-  }
-};
-
-// Checks a header against what the position in the segment requires.
-bool HeaderFits(const BatchHeader& h, uint64_t pos, uint64_t file_size) {
-  return h.magic == kBatchMagic && h.count >= 1 && uint64_t{h.length} >= uint64_t{h.count} * kRecordOverhead &&
-         pos + kHeaderSize + h.length <= file_size;
-}
-
-// True when a whole valid batch (header, length and checksum) starts at `pos` of `data`.
-bool ValidBatchAt(std::string_view data, uint64_t pos) {
-  if (data.size() - pos < kHeaderSize) return false;
-  const BatchHeader h = DecodeHeader(data.data() + pos);
-  if (!HeaderFits(h, pos, data.size())) return false;
-  return BatchCrc(data.data() + pos, data.substr(pos + kHeaderSize, h.length)) == h.crc;
 }
 
 }  // namespace
@@ -203,79 +91,6 @@ struct FileLog::Impl {
 
 namespace {
 
-// Walks the headers (not payloads) of a segment that was complete when the next one was
-// started; any inconsistency is damage, never a torn write.
-Status ScanSealedSegment(Segment& s, const std::string& label, Env* env) {
-  SL_ASSIGN_OR_RETURN(auto file, env->NewRandomAccessFile(s.path));
-  uint64_t pos = 0;
-  int64_t expected = s.base_offset;
-  char buf[kHeaderSize];
-  while (pos < s.size) {
-    const auto damaged = [&](const std::string& what) {
-      return Status::Corruption(label + ": segment '" + s.path + "' is damaged at byte " + std::to_string(pos) +
-                                " (offset " + std::to_string(expected) + "): " + what +
-                                ". It is not the last segment, so this is not a torn write; restore the file "
-                                "from a backup, or delete it and every later segment of the partition");
-    };
-    if (s.size - pos < kHeaderSize) return damaged("a partial batch header");
-    SL_RETURN_IF_ERROR(file->ReadExact(pos, kHeaderSize, buf));
-    const BatchHeader h = DecodeHeader(buf);
-    if (!HeaderFits(h, pos, s.size)) return damaged("an invalid batch header");
-    if (h.base_offset != expected) return damaged("batch base offset " + std::to_string(h.base_offset));
-    s.AddBatch(h.base_offset, pos);
-    expected += h.count;
-    pos += kHeaderSize + h.length;
-  }
-  s.end_offset = expected;
-  return Status::OK();
-}
-
-// Verifies every batch of the last segment. The first bad batch starts a torn tail when
-// nothing valid follows it: the file is truncated there. A valid batch after it means the
-// damage is in the middle, which is reported rather than cut away.
-Status RecoverLastSegment(Segment& s, const std::string& label, Env* env) {
-  uint64_t good = 0;
-  int64_t expected = s.base_offset;
-  bool torn = false;
-  {
-    SL_ASSIGN_OR_RETURN(MappedFile file, env->MapFile(s.path));
-    const std::string_view data = file.data();
-    while (good < data.size()) {
-      if (!ValidBatchAt(data, good)) break;
-      const BatchHeader h = DecodeHeader(data.data() + good);
-      if (h.base_offset != expected) break;
-      s.AddBatch(h.base_offset, good);
-      expected += h.count;
-      good += kHeaderSize + h.length;
-    }
-    if (good < data.size()) {
-      torn = true;
-      const std::string_view magic(reinterpret_cast<const char*>(&kBatchMagic), 4);
-      for (size_t at = data.find(magic, good + 1); at != std::string_view::npos; at = data.find(magic, at + 1)) {
-        if (ValidBatchAt(data, at)) {
-          return Status::Corruption(
-              label + ": segment '" + s.path + "' is damaged at byte " + std::to_string(good) + " (offset " +
-              std::to_string(expected) + ") but holds a valid batch at byte " + std::to_string(at) +
-              ", so this is not a torn write; restore the file from a backup, or truncate it "
-              "to " +
-              std::to_string(good) + " bytes to drop the records from offset " + std::to_string(expected) + " on");
-        }
-      }
-    }
-  }
-  if (torn) {
-    // The tail was never acknowledged by a Flush that completed; cut it so appends continue
-    // from the last whole batch.
-    SL_RETURN_IF_ERROR(env->TruncateFile(s.path, good));
-    SL_ASSIGN_OR_RETURN(auto file, env->NewWritableFile(s.path, OpenMode::kExisting));
-    SL_RETURN_IF_ERROR(file->Sync());
-    SL_RETURN_IF_ERROR(file->Close());
-  }
-  s.size = good;
-  s.end_offset = expected;
-  return Status::OK();
-}
-
 Status LoadPartition(Partition& p, Env* env) {
   SL_RETURN_IF_ERROR(env->CreateDirectories(p.dir));
   SL_ASSIGN_OR_RETURN(auto names, env->ListDirectory(p.dir));
@@ -306,42 +121,6 @@ Status LoadPartition(Partition& p, Env* env) {
     }
   }
   p.next_offset = p.segments.empty() ? 0 : p.segments.back().end_offset;
-  return Status::OK();
-}
-
-// Parses the records of one batch payload from `*at` on, calling take(offset, key, value)
-// until it says stop; then `*at` is the first record not consumed.
-template <typename Where, typename TakeFn>
-Status ForEachRecord(std::string_view payload, int64_t base, uint32_t count, const Where& where, TakeFn&& take,
-                     RecordPosition* at, bool* stopped) {
-  size_t pos = at->pos;
-  for (uint32_t i = at->index; i < count; ++i) {
-    uint32_t key_len = 0;
-    uint32_t value_len = 0;
-    if (payload.size() - pos < kRecordOverhead) {
-      return Status::Corruption(where() + ": record at offset " + std::to_string(base + i) + " runs past its batch");
-    }
-    std::memcpy(&key_len, payload.data() + pos, 4);
-    std::memcpy(&value_len, payload.data() + pos + 4, 4);
-    if (payload.size() - pos - kRecordOverhead < uint64_t{key_len} + value_len) {
-      return Status::Corruption(where() + ": record at offset " + std::to_string(base + i) + " runs past its batch");
-    }
-    const size_t next = pos + kRecordOverhead + key_len + value_len;
-    const Take what = take(base + i, payload.substr(pos + kRecordOverhead, key_len),
-                           payload.substr(pos + kRecordOverhead + key_len, value_len));
-    if (what == Take::kStopBefore) {
-      *at = {i, pos};
-      *stopped = true;
-      return Status::OK();
-    }
-    pos = next;
-    if (what == Take::kStopAfter) {
-      *at = {i + 1, pos};
-      *stopped = true;
-      return Status::OK();
-    }
-  }
-  *at = {count, pos};
   return Status::OK();
 }
 
