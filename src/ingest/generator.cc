@@ -400,7 +400,7 @@ Result<GenerateSummary> GenerateDataset(const GenerateOptions& options) {
     return Status::InvalidArgument("generate: --bad-rows must be a fraction in 0..1, got " +
                                    std::to_string(options.bad_row_fraction));
   }
-  Env* env = options.env != nullptr ? options.env : Env::Default();
+  Env* env = options.env;
   for (const char* sub : {"/Stocks", "/ETFs"}) SL_RETURN_IF_ERROR(env->CreateDirectories(options.out_dir + sub));
 
   const std::vector<TickerSpec> tickers = MakeTickers(options.tickers, options.seed);

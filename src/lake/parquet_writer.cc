@@ -642,7 +642,7 @@ Result<std::string> EncodeParquet(const Table& table, const ParquetWriteOptions&
 }
 
 Status WriteParquetFile(const std::string& path, const Table& table, const ParquetWriteOptions& options) {
-  Env* env = options.env != nullptr ? options.env : Env::Default();
+  Env* env = options.env;
   SL_ASSIGN_OR_RETURN(auto file, env->NewWritableFile(path, OpenMode::kTruncate));
   Status status;
   {

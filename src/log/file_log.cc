@@ -295,7 +295,7 @@ Result<std::unique_ptr<FileLog>> FileLog::Open(const std::string& dir, const Fil
   auto impl = std::make_unique<Impl>();
   impl->dir = dir;
   impl->options = options;
-  impl->env = options.env != nullptr ? options.env : Env::Default();
+  impl->env = options.env;
   Env* env = impl->env;
   SL_RETURN_IF_ERROR(env->CreateDirectories(dir));
   auto lock = env->LockFile(dir + "/.lock", LockMode::kExclusive, /*wait=*/false);

@@ -359,27 +359,24 @@ Status SqlStore::QueryTickerRows(const std::string& ticker, const std::string& s
   return Query(sql, params, out);
 }
 
-Result<Table> SqlStore::Bars(const BarsQuery& query) {
-  const char* table = nullptr;
-  std::string_view lake_table;
-  switch (query.interval) {
-    case BarInterval::kDay:
-      table = "stocks";
-      lake_table = kSilverBars;
-      break;
-    case BarInterval::kWeek:
-      table = "bars_weekly";
-      lake_table = kGoldBarsWeekly;
-      break;
-    case BarInterval::kMonth:
-      table = "bars_monthly";
-      lake_table = kGoldBarsMonthly;
-      break;
-    case BarInterval::kQuarter:
-      table = "bars_quarterly";
-      lake_table = kGoldBarsQuarterly;
-      break;
+namespace {
+
+//! The lake table holding bars of `interval` (the store mirrors it under StoreTables' name).
+std::string_view LakeTableOf(BarInterval interval) {
+  switch (interval) {
+    case BarInterval::kDay: return kSilverBars;
+    case BarInterval::kWeek: return kGoldBarsWeekly;
+    case BarInterval::kMonth: return kGoldBarsMonthly;
+    case BarInterval::kQuarter: return kGoldBarsQuarterly;
   }
+  return kSilverBars;
+}
+
+}  // namespace
+
+Result<Table> SqlStore::Bars(const BarsQuery& query) {
+  const std::string_view lake_table = LakeTableOf(query.interval);
+  const std::string table(FindStoreTable(lake_table)->store_name);
   Table out = EmptyTableFor(lake_table);
   const std::string where = query.interval == BarInterval::kDay
                                 ? "\"date\" >= $2 AND \"date\" <= $3 ORDER BY \"date\""
