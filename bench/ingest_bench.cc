@@ -7,18 +7,13 @@
 #include <cstdlib>
 #include <string>
 
+#include "bench_util.h"
 #include "core/bar_batch.h"
 #include "ingest/bar_reader.h"
 #include "ingest/generator.h"
 #include "ingest/source_files.h"
 
-namespace {
-
-double SecondsSince(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
-
-}  // namespace
+using stocklake::bench::SecondsSince;
 
 int main(int argc, char** argv) {
   using namespace stocklake;

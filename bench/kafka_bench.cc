@@ -17,18 +17,17 @@
 #include <thread>
 #include <vector>
 
+#include "bench_util.h"
 #include "core/bar_batch.h"
 #include "log/bar_codec.h"
 #include "log/kafka_log.h"
 #include "log/topics.h"
 
+using stocklake::bench::SecondsSince;
+
 namespace {
 
 using namespace stocklake;
-
-double SecondsSince(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
 
 // One ticker's bars as a random walk, so lz4 sees realistic (poorly compressible) prices.
 std::string MakeRecord(const std::string& ticker, int bars, uint32_t seed) {

@@ -8,33 +8,24 @@
 #include <string>
 #include <vector>
 
+#include "bench_util.h"
 #include "core/bar_batch.h"
 #include "core/files.h"
 #include "log/bar_codec.h"
 #include "log/file_log.h"
 #include "log/topics.h"
 
-namespace {
+using stocklake::bench::Fail;
+using stocklake::bench::SecondsSince;
 
 using namespace stocklake;
-
-double SecondsSince(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
-
-int Fail(const Status& status) {
-  std::fprintf(stderr, "log_bench: %s\n", status.ToString().c_str());
-  return 1;
-}
-
-}  // namespace
 
 int main(int argc, char** argv) {
   const int records = argc > 1 ? std::atoi(argv[1]) : 160;
   const int partitions = argc > 2 ? std::atoi(argv[2]) : 4;
   const std::string dir = argc > 3 ? argv[3] : "/tmp/stocklake-log-bench";
   constexpr size_t kBarsPerRecord = 4096;
-  if (Status removed = RemoveDirectoryTree(dir); !removed.ok()) return Fail(removed);
+  if (Status removed = RemoveDirectoryTree(dir); !removed.ok()) return Fail("log_bench", removed);
 
   std::vector<std::string> values;
   for (int r = 0; r < 8; ++r) {
@@ -48,18 +39,19 @@ int main(int argc, char** argv) {
   }
 
   Result<std::unique_ptr<MessageLog>> log = OpenFileLog(dir);
-  if (!log.ok()) return Fail(log.status());
+  if (!log.ok()) return Fail("log_bench", log.status());
   const std::string topic(kRawTopic);
-  if (Status s = (*log)->EnsureTopic(topic, partitions); !s.ok()) return Fail(s);
+  if (Status s = (*log)->EnsureTopic(topic, partitions); !s.ok()) return Fail("log_bench", s);
   const auto start = std::chrono::steady_clock::now();
   size_t bytes = 0;
   for (int i = 0; i < records; ++i) {
     const std::string key = "TICK" + std::to_string(i % 8);
     const std::string& value = values[static_cast<size_t>(i % 8)];
-    if (Status s = (*log)->Produce(topic, PartitionForKey(key, partitions), key, value); !s.ok()) return Fail(s);
+    if (Status s = (*log)->Produce(topic, PartitionForKey(key, partitions), key, value); !s.ok())
+      return Fail("log_bench", s);
     bytes += value.size();
   }
-  if (Status s = (*log)->Flush(); !s.ok()) return Fail(s);
+  if (Status s = (*log)->Flush(); !s.ok()) return Fail("log_bench", s);
   const double seconds = SecondsSince(start);
 
   size_t decoded_bars = 0;
@@ -67,11 +59,11 @@ int main(int argc, char** argv) {
   for (int p = 0; p < partitions; ++p) {
     for (int64_t offset = 0;;) {
       Result<std::vector<LogRecord>> fetched = (*log)->Fetch(topic, p, offset, 8 << 20);
-      if (!fetched.ok()) return Fail(fetched.status());
+      if (!fetched.ok()) return Fail("log_bench", fetched.status());
       if (fetched->empty()) break;
       for (const LogRecord& record : *fetched) {
         Result<BarBatch> batch = DecodeBarRecord(record.value, 0);
-        if (!batch.ok()) return Fail(batch.status());
+        if (!batch.ok()) return Fail("log_bench", batch.status());
         decoded_bars += batch->size();
         offset = record.offset + 1;
       }

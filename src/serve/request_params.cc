@@ -48,10 +48,8 @@ Result<int> ParseLimit(ParamText text, int default_limit, int max_limit) {
 Result<std::string> NormalizeTicker(std::string_view raw) {
   if (raw.size() > kMaxTickerLength)
     return Status::InvalidArgument("ticker is longer than " + std::to_string(kMaxTickerLength) + " characters");
-  std::string t(raw);
-  for (char& c : t) {
-    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
-  }
+  std::string t(raw.size(), '\0');
+  UpperCaseInto(raw, t.data());
   if (!IsValidTicker(t)) return Status::InvalidArgument("ticker must be 1-32 characters of A-Z 0-9 . - _ ^ =");
   return t;
 }
