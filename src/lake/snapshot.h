@@ -40,11 +40,11 @@ struct LakeSnapshot {
   const DataFile* FindFile(const std::string& table, int bucket) const;
 };
 
+// Every function below does its file access through `env`.
+
 //! The current snapshot of the lake at `lake_dir`; an empty snapshot (id 0) when the
 //! lake has none yet. Corruption when the manifest exists but cannot be parsed.
 Result<LakeSnapshot> LoadCurrentSnapshot(const std::string& lake_dir, Env* env = Env::Default());
-
-// Every function here does its file access through `env`.
 
 //! Publishes `snapshot` as the next one (its id becomes previous id + 1; committed_at is
 //! set). Every data file it lists must already be durable. Atomic: a crash leaves either

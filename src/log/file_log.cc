@@ -70,7 +70,7 @@ struct Topic {
 struct FileLog::Impl {
   std::string dir;
   FileLogOptions options;
-  Env* env = nullptr;  // options.env
+  Env* env() const { return options.env; }
   std::unique_ptr<FileLockHandle> lock;
 
   std::shared_mutex topics_mu;
@@ -150,14 +150,14 @@ Status FileLog::Impl::LoadTopic(const std::string& name, int partitions, bool cr
     p->label = name + ":" + std::to_string(i);
     p->dir = topic_dir + "/" + std::to_string(i);
     // A damaged partition does not stop the others: its own calls report the damage.
-    p->broken = LoadPartition(*p, env);
+    p->broken = LoadPartition(*p, env());
     if (!p->broken.ok() && create) return p->broken;
     topic->partitions.push_back(std::move(p));
   }
   if (create) {
     const nlohmann::json meta = {{"partitions", partitions}};
-    SL_RETURN_IF_ERROR(WriteFileAtomic(topic_dir + "/" + kTopicMetaFile, meta.dump() + "\n", env));
-    SL_RETURN_IF_ERROR(env->SyncDirectory(dir));
+    SL_RETURN_IF_ERROR(WriteFileAtomic(topic_dir + "/" + kTopicMetaFile, meta.dump() + "\n", env()));
+    SL_RETURN_IF_ERROR(env()->SyncDirectory(dir));
   }
   topics[name] = std::move(topic);
   return Status::OK();
@@ -165,12 +165,12 @@ Status FileLog::Impl::LoadTopic(const std::string& name, int partitions, bool cr
 
 Status FileLog::Impl::LoadGroups() {
   const std::string groups_dir = dir + "/" + kGroupsDir;
-  SL_RETURN_IF_ERROR(env->CreateDirectories(groups_dir));
-  SL_ASSIGN_OR_RETURN(auto names, env->ListDirectory(groups_dir));
+  SL_RETURN_IF_ERROR(env()->CreateDirectories(groups_dir));
+  SL_ASSIGN_OR_RETURN(auto names, env()->ListDirectory(groups_dir));
   for (const auto& name : names) {
     if (name.size() <= 5 || name.compare(name.size() - 5, 5, ".json") != 0) continue;
     const std::string path = groups_dir + "/" + name;
-    SL_ASSIGN_OR_RETURN(std::string text, env->ReadFile(path));
+    SL_ASSIGN_OR_RETURN(std::string text, env()->ReadFile(path));
     auto& group = groups[name.substr(0, name.size() - 5)];
     try {
       const auto json = nlohmann::json::parse(text);
@@ -200,7 +200,7 @@ Status FileLog::Impl::Roll(Partition& p, int64_t base_offset) {
   s.end_offset = base_offset;
   s.path = p.dir + "/" + SegmentName(base_offset);
   s.mtime_ms = NowMs();
-  SL_ASSIGN_OR_RETURN(p.write_file, env->NewWritableFile(s.path, OpenMode::kCreateNew));
+  SL_ASSIGN_OR_RETURN(p.write_file, env()->NewWritableFile(s.path, OpenMode::kCreateNew));
   p.segments.push_back(std::move(s));
   p.dir_needs_sync = true;
   return Status::OK();
@@ -215,7 +215,7 @@ Status FileLog::Impl::WriteBatch(Partition& p) {
   }
   Segment& s = p.segments.back();
   if (!p.write_file) {
-    SL_ASSIGN_OR_RETURN(p.write_file, env->NewWritableFile(s.path, OpenMode::kExisting));
+    SL_ASSIGN_OR_RETURN(p.write_file, env()->NewWritableFile(s.path, OpenMode::kExisting));
   }
   char header[kHeaderSize];
   BatchHeader h;
@@ -260,7 +260,7 @@ Status FileLog::Impl::FlushPartition(Partition& p) {
     p.needs_sync = false;
   }
   if (p.dir_needs_sync) {
-    SL_RETURN_IF_ERROR(env->SyncDirectory(p.dir));
+    SL_RETURN_IF_ERROR(env()->SyncDirectory(p.dir));
     p.dir_needs_sync = false;
   }
   return Status::OK();
@@ -275,7 +275,7 @@ void FileLog::Impl::Retain(Partition& p, int64_t now_ms) {
         options.retention_bytes >= 0 && total - s.size >= static_cast<uint64_t>(options.retention_bytes);
     const bool by_age = options.retention_ms >= 0 && now_ms - s.mtime_ms > options.retention_ms;
     if (!by_size && !by_age) break;
-    if (!env->RemoveFile(s.path).ok()) break;  // retried at the next Flush
+    if (!env()->RemoveFile(s.path).ok()) break;  // retried at the next Flush
     total -= s.size;
     p.segments.erase(p.segments.begin());
     p.dir_needs_sync = true;
@@ -295,8 +295,7 @@ Result<std::unique_ptr<FileLog>> FileLog::Open(const std::string& dir, const Fil
   auto impl = std::make_unique<Impl>();
   impl->dir = dir;
   impl->options = options;
-  impl->env = options.env;
-  Env* env = impl->env;
+  Env* env = options.env;
   SL_RETURN_IF_ERROR(env->CreateDirectories(dir));
   auto lock = env->LockFile(dir + "/.lock", LockMode::kExclusive, /*wait=*/false);
   if (!lock.ok()) {
@@ -417,7 +416,7 @@ Status FileLog::ApplyRetention() {
       if (!p->broken.ok()) continue;
       impl_->Retain(*p, now);
       if (p->dir_needs_sync) {
-        SL_RETURN_IF_ERROR(impl_->env->SyncDirectory(p->dir));
+        SL_RETURN_IF_ERROR(impl_->env()->SyncDirectory(p->dir));
         p->dir_needs_sync = false;
       }
     }
@@ -470,7 +469,7 @@ Result<std::vector<LogRecord>> FileLog::Fetch(const std::string& topic, int part
     if (seg != p->segments.begin()) --seg;
     char buf[kHeaderSize];
     for (; seg != p->segments.end() && !stopped && cursor < p->WrittenEnd(); ++seg) {
-      auto opened = impl_->env->NewRandomAccessFile(seg->path);
+      auto opened = impl_->env()->NewRandomAccessFile(seg->path);
       if (!opened.ok()) return opened.status().WithContext(p->label);
       const RandomAccessFile& file = **opened;
       uint64_t pos = seg->SeekPosition(cursor);
@@ -537,7 +536,7 @@ Status FileLog::CommitOffset(const std::string& group, const std::string& topic,
     entry = nlohmann::json::object();
     for (const auto& [part, off] : parts) entry[std::to_string(part)] = off;
   }
-  return WriteFileAtomic(impl_->dir + "/" + kGroupsDir + "/" + group + ".json", json.dump() + "\n", impl_->env);
+  return WriteFileAtomic(impl_->dir + "/" + kGroupsDir + "/" + group + ".json", json.dump() + "\n", impl_->env());
 }
 
 Result<int64_t> FileLog::CommittedOffset(const std::string& group, const std::string& topic, int partition) {
