@@ -80,4 +80,34 @@ int32_t QuarterKey(Date days) {
   return c.year * 10 + static_cast<int32_t>((c.month - 1) / 3 + 1);
 }
 
+std::string FormatQuarter(int32_t quarter_key) {
+  return std::to_string(quarter_key / 10) + "Q" + std::to_string(quarter_key % 10);
+}
+
+bool ParseQuarter(std::string_view text, int32_t* quarter_key) {
+  if (text.size() != 6 || (text[4] != 'Q' && text[4] != 'q') || text[5] < '1' || text[5] > '4') return false;
+  int32_t year = 0;
+  for (size_t i = 0; i < 4; ++i) {
+    if (text[i] < '0' || text[i] > '9') return false;
+    year = year * 10 + (text[i] - '0');
+  }
+  if (year < 1000) return false;
+  *quarter_key = year * 10 + (text[5] - '0');
+  return true;
+}
+
+int32_t NextQuarter(int32_t quarter_key) {
+  return quarter_key % 10 == 4 ? (quarter_key / 10 + 1) * 10 + 1 : quarter_key + 1;
+}
+
+int32_t PreviousQuarter(int32_t quarter_key) {
+  return quarter_key % 10 == 1 ? (quarter_key / 10 - 1) * 10 + 4 : quarter_key - 1;
+}
+
+Date QuarterEndDate(int32_t quarter_key) {
+  const int32_t year = quarter_key / 10;
+  const uint32_t month = static_cast<uint32_t>(quarter_key % 10) * 3;
+  return DaysFromCivil(year, month, DaysInMonth(year, month));
+}
+
 }  // namespace stocklake

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <limits>
 #include <string>
+#include <string_view>
 
 namespace stocklake {
 
@@ -37,5 +38,15 @@ int32_t IsoWeekKey(Date days);
 int32_t MonthKey(Date days);
 //! year * 10 + quarter (1..4).
 int32_t QuarterKey(Date days);
+
+//! "YYYYQn" of a QuarterKey (2017Q3 for 20173).
+std::string FormatQuarter(int32_t quarter_key);
+//! Parses exactly "YYYYQn" (n in 1..4, year 1000..9999) into a QuarterKey; false otherwise.
+bool ParseQuarter(std::string_view text, int32_t* quarter_key);
+//! The QuarterKey after / before `quarter_key` (2017Q4 -> 2018Q1).
+int32_t NextQuarter(int32_t quarter_key);
+int32_t PreviousQuarter(int32_t quarter_key);
+//! The last calendar day of the quarter.
+Date QuarterEndDate(int32_t quarter_key);
 
 }  // namespace stocklake

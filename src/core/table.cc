@@ -75,4 +75,23 @@ const Column* Table::Find(std::string_view name) const {
   return nullptr;
 }
 
+StringColumnBuilder::StringColumnBuilder(Column* column) : column_(column) {
+  for (size_t code = 0; code < column->dictionary.size(); ++code) {
+    codes_.emplace(column->dictionary[code], static_cast<int32_t>(code));
+  }
+}
+
+void StringColumnBuilder::Append(std::string_view value) {
+  auto it = codes_.find(std::string(value));
+  int32_t code;
+  if (it == codes_.end()) {
+    code = static_cast<int32_t>(column_->dictionary.size());
+    column_->dictionary.emplace_back(value);
+    codes_.emplace(std::string(value), code);
+  } else {
+    code = it->second;
+  }
+  column_->AppendCode(code);
+}
+
 }  // namespace stocklake

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace stocklake {
@@ -47,6 +48,17 @@ struct Column {
   void AppendDouble(double v);
   //! Appends a string by its dictionary code (the caller manages `dictionary`).
   void AppendCode(int32_t code);
+};
+
+//! Appends strings to a dictionary-coded column, coding each distinct value once.
+class StringColumnBuilder {
+ public:
+  explicit StringColumnBuilder(Column* column);
+  void Append(std::string_view value);
+
+ private:
+  Column* column_;
+  std::unordered_map<std::string, int32_t> codes_;
 };
 
 struct Table {

@@ -34,7 +34,9 @@ nlohmann::json ToJson(const LakeSnapshot& s) {
   for (const auto& [name, files] : s.tables) {
     nlohmann::json arr = nlohmann::json::array();
     for (const DataFile& f : files) {
-      arr.push_back({{"path", f.path}, {"bucket", f.bucket}, {"rows", f.rows}, {"bytes", f.bytes}});
+      nlohmann::json file = {{"path", f.path}, {"bucket", f.bucket}, {"rows", f.rows}, {"bytes", f.bytes}};
+      if (!f.partition.empty()) file["partition"] = f.partition;
+      arr.push_back(std::move(file));
     }
     tables[name] = arr;
   }
@@ -59,7 +61,8 @@ Result<LakeSnapshot> FromJson(const std::string& text, const std::string& where)
       auto& files = s.tables[name];
       for (const auto& f : arr) {
         files.push_back(DataFile{f.at("path").get<std::string>(), f.at("bucket").get<int>(),
-                                 f.at("rows").get<int64_t>(), f.at("bytes").get<int64_t>()});
+                                 f.at("rows").get<int64_t>(), f.at("bytes").get<int64_t>(),
+                                 f.value("partition", std::string())});
       }
     }
     s.consumed_offsets = j.at("consumed_offsets").get<std::map<std::string, std::vector<int64_t>>>();
@@ -87,6 +90,13 @@ std::string DataFileName(const std::string& table, int bucket, int64_t snapshot_
   std::snprintf(name, sizeof name, "/part-b%03d-s%08" PRId64 "-%08x.parquet", bucket, snapshot_id,
                 static_cast<unsigned>(random()));
   return table + name;
+}
+
+std::string UnbucketedFileName(const std::string& table, const std::string& tag) {
+  static thread_local std::mt19937_64 random(std::random_device{}());
+  char suffix[16];
+  std::snprintf(suffix, sizeof suffix, "-%08x", static_cast<unsigned>(random()));
+  return table + "/part-u-" + tag + suffix + ".parquet";
 }
 
 int BucketOfDataFile(const std::string& file_name) {
@@ -219,13 +229,41 @@ Status CommitBucketUpdate(const std::string& lake_dir, const LakeSnapshot& base,
   return Status::OK();
 }
 
+Status CommitUnbucketedChanges(const std::string& lake_dir, const std::vector<UnbucketedChange>& changes,
+                               const std::string& operation_json, LakeSnapshot* committed,
+                               std::vector<std::string>* dropped_paths, Env* env) {
+  SL_RETURN_IF_ERROR(env->CreateDirectories(MetaDir(lake_dir)));
+  SL_ASSIGN_OR_RETURN(FileLock lock, FileLock::Acquire(MetaDir(lake_dir) + "/COMMIT.lock", FileLock::Mode::kExclusive,
+                                                       /*wait=*/true, env));
+  SL_ASSIGN_OR_RETURN(LakeSnapshot next, LoadCurrentSnapshot(lake_dir, env));
+  std::vector<std::string> dropped;
+  for (const UnbucketedChange& change : changes) {
+    auto& files = next.tables[change.table];
+    const std::set<std::string> replaced(change.replaced_partitions.begin(), change.replaced_partitions.end());
+    std::erase_if(files, [&](const DataFile& f) {
+      const bool drop = f.bucket == kUnbucketed && replaced.count(f.partition) != 0;
+      if (drop) dropped.push_back(f.path);
+      return drop;
+    });
+    files.insert(files.end(), change.added.begin(), change.added.end());
+  }
+  next.run_summary_json = operation_json;
+  SL_RETURN_IF_ERROR(CommitSnapshot(lake_dir, &next, env));
+  if (committed != nullptr) *committed = std::move(next);
+  if (dropped_paths != nullptr) *dropped_paths = std::move(dropped);
+  return Status::OK();
+}
+
 Status RemoveUnreferencedFiles(const std::string& lake_dir, const LakeSnapshot& current,
                                const std::vector<int>* only_buckets, Env* env) {
   std::set<std::string> referenced;
   for (const auto& [name, files] : current.tables) {
     for (const DataFile& f : files) referenced.insert(f.path);
   }
-  for (std::string_view table : AllTableNames()) {
+  std::vector<std::string_view> tables = AllTableNames();
+  // Unbucketed files have no bucket: only a cleanup of the whole lake removes them.
+  if (only_buckets == nullptr) tables.insert(tables.end(), MlTableNames().begin(), MlTableNames().end());
+  for (std::string_view table : tables) {
     const std::string dir = lake_dir + "/" + std::string(table);
     auto names = env->ListDirectory(dir);
     if (!names.ok()) {

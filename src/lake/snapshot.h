@@ -16,11 +16,17 @@
 
 namespace stocklake {
 
+//! DataFile::bucket of the files of unbucketed tables (MlTableNames()).
+inline constexpr int kUnbucketed = -1;
+
 struct DataFile {
   std::string path;  // relative to the lake directory
-  int bucket = 0;    // the log partition / ticker bucket the rows belong to
+  int bucket = 0;    // the log partition / ticker bucket the rows belong to; kUnbucketed
   int64_t rows = 0;
   int64_t bytes = 0;
+  //! Unbucketed tables: the unit of replacement the file holds ("quarter=2017Q3/model=m"),
+  //! so a writer replaces exactly its own earlier file; "" for bucketed tables.
+  std::string partition;
 };
 
 struct LakeSnapshot {
@@ -62,6 +68,22 @@ Status CommitSnapshot(const std::string& lake_dir, LakeSnapshot* snapshot, Env* 
 Status CommitBucketUpdate(const std::string& lake_dir, const LakeSnapshot& base, const std::vector<int>& buckets,
                           LakeSnapshot* next, Env* env = Env::Default());
 
+//! A change to one unbucketed table: `added` files join it, and the files whose
+//! partition is in `replaced_partitions` leave it.
+struct UnbucketedChange {
+  std::string table;
+  std::vector<DataFile> added;
+  std::vector<std::string> replaced_partitions;
+};
+
+//! Publishes `changes` on top of whatever snapshot is current, under the commit lock,
+//! so it never conflicts with bucket writers. `operation_json` becomes the snapshot's run
+//! summary. On success `committed` (may be null) holds the new snapshot and
+//! `dropped_paths` (may be null) the files it no longer lists, for the caller to remove.
+Status CommitUnbucketedChanges(const std::string& lake_dir, const std::vector<UnbucketedChange>& changes,
+                               const std::string& operation_json, LakeSnapshot* committed,
+                               std::vector<std::string>* dropped_paths, Env* env = Env::Default());
+
 //! Deletes data files under the table directories that `current` does not list (left by
 //! an older snapshot or by a run that crashed before committing). With `only_buckets`,
 //! only files of those buckets: other buckets may belong to writers still at work.
@@ -72,6 +94,10 @@ Status RemoveUnreferencedFiles(const std::string& lake_dir, const LakeSnapshot& 
 //! The random part keeps two writers of one bucket (a partition moving between
 //! processors) from ever writing the same file.
 std::string DataFileName(const std::string& table, int bucket, int64_t snapshot_id);
+
+//! "<table>/part-u-<tag>-<random>.parquet", the name of a new unbucketed data file;
+//! `tag` (letters, digits, '-', '_', '.') makes it readable, the random part unique.
+std::string UnbucketedFileName(const std::string& table, const std::string& tag);
 
 //! The bucket a DataFileName names; -1 for a name of another form.
 int BucketOfDataFile(const std::string& file_name);

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "process/indicators.h"
+#include "process/quarter_features.h"
 
 namespace stocklake {
 
@@ -18,8 +19,13 @@ Table MakeTable(std::initializer_list<Column> columns) {
 
 const std::vector<std::string_view>& AllTableNames() {
   static const std::vector<std::string_view> kNames = {kSilverBars,      kGoldIndicators,    kGoldBarsWeekly,
-                                                       kGoldBarsMonthly, kGoldBarsQuarterly, kRejects,
-                                                       kBarsLineage,     kRejectsLineage};
+                                                       kGoldBarsMonthly, kGoldBarsQuarterly, kGoldMlFeatures,
+                                                       kRejects,         kBarsLineage,       kRejectsLineage};
+  return kNames;
+}
+
+const std::vector<std::string_view>& MlTableNames() {
+  static const std::vector<std::string_view> kNames = {kGoldPredictions, kGoldBacktest, kGoldBacktestPredictions};
   return kNames;
 }
 
@@ -54,6 +60,44 @@ Table EmptyTableFor(std::string_view name) {
                       {"volume", T::kInt64, false},
                       {"trading_days", T::kInt32, false},
                       {"return", T::kDouble, true}});
+  }
+  if (name == kGoldMlFeatures) {
+    Table t = MakeTable({{"ticker", T::kString, false},
+                         {"quarter", T::kString, false},
+                         {"quarter_end", T::kDate, false},
+                         {"as_of_date", T::kDate, false}});
+    for (std::string_view c : QuarterFeatureColumnNames())  // the spec's features, label, the extras
+      t.columns.emplace_back(std::string(c), T::kDouble, true);
+    return t;
+  }
+  if (name == kGoldPredictions) {
+    return MakeTable({{"ticker", T::kString, false},
+                      {"quarter", T::kString, false},
+                      {"as_of_date", T::kDate, false},
+                      {"model", T::kString, false},
+                      {"model_version", T::kInt32, false},
+                      {"prediction", T::kDouble, false},
+                      {"rank", T::kInt32, false},
+                      {"label", T::kDouble, true}});
+  }
+  if (name == kGoldBacktestPredictions) {
+    return MakeTable({{"backtest_id", T::kString, false},
+                      {"ticker", T::kString, false},
+                      {"quarter", T::kString, false},
+                      {"prediction", T::kDouble, false},
+                      {"baseline", T::kDouble, true},
+                      {"label", T::kDouble, true}});
+  }
+  if (name == kGoldBacktest) {
+    return MakeTable({{"backtest_id", T::kString, false},
+                      {"quarter", T::kString, false},
+                      {"predictor", T::kString, false},
+                      {"ic", T::kDouble, true},
+                      {"rank_ic", T::kDouble, true},
+                      {"hit_rate", T::kDouble, true},
+                      {"top_bottom_spread", T::kDouble, true},
+                      {"rmse", T::kDouble, true},
+                      {"count", T::kInt64, false}});
   }
   if (name == kRejects) {
     return MakeTable({{"source_file", T::kString, false},

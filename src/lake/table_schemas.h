@@ -15,7 +15,13 @@ inline constexpr std::string_view kGoldIndicators = "gold/indicators";
 inline constexpr std::string_view kGoldBarsWeekly = "gold/bars_weekly";
 inline constexpr std::string_view kGoldBarsMonthly = "gold/bars_monthly";
 inline constexpr std::string_view kGoldBarsQuarterly = "gold/bars_quarterly";
+inline constexpr std::string_view kGoldMlFeatures = "gold/ml_features";
 inline constexpr std::string_view kRejects = "rejects";
+// The ML application's tables (ml.md). Not bucketed: written by train, predict and
+// backtest, one file per unit of replacement (DataFile::partition names it).
+inline constexpr std::string_view kGoldPredictions = "gold/predictions";
+inline constexpr std::string_view kGoldBacktest = "gold/backtest";
+inline constexpr std::string_view kGoldBacktestPredictions = "gold/backtest_predictions";
 //! Internal: for each silver/bars file, the source id and line of every row (same row
 //! order), so a later run can report a displaced row as a duplicate with its origin.
 inline constexpr std::string_view kBarsLineage = "_internal/bars_lineage";
@@ -23,8 +29,11 @@ inline constexpr std::string_view kBarsLineage = "_internal/bars_lineage";
 //! the lake recognises a row delivered again after it was applied.
 inline constexpr std::string_view kRejectsLineage = "_internal/rejects_lineage";
 
-//! Every table a run writes, in the order they are written.
+//! Every table a run writes, in the order they are written (one file per bucket each).
 const std::vector<std::string_view>& AllTableNames();
+
+//! The tables of the ML application (not bucketed).
+const std::vector<std::string_view>& MlTableNames();
 
 //! An empty Table with the named table's columns (names, types, nullability).
 Table EmptyTableFor(std::string_view table_name);

@@ -10,6 +10,7 @@
 
 #include "core/crash_point.h"
 #include "core/files.h"
+#include "lake/gold_rows.h"
 #include "lake/parquet_reader.h"
 #include "lake/parquet_writer.h"
 #include "lake/table_schemas.h"
@@ -20,6 +21,7 @@
 #include "process/daily_series.h"
 #include "process/indicators.h"
 #include "process/period_bars.h"
+#include "process/quarter_features.h"
 
 namespace stocklake {
 
@@ -159,66 +161,6 @@ Status LoadExistingRejects(const std::string& lake_dir, const LakeSnapshot& base
   return Status::OK();
 }
 
-// Appends a string to a dictionary-coded column, coding each distinct value once.
-class StringColumnBuilder {
- public:
-  explicit StringColumnBuilder(Column* column) : column_(column) {}
-  void Append(std::string_view value) {
-    auto it = codes_.find(std::string(value));
-    int32_t code;
-    if (it == codes_.end()) {
-      code = static_cast<int32_t>(column_->dictionary.size());
-      column_->dictionary.emplace_back(value);
-      codes_.emplace(std::string(value), code);
-    } else {
-      code = it->second;
-    }
-    column_->AppendCode(code);
-  }
-
- private:
-  Column* column_;
-  std::unordered_map<std::string, int32_t> codes_;
-};
-
-void AppendIndicators(const Indicators& ind, const DailySeries& s, int32_t ticker_code, Table* t) {
-  const size_t n = s.size();
-  auto& cols = t->columns;
-  for (size_t i = 0; i < n; ++i) cols[0].AppendCode(ticker_code);
-  cols[1].i32.insert(cols[1].i32.end(), s.date.begin(), s.date.end());
-  cols[2].f64.insert(cols[2].f64.end(), s.close.begin(), s.close.end());
-  for (size_t k = 0; k < ind.columns.size(); ++k) {
-    Column& c = cols[3 + k];
-    const IndicatorColumn& src = ind.columns[k];
-    const size_t defined_from = std::min(src.first_defined, n);
-    c.f64.insert(c.f64.end(), src.values.begin(), src.values.begin() + static_cast<std::ptrdiff_t>(n));
-    c.valid.resize(c.f64.size() - n, 1);
-    c.valid.insert(c.valid.end(), defined_from, 0);
-    c.valid.insert(c.valid.end(), n - defined_from, 1);
-  }
-  Column& obv = cols[3 + ind.columns.size()];
-  obv.i64.insert(obv.i64.end(), ind.obv.begin(), ind.obv.begin() + static_cast<std::ptrdiff_t>(n));
-}
-
-void AppendPeriodBars(const PeriodBars& p, int32_t ticker_code, Table* t) {
-  auto& cols = t->columns;
-  const size_t n = p.size();
-  for (size_t i = 0; i < n; ++i) cols[0].AppendCode(ticker_code);
-  cols[1].i32.insert(cols[1].i32.end(), p.period_start.begin(), p.period_start.end());
-  cols[2].i32.insert(cols[2].i32.end(), p.period_end.begin(), p.period_end.end());
-  cols[3].f64.insert(cols[3].f64.end(), p.open.begin(), p.open.end());
-  cols[4].f64.insert(cols[4].f64.end(), p.high.begin(), p.high.end());
-  cols[5].f64.insert(cols[5].f64.end(), p.low.begin(), p.low.end());
-  cols[6].f64.insert(cols[6].f64.end(), p.close.begin(), p.close.end());
-  cols[7].f64.insert(cols[7].f64.end(), p.adj_close.begin(), p.adj_close.end());
-  cols[8].i64.insert(cols[8].i64.end(), p.volume.begin(), p.volume.end());
-  cols[9].i32.insert(cols[9].i32.end(), p.trading_days.begin(), p.trading_days.end());
-  Column& ret = cols[10];
-  ret.f64.insert(ret.f64.end(), p.period_return.begin(), p.period_return.end());
-  ret.valid.resize(ret.f64.size() - n, 1);
-  ret.valid.insert(ret.valid.end(), p.has_return.begin(), p.has_return.end());
-}
-
 // The rejects table and, aligned with it, its lineage table.
 std::pair<Table, Table> RejectsTables(std::vector<RejectRow>* rows) {
   std::sort(rows->begin(), rows->end(), [](const RejectRow& a, const RejectRow& b) { return a.Key() < b.Key(); });
@@ -298,17 +240,20 @@ BucketOutput MergeBucket(BarBatch existing, BarBatch fresh, const std::vector<si
   Table indicators = EmptyTableFor(kGoldIndicators);
   Table weekly = EmptyTableFor(kGoldBarsWeekly), monthly = EmptyTableFor(kGoldBarsMonthly),
         quarterly = EmptyTableFor(kGoldBarsQuarterly);
+  Table features = EmptyTableFor(kGoldMlFeatures);
+  StringColumnBuilder quarter_names(&features.columns[1]);
   for (Table* t : {&bars, &indicators}) {
     for (auto& c : t->columns) c.Reserve(order.size());
   }
   // Every output table shares the one dictionary of ticker names (in rank order).
   std::vector<std::string> dictionary(all.ticker_names.size());
   for (size_t code = 0; code < rank.size(); ++code) dictionary[rank[code]] = all.ticker_names[code];
-  for (Table* t : {&bars, &indicators, &weekly, &monthly, &quarterly}) t->columns[0].dictionary = dictionary;
+  for (Table* t : {&bars, &indicators, &weekly, &monthly, &quarterly, &features}) t->columns[0].dictionary = dictionary;
 
   DailySeries series;
   Indicators ind;
   PeriodBars period;
+  QuarterFeatures quarter_features;
   size_t k = 0;
   while (k < order.size()) {
     const int32_t code = all.ticker[order[k]];
@@ -348,12 +293,16 @@ BucketOutput MergeBucket(BarBatch existing, BarBatch fresh, const std::vector<si
       series.volume.push_back(all.volume[i]);
     }
     ComputeIndicators(series, &ind);
-    AppendIndicators(ind, series, rank[code], &indicators);
+    AppendIndicatorRows(ind, series, rank[code], &indicators);
     const std::pair<Period, Table*> periods[] = {
         {Period::kWeek, &weekly}, {Period::kMonth, &monthly}, {Period::kQuarter, &quarterly}};
     for (const auto& [kind, table] : periods) {
       ComputePeriodBars(series, kind, &period);
-      AppendPeriodBars(period, rank[code], table);
+      AppendPeriodBarRows(period, rank[code], table);
+      if (kind == Period::kQuarter) {
+        ComputeQuarterFeatures(series, ind, period, &quarter_features);
+        AppendQuarterFeatureRows(quarter_features, rank[code], &quarter_names, &features);
+      }
     }
   }
   // An earlier row displaced now was counted as accepted by its own run; this run's
@@ -376,6 +325,7 @@ BucketOutput MergeBucket(BarBatch existing, BarBatch fresh, const std::vector<si
   out.tables.emplace_back(std::string(kGoldBarsWeekly), std::move(weekly));
   out.tables.emplace_back(std::string(kGoldBarsMonthly), std::move(monthly));
   out.tables.emplace_back(std::string(kGoldBarsQuarterly), std::move(quarterly));
+  out.tables.emplace_back(std::string(kGoldMlFeatures), std::move(features));
   auto [rejects_table, rejects_lineage] = RejectsTables(&rejects);
   out.tables.emplace_back(std::string(kRejects), std::move(rejects_table));
   out.tables.emplace_back(std::string(kRejectsLineage), std::move(rejects_lineage));
