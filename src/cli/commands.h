@@ -25,5 +25,8 @@ CommandRunner AddTokenCommand(CLI::App& app);
 CommandRunner AddProducerCommand(CLI::App& app);
 CommandRunner AddProcessorCommand(CLI::App& app);
 CommandRunner AddLoaderCommand(CLI::App& app);
+CommandRunner AddTrainCommand(CLI::App& app);
+CommandRunner AddPredictCommand(CLI::App& app);
+CommandRunner AddBacktestCommand(CLI::App& app);
 
 }  // namespace stocklake::cli

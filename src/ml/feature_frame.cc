@@ -93,8 +93,9 @@ Result<FeatureFrame> LoadFeatureFrame(const std::string& lake_dir, const LakeSna
                       static_cast<uint32_t>(i)});
     }
   }
-  std::sort(refs.begin(), refs.end(),
-            [](const RowRef& a, const RowRef& b) { return std::tie(a.quarter, a.ticker) < std::tie(b.quarter, b.ticker); });
+  std::sort(refs.begin(), refs.end(), [](const RowRef& a, const RowRef& b) {
+    return std::tie(a.quarter, a.ticker) < std::tie(b.quarter, b.ticker);
+  });
 
   const size_t rows = refs.size(), width = frame.feature_names.size();
   frame.ticker.reserve(rows);

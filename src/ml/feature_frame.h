@@ -15,8 +15,8 @@
 namespace stocklake {
 
 struct FeatureFrame {
-  int64_t snapshot_id = 0;              //!< the lake snapshot read
-  std::vector<std::string> files;       //!< the gold/ml_features files read (lineage)
+  int64_t snapshot_id = 0;                 //!< the lake snapshot read
+  std::vector<std::string> files;          //!< the gold/ml_features files read (lineage)
   std::vector<std::string> feature_names;  //!< the model's inputs, in column order
 
   // One entry per row.

@@ -16,9 +16,10 @@ namespace {
 constexpr double kNull = std::numeric_limits<double>::quiet_NaN();
 
 constexpr std::string_view kSpecNames[kSpecFeatureCount] = {
-    "ret_1m",     "ret_3m",       "ret_6m",       "ret_12m",     "mom_12_1",     "vol_3m",
-    "vol_12m",    "rsi_14",       "atr_ratio",    "macd_hist_ratio", "dist_sma_50", "dist_sma_200",
-    "bb_position", "drawdown_12m", "volume_ratio_1m_12m", "up_days_3m", "quarter_return"};
+    "ret_1m",      "ret_3m",        "ret_6m",      "ret_12m",      "mom_12_1",
+    "vol_3m",      "vol_12m",       "rsi_14",      "atr_ratio",    "macd_hist_ratio",
+    "dist_sma_50", "dist_sma_200",  "bb_position", "drawdown_12m", "volume_ratio_1m_12m",
+    "up_days_3m",  "quarter_return"};
 
 // a / b - 1 written as (a - b) / b: the subtraction is exact when a and b are close, so
 // a small return keeps its relative accuracy.
