@@ -39,7 +39,8 @@ test-unit: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j$(JOBS) -L unit
 
 # Generates a sample dataset (with bad rows of every kind), runs the whole batch on the
-# embedded defaults, runs it again to show it is idempotent, and reads a table back.
+# embedded defaults, runs it again to show it is idempotent, reads a table back, then
+# backtests the quarterly model and trains the newest quarter's.
 demo: program
 	rm -rf $(DEMO_DIR)
 	$(BUILD_DIR)/stocklake generate --tickers 40 --days 1260 --seed 7 --bad-rows 0.01 --out $(DEMO_DIR)/data
@@ -48,6 +49,10 @@ demo: program
 	$(BUILD_DIR)/stocklake run --input $(DEMO_DIR)/data --lake $(DEMO_DIR)/lake
 	@echo "--- read back with DuckDB ---"
 	@node tests/node/duckdb_query.mjs "SELECT ticker, period_start, period_end, round(close, 2) AS close, round(\"return\", 4) AS ret FROM read_parquet('$(DEMO_DIR)/lake/gold/bars_quarterly/*.parquet') ORDER BY ticker, period_start DESC LIMIT 5"
+	@echo
+	@echo "--- the quarterly model: walk-forward backtest, then the model of the newest quarter ---"
+	$(BUILD_DIR)/stocklake backtest --lake $(DEMO_DIR)/lake --from 2015Q1 --to 2017Q3 --quiet --rounds 100
+	$(BUILD_DIR)/stocklake train --lake $(DEMO_DIR)/lake --quarter 2017Q4
 	@echo
 	@echo "--- browse it: $(BUILD_DIR)/stocklake serve --lake $(DEMO_DIR)/lake --listen 127.0.0.1:8080 --allow-anonymous"
 	@echo "    then open http://127.0.0.1:8080/ (dashboard) or /api/v1/openapi.json"
