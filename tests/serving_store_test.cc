@@ -584,7 +584,7 @@ std::string HostileLake(const std::string& lake) {
       const std::string path = DataFileName(std::string(name), bucket, 1);
       EXPECT_TRUE(CreateDirectories(lake + "/" + std::string(name)).ok());
       EXPECT_TRUE(WriteParquetFile(lake + "/" + path, table).ok());
-      snap.tables[std::string(name)].push_back(DataFile{path, bucket, static_cast<int64_t>(table.num_rows()), 0});
+      snap.tables[std::string(name)].push_back(DataFile{path, bucket, static_cast<int64_t>(table.num_rows()), 0, ""});
     }
   }
   EXPECT_TRUE(CommitSnapshot(lake, &snap).ok());
