@@ -23,6 +23,7 @@
 #include <sstream>
 #include <thread>
 
+#include "api_test_util.h"
 #include "core/date.h"
 #include "core/files.h"
 #include "lake/parquet_reader.h"
@@ -38,45 +39,9 @@ namespace {
 
 using nlohmann::json;
 using testing::RunCommand;
+using testing::RunningServer;
 using testing::StocklakeBinary;
 using testing::TempDir;
-
-// ---- A running server ------------------------------------------------------------------
-
-class RunningServer {
- public:
-  explicit RunningServer(ServeOptions options) {
-    options.port = 0;
-    auto created = ApiServer::Create(options);
-    if (!created.ok()) {
-      ADD_FAILURE() << created.status().ToString();
-      return;
-    }
-    server_ = std::move(*created);
-    thread_ = std::thread([this] { EXPECT_TRUE(server_->Run().ok()); });
-    // Ready when /healthz answers.
-    for (int i = 0; i < 200; ++i) {
-      httplib::Client c("127.0.0.1", port());
-      if (server_->scheme() == "http" && c.Get("/healthz")) return;
-      if (server_->scheme() == "https") {
-        httplib::SSLClient s("127.0.0.1", port());
-        s.enable_server_certificate_verification(false);
-        if (s.Get("/healthz")) return;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    ADD_FAILURE() << "server did not come up";
-  }
-  ~RunningServer() {
-    if (server_) server_->Stop();
-    if (thread_.joinable()) thread_.join();
-  }
-  int port() const { return server_ ? server_->port() : 0; }
-
- private:
-  std::unique_ptr<ApiServer> server_;
-  std::thread thread_;
-};
 
 // ---- The shared lake --------------------------------------------------------------------
 

@@ -61,6 +61,19 @@ TEST(RequestParamsTest, Tickers) {
   }
 }
 
+TEST(RequestParamsTest, QuartersAndModelNames) {
+  EXPECT_EQ(*ParseQuarterParam(std::nullopt), "");
+  EXPECT_EQ(*ParseQuarterParam("2017q3"), "2017Q3");
+  for (const char* bad : {"", "2017Q5", "2017Q0", "17Q1", "2017-Q1", "2017Q1 ", "0999Q1"}) {
+    ExpectInvalid(ParseQuarterParam(std::string_view(bad)).status(), std::string("quarter '") + bad + "'");
+  }
+  EXPECT_EQ(*ParseModelName("momentum-xgb_2.1"), "momentum-xgb_2.1");
+  for (const std::string& bad : {std::string(""), std::string(".."), std::string("-x"), std::string("a/b"),
+                                 std::string("a b"), std::string(65, 'm')}) {
+    ExpectInvalid(ParseModelName(bad).status(), "model '" + bad + "'");
+  }
+}
+
 TEST(RequestParamsTest, Formats) {
   EXPECT_EQ(*ParseFormat(std::nullopt, ""), Format::kJson);
   EXPECT_EQ(*ParseFormat(std::nullopt, "text/csv"), Format::kCsv);

@@ -43,6 +43,16 @@ void HandleStartRun(ApiContext& ctx, const httplib::Request& req, httplib::Respo
 void HandleRejects(ApiContext& ctx, const httplib::Request& req, httplib::Response& res);
 void HandleQuality(ApiContext& ctx, const httplib::Request& req, httplib::Response& res);
 
+// handlers_models.cc
+void HandleModels(ApiContext& ctx, const httplib::Request& req, httplib::Response& res);
+void HandleModel(ApiContext& ctx, const httplib::Request& req, httplib::Response& res);
+
+// handlers_ml.cc
+void HandlePredictions(ApiContext& ctx, const httplib::Request& req, httplib::Response& res);
+void HandlePredictionQuarters(ApiContext& ctx, const httplib::Request& req, httplib::Response& res);
+void HandleBacktests(ApiContext& ctx, const httplib::Request& req, httplib::Response& res);
+void HandleBacktest(ApiContext& ctx, const httplib::Request& req, httplib::Response& res);
+
 // handlers_tokens.cc
 void HandleListTokens(ApiContext& ctx, const httplib::Request& req, httplib::Response& res);
 void HandleCreateToken(ApiContext& ctx, const httplib::Request& req, httplib::Response& res);

@@ -97,9 +97,9 @@ json BuildDocument() {
   doc["info"] = {{"title", "stocklake API"},
                  {"version", "1.0.0"},
                  {"description",
-                  "Daily bars, indicators, period bars, cross-sections, runs, rejects and data quality "
-                  "of a stocklake lake. Roles: viewer reads, analyst also exports CSV/Parquet, admin "
-                  "also starts runs."}};
+                  "Daily bars, indicators, period bars, cross-sections, runs, rejects, data quality, "
+                  "and the ML application's models, predictions and backtests of a stocklake lake. "
+                  "Roles: viewer reads, analyst also exports CSV/Parquet, admin also starts runs."}};
   doc["servers"] = json::array({{{"url", "/"}}});
   doc["security"] = json::array({{{"bearer", json::array()}}});
 
@@ -187,6 +187,35 @@ json BuildDocument() {
                          {"tickers", kInt},
                          {"first_date", {{"type", "string"}, {"format", "date"}, {"nullable", true}}},
                          {"last_date", {{"type", "string"}, {"format", "date"}, {"nullable", true}}}});
+
+  s["Prediction"] = RowSchemaOf(EmptyTableFor(kGoldPredictions), {});
+  s["PredictionSet"] =
+      Object({{"quarter", kStr}, {"model", kStr}, {"model_version", {{"type", "integer"}}}, {"rows", kInt}});
+  s["BacktestMetrics"] = RowSchemaOf(EmptyTableFor(kGoldBacktest), {"backtest_id", "quarter", "predictor"});
+  s["PredictorSummary"] = Object({{"quarters", {{"type", "integer"}}},
+                                  {"rows", kInt},
+                                  {"mean_ic", kNumNull},
+                                  {"icir", kNumNull},
+                                  {"mean_rank_ic", kNumNull},
+                                  {"rank_icir", kNumNull},
+                                  {"mean_hit_rate", kNumNull},
+                                  {"mean_top_bottom_spread", kNumNull},
+                                  {"mean_rmse", kNumNull}});
+  s["Backtest"] = Object({{"backtest_id", kStr},
+                          {"first_quarter", kStr},
+                          {"last_quarter", kStr},
+                          {"quarters", {{"type", "integer"}}},
+                          {"summary",
+                           {{"type", "object"},
+                            {"description", "Per predictor (model, baseline)"},
+                            {"additionalProperties", Ref("PredictorSummary")}}}});
+  const json nullable_metrics = {{"allOf", json::array({Ref("BacktestMetrics")})}, {"nullable", true}};
+  s["BacktestDetail"] = {
+      {"allOf", json::array({Ref("Backtest"), Object({{"by_quarter",
+                                                       {{"type", "array"},
+                                                        {"items", Object({{"quarter", kStr},
+                                                                          {"model", nullable_metrics},
+                                                                          {"baseline", nullable_metrics}})}}}})})}};
 
   // Descriptions by path and method; which paths and methods exist, who may call them
   // and which export CSV / Parquet come from the route table below.
@@ -286,6 +315,24 @@ json BuildDocument() {
           Ok("A page of rejects", Page("Reject")));
   p["/api/v1/quality"] =
       Get("getQuality", "Data-quality summary over every run", json::array(), Ok("Totals", Ref("Quality")));
+  p["/api/v1/predictions"] =
+      Get("listPredictions", "Predictions of one quarter by one model, by rank",
+          {QueryParam("quarter", "YYYYQn; default: the newest quarter with predictions (of the model, if given)",
+                      {{"type", "string"}, {"pattern", "^[0-9]{4}[Qq][1-4]$"}}),
+           QueryParam("model", "Model name; default: the quarter's first model by name", kStr), ParamRef("limit"),
+           ParamRef("cursor"), ParamRef("format")},
+          Ok("A page of predictions ordered by rank", Page("Prediction")));
+  p["/api/v1/predictions"]["get"]["responses"]["404"] = {{"$ref", "#/components/responses/NotFound"}};
+  p["/api/v1/predictions/quarters"] =
+      Get("listPredictionQuarters", "Every quarter and model with predictions, newest quarter first", json::array(),
+          Ok("Quarters and models", Object({{"data", {{"type", "array"}, {"items", Ref("PredictionSet")}}}})));
+  p["/api/v1/backtests"] = Get("listBacktests", "Backtests with their summaries, newest first", json::array(),
+                               Ok("Backtests", Object({{"data", {{"type", "array"}, {"items", Ref("Backtest")}}}})));
+  p["/api/v1/backtests/{backtest_id}"] =
+      Get("getBacktest", "One backtest: per-quarter metrics of the model and the baseline, and the summary",
+          {{{"name", "backtest_id"}, {"in", "path"}, {"required", true}, {"schema", kStr}}},
+          Ok("The backtest", Ref("BacktestDetail")));
+  p["/api/v1/backtests/{backtest_id}"]["get"]["responses"]["404"] = {{"$ref", "#/components/responses/NotFound"}};
   const json token_row = Object({{"id", kStr},
                                  {"name", kStr},
                                  {"role", kStr},

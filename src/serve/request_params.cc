@@ -1,5 +1,7 @@
 #include "serve/request_params.h"
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 
 #include "ingest/ticker.h"
@@ -30,6 +32,22 @@ Result<Date> ParseDateParam(std::string_view name, ParamText text) {
   if (!ParseIsoDate(text->data(), text->size(), &d))
     return Status::InvalidArgument(std::string(name) + " must be a date YYYY-MM-DD");
   return d;
+}
+
+Result<std::string> ParseQuarterParam(ParamText text) {
+  if (!text) return std::string();
+  int32_t key = 0;
+  if (!ParseQuarter(*text, &key)) return Status::InvalidArgument("quarter must be YYYYQn, e.g. 2017Q3");
+  return FormatQuarter(key);
+}
+
+Result<std::string> ParseModelName(std::string_view text) {
+  const bool ok = !text.empty() && text.size() <= 64 && std::isalnum(static_cast<unsigned char>(text[0])) &&
+                  std::all_of(text.begin(), text.end(), [](char c) {
+                    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-';
+                  });
+  if (!ok) return Status::InvalidArgument("a model name is 1-64 of A-Z a-z 0-9 _ . - starting with a letter or digit");
+  return std::string(text);
 }
 
 Result<int> ParseLimit(ParamText text, int default_limit, int max_limit) {

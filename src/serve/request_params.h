@@ -30,6 +30,13 @@ Status CheckParamNames(const std::multimap<std::string, std::string>& params,
 //! A date YYYY-MM-DD; kNullDate when absent. `name` goes into the message.
 Result<Date> ParseDateParam(std::string_view name, ParamText text);
 
+//! A quarter YYYYQn (a lower-case q is accepted), upper-cased; "" when absent.
+Result<std::string> ParseQuarterParam(ParamText text);
+
+//! A model name as the registry allows them (1-64 of [A-Za-z0-9_.-], starting with a
+//! letter or digit): such a name is also safe as a path segment under the registry.
+Result<std::string> ParseModelName(std::string_view text);
+
 //! An integer 1..max_limit; default_limit when absent.
 Result<int> ParseLimit(ParamText text, int default_limit, int max_limit);
 

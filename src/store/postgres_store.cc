@@ -129,6 +129,32 @@ BEGIN
 END
 $migration$;
 )sql",
+      // 5: the ML application's tables (unbucketed: rows are replaced by lake partition)
+      // and what was loaded of each partition.
+      R"sql(
+CREATE TABLE predictions (
+  lake_partition text COLLATE "C" NOT NULL, ticker text COLLATE "C" NOT NULL, quarter text COLLATE "C" NOT NULL,
+  as_of_date date NOT NULL, model text COLLATE "C" NOT NULL, model_version integer NOT NULL,
+  prediction double precision NOT NULL, "rank" integer NOT NULL, label double precision);
+CREATE INDEX predictions_quarter_idx ON predictions (quarter, model, "rank", ticker);
+CREATE INDEX predictions_model_idx ON predictions (model, quarter);
+CREATE INDEX predictions_partition_idx ON predictions (lake_partition);
+CREATE TABLE backtests (
+  lake_partition text COLLATE "C" NOT NULL, backtest_id text COLLATE "C" NOT NULL, quarter text COLLATE "C" NOT NULL,
+  predictor text COLLATE "C" NOT NULL, ic double precision, rank_ic double precision, hit_rate double precision,
+  top_bottom_spread double precision, rmse double precision, "count" bigint NOT NULL);
+CREATE INDEX backtests_id_idx ON backtests (backtest_id, quarter, predictor);
+CREATE INDEX backtests_partition_idx ON backtests (lake_partition);
+CREATE TABLE backtest_predictions (
+  lake_partition text COLLATE "C" NOT NULL, backtest_id text COLLATE "C" NOT NULL, ticker text COLLATE "C" NOT NULL,
+  quarter text COLLATE "C" NOT NULL, prediction double precision NOT NULL, baseline double precision,
+  label double precision);
+CREATE INDEX backtest_predictions_id_idx ON backtest_predictions (backtest_id, quarter, ticker);
+CREATE INDEX backtest_predictions_partition_idx ON backtest_predictions (lake_partition);
+CREATE TABLE ml_sync_state (
+  lake_table text COLLATE "C" NOT NULL, lake_partition text COLLATE "C" NOT NULL, snapshot_id bigint NOT NULL,
+  files text NOT NULL, PRIMARY KEY (lake_table, lake_partition));
+)sql",
   };
   return kMigrations;
 }
@@ -348,8 +374,10 @@ class PostgresStore final : public SqlStore {
   //! frozen, so the first reads need not set hint bits.
   Status CopyRows(std::string_view store_table, int bucket, const Table& rows, bool freeze,
                   const std::vector<uint32_t>* subset = nullptr) {
-    std::string sql = "COPY " + std::string(store_table) + " (bucket";
-    for (const Column& c : rows.columns) sql += ", \"" + c.name + "\"";
+    const bool with_bucket = bucket != kNoBucketColumn;
+    std::string columns = with_bucket ? "bucket" : "";
+    for (const Column& c : rows.columns) columns += (columns.empty() ? "\"" : ", \"") + c.name + "\"";
+    std::string sql = "COPY " + std::string(store_table) + " (" + columns;
     sql += freeze ? ") FROM STDIN (FORMAT binary, FREEZE)" : ") FROM STDIN (FORMAT binary)";
     PGresult* res = PQexec(conn_, sql.c_str());
     if (PQresultStatus(res) != PGRES_COPY_IN) {
@@ -363,14 +391,16 @@ class PostgresStore final : public SqlStore {
     buf.Bytes(std::string_view("PGCOPY\n\377\r\n\0", 11));
     buf.Int32(0);  // flags
     buf.Int32(0);  // header extension length
-    const int16_t fields = static_cast<int16_t>(rows.columns.size() + 1);
+    const int16_t fields = static_cast<int16_t>(rows.columns.size() + (with_bucket ? 1 : 0));
     Status st;
     const size_t count = subset != nullptr ? subset->size() : rows.num_rows();
     for (size_t k = 0; k < count && st.ok(); ++k) {
       const size_t r = subset != nullptr ? (*subset)[k] : k;
       buf.Int16(fields);
-      buf.Int32(2);
-      buf.Int16(static_cast<int16_t>(bucket));
+      if (with_bucket) {
+        buf.Int32(2);
+        buf.Int16(static_cast<int16_t>(bucket));
+      }
       for (const Column& c : rows.columns) AppendField(c, r, &buf);
       if (buf.size() >= kCopyChunkBytes) {
         st = PutCopyData(buf);
@@ -388,6 +418,8 @@ class PostgresStore final : public SqlStore {
     }
     return st;
   }
+
+  Status LockPartitions() override { return Execute("SELECT pg_advisory_xact_lock(727303)"); }
 
   Status LockBucket(int bucket) override {
     return Command("SELECT pg_advisory_xact_lock(727301, $1)", {int64_t{bucket}});

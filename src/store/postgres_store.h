@@ -20,6 +20,8 @@
 // so ordering is byte-wise, as in SQLite and the lake. Versions 1-2 had year range
 // partitions and a primary key on the parents; 3 moved rows into bucket partitions; 4
 // makes each version-3 bucket partition the single leaf of its new bucket table.
+// Version 5 adds the ML tables (predictions, backtests, backtest_predictions: small,
+// unpartitioned, replaced by lake partition) and ml_sync_state.
 //
 // Loading a bucket (one transaction): each table's rows are binary-COPied (FREEZE) into
 // new tables (for stocks and indicators: one COPY per year leaf), their keys and date

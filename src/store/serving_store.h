@@ -15,9 +15,11 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/date.h"
@@ -118,6 +120,69 @@ struct BucketContents {
   std::map<std::string, Table, std::less<>> tables;
 };
 
+//! What the store last loaded for one partition of an unbucketed lake table
+//! (MlTableNames(): predictions and backtests, DataFile::partition).
+struct LoadedPartition {
+  int64_t snapshot_id = 0;
+  //! The partition's data files, one "path\n" line each, sorted (as LoadedBucket::files).
+  std::string files;
+};
+
+//! One partition's rows of one unbucketed lake table. Empty `state.files`: the partition
+//! is gone from the lake, and replacing it deletes its rows and its loaded state.
+struct PartitionContents {
+  std::string table;      //!< lake table name (kGoldPredictions, kGoldBacktest, ...)
+  std::string partition;  //!< DataFile::partition, e.g. "quarter=2017Q3/model=m"
+  LoadedPartition state;
+  Table rows;  //!< the lake table's columns (EmptyTableFor), in its order
+};
+
+//! A page of gold/predictions rows of one quarter and model. An empty quarter is the
+//! newest quarter with predictions (of `model`, when given); an empty model is the
+//! quarter's first model by name that has predictions.
+struct PredictionsQuery {
+  std::string quarter;
+  std::string model;
+  int64_t offset = 0;
+  int limit = 100;
+};
+
+//! The answer to a PredictionsQuery: the quarter and model it resolved to ("" when no
+//! predictions match) and their rows ordered by rank (columns of gold/predictions).
+struct PredictionsPage {
+  std::string quarter;
+  std::string model;
+  Table rows;
+};
+
+//! One quarter and model that have predictions.
+struct PredictionSet {
+  std::string quarter;
+  std::string model;
+  int model_version = 0;  //!< the highest version among its rows
+  int64_t rows = 0;
+};
+
+//! The spec's summary of one predictor over a backtest's quarters (ml.md): means over
+//! the quarters where the metric is defined; ICIR = mean / sample standard deviation
+//! (nullopt with fewer than two quarters or no spread).
+struct PredictorSummary {
+  int quarters = 0;  //!< quarters with a row of this predictor
+  int64_t rows = 0;  //!< sum of count
+  std::optional<double> mean_ic, icir, mean_rank_ic, rank_icir, mean_hit_rate, mean_spread, mean_rmse;
+};
+
+struct BacktestSummary {
+  std::string backtest_id;
+  std::string first_quarter, last_quarter;
+  int quarters = 0;
+  //! predictor ("model", "baseline") -> its summary.
+  std::map<std::string, PredictorSummary> predictors;
+};
+
+//! Summarises gold/backtest rows of ONE backtest (columns of EmptyTableFor(kGoldBacktest)).
+BacktestSummary SummarizeBacktest(const Table& rows);
+
 struct StoreOptions {
   //! Schema version to migrate to; 0 = the newest this build knows. Older versions
   //! exist so tests can build an old database and prove that upgrading it works.
@@ -149,8 +214,19 @@ class ServingStore {
   virtual Status ReplaceBucket(const BucketContents& contents) = 0;
 
   //! Deletes every loaded row and bucket state (used when the lake's bucket count
-  //! changed, so tickers moved between buckets). One transaction.
+  //! changed, so tickers moved between buckets). One transaction. The unbucketed ML
+  //! tables do not depend on buckets and are left as they are.
   virtual Status Reset() = 0;
+
+  //! (lake table, partition) -> what was last loaded for it, for the unbucketed tables.
+  virtual Result<std::map<std::pair<std::string, std::string>, LoadedPartition>> LoadedPartitions() = 0;
+
+  //! In ONE transaction, serialised with other loaders of partitions: unless the store
+  //! already records exactly `contents.state.files` for the partition (another loader was
+  //! first: *replaced = false), deletes the partition's rows, inserts `contents.rows` and
+  //! records `contents.state` (or, for empty files, forgets the partition). `replaced`
+  //! may be null. On error nothing of it is visible.
+  virtual Status ReplacePartition(const PartitionContents& contents, bool* replaced) = 0;
 
   virtual Result<std::set<int64_t>> RecordedRunIds() = 0;
   //! Inserts the runs in one transaction; a run already recorded (e.g. by a concurrent
@@ -190,8 +266,23 @@ class ServingStore {
   //! Columns of the rejects table.
   virtual Result<Table> Rejects(const RejectsQuery& query) = 0;
 
+  //! See PredictionsQuery. 0 rows (and the resolved quarter and model) when that quarter
+  //! and model have none.
+  virtual Result<PredictionsPage> Predictions(const PredictionsQuery& query) = 0;
+
+  //! Every quarter and model with predictions: newest quarter first, then by model.
+  virtual Result<std::vector<PredictionSet>> PredictionSets() = 0;
+
+  //! Every backtest summarised, newest (highest backtest_id) first.
+  virtual Result<std::vector<BacktestSummary>> Backtests() = 0;
+
+  //! One backtest's gold/backtest rows (its columns), ordered by quarter and predictor;
+  //! 0 rows for an unknown id.
+  virtual Result<Table> BacktestQuarters(std::string_view backtest_id) = 0;
+
   //! Every row of the store table holding lake table `lake_table` (kSilverBars, ...,
-  //! kRejects), with the lake's columns, ordered by its key. For exports and tests.
+  //! kRejects, and the ML tables), with the lake's columns, ordered by its key. For
+  //! exports and tests.
   virtual Result<Table> ScanTable(std::string_view lake_table) = 0;
 };
 

@@ -17,16 +17,6 @@ constexpr const char* kMaxDate = "9999-12-31";
 
 std::string DateParam(Date d, const char* open_value) { return d == kNullDate ? open_value : FormatDate(d); }
 
-//! Quoted, comma-separated column names of `t`, optionally prefixed ("s." etc.).
-std::string ColumnList(const Table& t, std::string_view prefix = {}) {
-  std::string out;
-  for (const Column& c : t.columns) {
-    if (!out.empty()) out += ", ";
-    out += std::string(prefix) + "\"" + c.name + "\"";
-  }
-  return out;
-}
-
 Table RunsSchema() {
   Table t;
   t.columns = {{"snapshot_id", ColumnType::kInt64, false},
@@ -90,6 +80,15 @@ Table TickersOf(const BucketContents& contents) {
 }
 
 }  // namespace
+
+std::string QuotedColumnList(const Table& t, std::string_view prefix) {
+  std::string out;
+  for (const Column& c : t.columns) {
+    if (!out.empty()) out += ", ";
+    out += std::string(prefix) + "\"" + c.name + "\"";
+  }
+  return out;
+}
 
 TableAppender::TableAppender(Table* table) : table_(table), codes_(table->columns.size()) {
   for (size_t c = 0; c < table->columns.size(); ++c) {
@@ -158,9 +157,20 @@ const std::vector<StoreTableDef>& StoreTables() {
   return kTables;
 }
 
+const std::vector<StoreTableDef>& MlStoreTables() {
+  static const std::vector<StoreTableDef> kTables = {
+      {"predictions", kGoldPredictions, "\"quarter\", \"model\", \"rank\", \"ticker\"", false},
+      {"backtests", kGoldBacktest, "\"backtest_id\", \"quarter\", \"predictor\"", false},
+      {"backtest_predictions", kGoldBacktestPredictions, "\"backtest_id\", \"quarter\", \"ticker\"", false},
+  };
+  return kTables;
+}
+
 const StoreTableDef* FindStoreTable(std::string_view lake_name) {
-  for (const StoreTableDef& def : StoreTables()) {
-    if (def.lake_name == lake_name) return &def;
+  for (const auto* tables : {&StoreTables(), &MlStoreTables()}) {
+    for (const StoreTableDef& def : *tables) {
+      if (def.lake_name == lake_name) return &def;
+    }
   }
   return nullptr;
 }
@@ -382,7 +392,8 @@ Result<Table> SqlStore::Bars(const BarsQuery& query) {
                                 ? "\"date\" >= $2 AND \"date\" <= $3 ORDER BY \"date\""
                                 : "period_end >= $2 AND period_start <= $3 ORDER BY period_start";
   SL_RETURN_IF_ERROR(QueryTickerRows(
-      query.ticker, "SELECT " + ColumnList(out) + " FROM " + table + " WHERE ticker = $1 AND bucket = $4 AND " + where,
+      query.ticker,
+      "SELECT " + QuotedColumnList(out) + " FROM " + table + " WHERE ticker = $1 AND bucket = $4 AND " + where,
       {query.ticker, DateParam(query.from, kMinDate), DateParam(query.to, kMaxDate)}, &out));
   return out;
 }
@@ -390,7 +401,7 @@ Result<Table> SqlStore::Bars(const BarsQuery& query) {
 Result<Table> SqlStore::LatestIndicators(std::string_view ticker) {
   Table out = EmptyTableFor(kGoldIndicators);
   SL_RETURN_IF_ERROR(QueryTickerRows(std::string(ticker),
-                                     "SELECT " + ColumnList(out) +
+                                     "SELECT " + QuotedColumnList(out) +
                                          " FROM indicators WHERE ticker = $1 AND bucket = $2 ORDER BY \"date\" DESC "
                                          "LIMIT 1",
                                      {std::string(ticker)}, &out));
@@ -401,7 +412,7 @@ Result<Table> SqlStore::Indicators(const IndicatorsQuery& query) {
   Table out = EmptyTableFor(kGoldIndicators);
   SL_RETURN_IF_ERROR(QueryTickerRows(
       query.ticker,
-      "SELECT " + ColumnList(out) +
+      "SELECT " + QuotedColumnList(out) +
           " FROM indicators WHERE ticker = $1 AND bucket = $5 AND \"date\" >= $2 AND "
           "\"date\" <= $3 ORDER BY \"date\" LIMIT $4",
       {query.ticker, DateParam(query.from, kMinDate), DateParam(query.to, kMaxDate), std::max<int64_t>(query.limit, 0)},
@@ -500,7 +511,7 @@ Result<std::vector<std::string>> SqlStore::SearchTickers(std::string_view prefix
 
 Result<std::vector<RunRecord>> SqlStore::Runs() {
   Table t = RunsSchema();
-  SL_RETURN_IF_ERROR(Query("SELECT " + ColumnList(t) + " FROM runs ORDER BY snapshot_id", {}, &t));
+  SL_RETURN_IF_ERROR(Query("SELECT " + QuotedColumnList(t) + " FROM runs ORDER BY snapshot_id", {}, &t));
   std::vector<RunRecord> out(t.num_rows());
   for (size_t r = 0; r < out.size(); ++r) {
     RunRecord& run = out[r];
@@ -522,7 +533,7 @@ Result<Table> SqlStore::Rejects(const RejectsQuery& query) {
   Table out = EmptyTableFor(kRejects);
   const SqlParam reason = query.reason.empty() ? SqlParam{} : SqlParam{query.reason};
   const SqlParam ticker = query.ticker.empty() ? SqlParam{} : SqlParam{query.ticker};
-  SL_RETURN_IF_ERROR(Query("SELECT " + ColumnList(out) +
+  SL_RETURN_IF_ERROR(Query("SELECT " + QuotedColumnList(out) +
                                " FROM rejects WHERE (CAST($1 AS TEXT) IS NULL OR reason = CAST($1 AS TEXT)) "
                                "AND (CAST($2 AS TEXT) IS NULL OR ticker = CAST($2 AS TEXT)) ORDER BY " +
                                std::string(FindStoreTable(kRejects)->order_by) + " LIMIT $3 OFFSET $4",
@@ -536,9 +547,9 @@ Result<Table> SqlStore::ScanTable(std::string_view lake_table) {
   if (def == nullptr)
     return Status::InvalidArgument("no store table mirrors lake table '" + std::string(lake_table) + "'");
   Table out = EmptyTableFor(lake_table);
-  SL_RETURN_IF_ERROR(Query(
-      "SELECT " + ColumnList(out) + " FROM " + std::string(def->store_name) + " ORDER BY " + std::string(def->order_by),
-      {}, &out));
+  SL_RETURN_IF_ERROR(Query("SELECT " + QuotedColumnList(out) + " FROM " + std::string(def->store_name) + " ORDER BY " +
+                               std::string(def->order_by),
+                           {}, &out));
   return out;
 }
 

@@ -33,10 +33,19 @@ struct StoreTableDef {
   bool keyed_by_ticker;       //!< rows are found by ticker (else by the bucket column)
 };
 
-//! The tables that mirror lake tables, in load order.
+//! The tables that mirror bucketed lake tables, in load order.
 const std::vector<StoreTableDef>& StoreTables();
-//! The definition mirroring `lake_name`, or nullptr.
+//! The tables that mirror the unbucketed ML tables (MlTableNames()). Each row also has
+//! the lake partition it came from (column lake_partition), by which it is replaced.
+const std::vector<StoreTableDef>& MlStoreTables();
+//! The definition mirroring `lake_name` (bucketed or ML), or nullptr.
 const StoreTableDef* FindStoreTable(std::string_view lake_name);
+
+//! Quoted, comma-separated column names of `t`, each after `prefix` ("s." etc.).
+std::string QuotedColumnList(const Table& t, std::string_view prefix = {});
+
+//! BulkInsert's bucket for a table without a bucket column (the ML tables).
+inline constexpr int kNoBucketColumn = -1;
 
 //! Appends values to a Table's columns by column index, interning strings into each
 //! column's dictionary. Backends use it to turn result rows into Tables.
@@ -74,6 +83,12 @@ class SqlStore : public ServingStore {
   Result<std::vector<RunRecord>> Runs() override;
   Result<Table> Rejects(const RejectsQuery& query) override;
   Result<Table> ScanTable(std::string_view lake_table) override;
+  Result<std::map<std::pair<std::string, std::string>, LoadedPartition>> LoadedPartitions() override;
+  Status ReplacePartition(const PartitionContents& contents, bool* replaced) override;
+  Result<PredictionsPage> Predictions(const PredictionsQuery& query) override;
+  Result<std::vector<PredictionSet>> PredictionSets() override;
+  Result<std::vector<BacktestSummary>> Backtests() override;
+  Result<Table> BacktestQuarters(std::string_view backtest_id) override;
 
   //! Applies the migrations after the database's current version, up to `target`
   //! (0 = all), each in its own transaction together with its schema_migrations row.
@@ -91,7 +106,8 @@ class SqlStore : public ServingStore {
   //! Runs a parameterised statement and appends its rows to `out`, whose columns give
   //! the expected types in select-list order (strings, dates as ISO text, numbers).
   virtual Status Query(const std::string& sql, const std::vector<SqlParam>& params, Table* out) = 0;
-  //! Appends `rows` to `store_table`, every row tagged with `bucket`; columns by name.
+  //! Appends `rows` to `store_table`, every row tagged with `bucket` (none for
+  //! kNoBucketColumn); columns by name.
   virtual Status BulkInsert(std::string_view store_table, int bucket, const Table& rows) = 0;
   //! Hook run before the bucket's transaction (PostgreSQL creates the year partitions the
   //! rows need, committed on their own so parallel loaders do not serialise on them).
@@ -104,6 +120,9 @@ class SqlStore : public ServingStore {
   //! Ends a failed transaction. Its own error is dropped on purpose: the caller reports the
   //! error that made it roll back, and a connection left broken fails its next statement.
   void RollbackAfterError() { (void)Execute("ROLLBACK"); }
+  //! Hook run first inside a partition's transaction (PostgreSQL serialises loaders of
+  //! partitions; SQLite's write transaction already does).
+  virtual Status LockPartitions() { return Status::OK(); }
   //! Serialises concurrent migrators inside the migration's transaction.
   virtual Status LockSchema() { return Status::OK(); }
   //! migrations[i] is the SQL of schema version i + 1.
@@ -125,6 +144,9 @@ class SqlStore : public ServingStore {
 
  private:
   Status ReplaceBucketInTransaction(const BucketContents& contents);
+  //! The single text value `sql` selects, or "" for NULL or no row.
+  Result<std::string> SelectText(const std::string& sql, const std::vector<SqlParam>& params);
+  Status ReplacePartitionInTransaction(const StoreTableDef& def, const PartitionContents& contents, bool* replaced);
   //! The bucket holding `ticker`'s rows, from the tickers table (refreshing
   //! bucket_cache_); nullopt for a ticker not in the store.
   Result<std::optional<int64_t>> BucketOf(const std::string& ticker);

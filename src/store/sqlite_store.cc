@@ -66,6 +66,30 @@ CREATE TABLE sync_state (
 ALTER TABLE runs ADD COLUMN summary_json TEXT NOT NULL DEFAULT '{}';
 CREATE INDEX rejects_reason_idx ON rejects (reason);
 )sql",
+      // 3: the ML application's tables (unbucketed: rows are replaced by lake partition)
+      // and what was loaded of each partition.
+      R"sql(
+CREATE TABLE predictions (
+  lake_partition TEXT NOT NULL, ticker TEXT NOT NULL, quarter TEXT NOT NULL, as_of_date TEXT NOT NULL,
+  model TEXT NOT NULL, model_version INTEGER NOT NULL, prediction REAL NOT NULL, "rank" INTEGER NOT NULL,
+  label REAL);
+CREATE INDEX predictions_quarter_idx ON predictions (quarter, model, "rank", ticker);
+CREATE INDEX predictions_model_idx ON predictions (model, quarter);
+CREATE INDEX predictions_partition_idx ON predictions (lake_partition);
+CREATE TABLE backtests (
+  lake_partition TEXT NOT NULL, backtest_id TEXT NOT NULL, quarter TEXT NOT NULL, predictor TEXT NOT NULL,
+  ic REAL, rank_ic REAL, hit_rate REAL, top_bottom_spread REAL, rmse REAL, "count" INTEGER NOT NULL);
+CREATE INDEX backtests_id_idx ON backtests (backtest_id, quarter, predictor);
+CREATE INDEX backtests_partition_idx ON backtests (lake_partition);
+CREATE TABLE backtest_predictions (
+  lake_partition TEXT NOT NULL, backtest_id TEXT NOT NULL, ticker TEXT NOT NULL, quarter TEXT NOT NULL,
+  prediction REAL NOT NULL, baseline REAL, label REAL);
+CREATE INDEX backtest_predictions_id_idx ON backtest_predictions (backtest_id, quarter, ticker);
+CREATE INDEX backtest_predictions_partition_idx ON backtest_predictions (lake_partition);
+CREATE TABLE ml_sync_state (
+  lake_table TEXT NOT NULL, lake_partition TEXT NOT NULL, snapshot_id INTEGER NOT NULL, files TEXT NOT NULL,
+  PRIMARY KEY (lake_table, lake_partition));
+)sql",
   };
   return kMigrations;
 }
@@ -130,20 +154,30 @@ class SqliteStore final : public SqlStore {
   }
 
   Status BulkInsert(std::string_view store_table, int bucket, const Table& rows) override {
-    std::string sql = "INSERT INTO " + std::string(store_table) + " (bucket";
-    std::string values = "?1";
+    // Parameter 1 is the bucket, when the table has that column; the columns follow.
+    const int first = bucket == kNoBucketColumn ? 1 : 2;
+    std::string sql = "INSERT INTO " + std::string(store_table) + " (";
+    std::string values;
+    if (first == 2) {
+      sql += "bucket";
+      values = "?1";
+    }
     for (size_t c = 0; c < rows.columns.size(); ++c) {
-      sql += ", \"" + rows.columns[c].name + "\"";
-      values += ", ?" + std::to_string(c + 2);
+      if (!values.empty()) {
+        sql += ", ";
+        values += ", ";
+      }
+      sql += "\"" + rows.columns[c].name + "\"";
+      values += "?" + std::to_string(c + static_cast<size_t>(first));
     }
     sql += ") VALUES (" + values + ")";
     SL_ASSIGN_OR_RETURN(sqlite3_stmt * stmt, Prepare(sql));
     char date_text[16];
     for (size_t r = 0; r < rows.num_rows(); ++r) {
-      sqlite3_bind_int(stmt, 1, bucket);
+      if (first == 2) sqlite3_bind_int(stmt, 1, bucket);
       for (size_t c = 0; c < rows.columns.size(); ++c) {
         const Column& col = rows.columns[c];
-        const int index = static_cast<int>(c + 2);
+        const int index = static_cast<int>(c) + first;
         if (col.IsNull(r)) {
           sqlite3_bind_null(stmt, index);
           continue;

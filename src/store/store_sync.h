@@ -8,6 +8,12 @@
 // wholly new, and the next sync redoes exactly the buckets still differing; a sync with
 // nothing new touches nothing.
 //
+// The unbucketed ML tables (predictions, backtests) are brought up to date after the
+// buckets in the same way, with one lake partition (DataFile::partition) as the unit: a
+// partition whose files differ from the ones recorded in the store's ml_sync_state is
+// replaced in one transaction, and a partition gone from the lake is deleted. Every sync
+// does this whatever buckets it was given (loaders serialise on it; see ReplacePartition).
+//
 // Why replace rather than upsert (COPY into staging + INSERT ... ON CONFLICT): a rewritten
 // bucket file is the bucket's complete new state, and rows can disappear from it (a row
 // displaced by a later duplicate, a period bar whose period_start moved after late rows),
@@ -35,6 +41,9 @@ struct SyncStats {
   int64_t rows_loaded = 0;      //!< rows inserted, all tables
   int64_t bar_rows_loaded = 0;  //!< rows inserted into stocks alone
   int runs_recorded = 0;        //!< run rows added
+  int partitions_behind = 0;    //!< ML table partitions differing from the lake when the sync began
+  int partitions_loaded = 0;    //!< ML table partitions replaced or deleted by this sync
+  int64_t ml_rows_loaded = 0;   //!< rows inserted into the ML tables (also in rows_loaded)
   bool reset = false;           //!< the bucket count changed, so the store was emptied first
                                 //!< (in a dry run: would be)
   double seconds = 0;
@@ -45,7 +54,8 @@ struct SyncStats {
 //! manifest's run not yet in the runs table. `stats` may be null. After a crash, calling
 //! it again completes the work. The lake must not be rewritten during the sync (a file
 //! that vanished yields NotFound: rerun). Calls CrashPoint("store-bucket-committed")
-//! after each bucket's commit.
+//! after each bucket's commit and CrashPoint("store-partition-committed") after each ML
+//! partition's.
 Status SyncStoreWithLake(ServingStore& store, const std::string& lake_dir, SyncStats* stats);
 
 struct SyncOptions {
@@ -58,7 +68,7 @@ struct SyncOptions {
   //! waits for the other's transaction (busy timeout). Runs are recorded either way.
   std::vector<int> buckets;
   //! Only compares: fills SyncStats (snapshot_id, buckets_total, buckets_behind,
-  //! buckets_unchanged, reset) and writes nothing, neither rows nor runs. The store is
+  //! buckets_unchanged, partitions_behind, reset) and writes nothing, neither rows nor runs. The store is
   //! still opened, which creates or migrates its schema when it is not current.
   bool dry_run = false;
   //! How the stores are opened (by the URL overload only).

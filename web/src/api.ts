@@ -232,3 +232,112 @@ export async function GetRuns(signal?: AbortSignal): Promise<RunInfo[]> {
 export function GetQuality(signal?: AbortSignal): Promise<QualitySummary> {
   return GetJson<QualitySummary>('/api/v1/quality', signal);
 }
+
+//! One row of gold/predictions (ml.md): rank 1 is the highest prediction of the quarter.
+export interface Prediction {
+  ticker: string;
+  quarter: string;
+  as_of_date: string;
+  model: string;
+  model_version: number;
+  prediction: number;
+  rank: number;
+  label: number | null;
+}
+
+//! Per-quarter metrics of one predictor in a backtest (null where undefined).
+export interface BacktestMetrics {
+  ic: number | null;
+  rank_ic: number | null;
+  hit_rate: number | null;
+  top_bottom_spread: number | null;
+  rmse: number | null;
+  count: number;
+}
+
+export interface PredictorSummary {
+  quarters: number;
+  rows: number;
+  mean_ic: number | null;
+  icir: number | null;
+  mean_rank_ic: number | null;
+  rank_icir: number | null;
+  mean_hit_rate: number | null;
+  mean_top_bottom_spread: number | null;
+  mean_rmse: number | null;
+}
+
+export interface BacktestInfo {
+  backtest_id: string;
+  first_quarter: string;
+  last_quarter: string;
+  quarters: number;
+  summary: Record<string, PredictorSummary>;
+}
+
+export interface BacktestDetail extends BacktestInfo {
+  by_quarter: { quarter: string; model: BacktestMetrics | null; baseline: BacktestMetrics | null }[];
+}
+
+export interface ModelInfo {
+  name: string;
+  latest: number | null;
+  versions: { version: number; quarter: string; created_at: string }[];
+  aliases: Record<string, number>;
+}
+
+//! One registered model version, as the registry records it (version.json).
+export interface ModelCard {
+  name: string;
+  version: number;
+  created_at: string;
+  quarter: string;
+  train_first_quarter?: string;
+  train_last_quarter?: string;
+  train_rows?: number;
+  feature_names?: string[];
+  xgboost_version?: string;
+  params?: Record<string, unknown>;
+  metrics?: Record<string, unknown>;
+  snapshot_id?: number;
+  feature_files?: string[];
+  model_file?: string;
+  model_sha256?: string;
+  [extra: string]: unknown;
+}
+
+export interface ModelDetail {
+  name: string;
+  latest: number | null;
+  aliases: Record<string, number>;
+  alias_history: { alias: string; version: number | null; at: string; reason: string }[];
+  versions: ModelCard[];
+}
+
+//! Every prediction of one quarter and model (the newest quarter and its first model
+//! when not given), in rank order.
+export function GetPredictions(
+  quarter?: string,
+  model?: string,
+  signal?: AbortSignal,
+): Promise<Prediction[]> {
+  return GetAllPages<Prediction>('/api/v1/predictions', { quarter, model }, signal);
+}
+
+export async function GetBacktests(signal?: AbortSignal): Promise<BacktestInfo[]> {
+  const body = await GetJson<{ data: BacktestInfo[] }>('/api/v1/backtests', signal);
+  return body.data;
+}
+
+export function GetBacktest(id: string, signal?: AbortSignal): Promise<BacktestDetail> {
+  return GetJson<BacktestDetail>(`/api/v1/backtests/${encodeURIComponent(id)}`, signal);
+}
+
+export async function GetModels(signal?: AbortSignal): Promise<ModelInfo[]> {
+  const body = await GetJson<{ data: ModelInfo[] }>('/api/v1/models', signal);
+  return body.data;
+}
+
+export function GetModel(name: string, signal?: AbortSignal): Promise<ModelDetail> {
+  return GetJson<ModelDetail>(`/api/v1/models/${encodeURIComponent(name)}`, signal);
+}

@@ -14,6 +14,7 @@ import {
   type Interval,
 } from './api';
 import { PriceView, kOverlays, type ChartData } from './chart';
+import { ModelView, kIcLines } from './model_view';
 import { RenderQuality, RenderRuns } from './panels';
 import { TickerSearch } from './search';
 
@@ -76,6 +77,8 @@ class Dashboard {
   private interval: Interval = 'day';
   private load: AbortController | undefined;
   private readonly cache = new Map<string, ChartData>();
+  private model_view: ModelView | undefined;
+  private shown: 'prices' | 'model' = 'prices';
 
   Start(): void {
     new TickerSearch(
@@ -87,6 +90,7 @@ class Dashboard {
     this.BuildIntervalSwitch();
     this.BuildOverlayToggles();
     this.BuildTokenField();
+    this.BuildViewSwitch();
     Find('refresh').addEventListener('click', () => void this.RefreshPanels());
     window.addEventListener('hashchange', () => this.FromHash());
 
@@ -121,6 +125,75 @@ class Dashboard {
       .querySelectorAll<HTMLInputElement>('input')
       .forEach((input) => (input.disabled = !is_day));
     document.querySelectorAll<HTMLElement>('.pane-empty').forEach((el) => (el.hidden = is_day));
+  }
+
+  private BuildViewSwitch(): void {
+    Find('views')
+      .querySelectorAll<HTMLButtonElement>('button')
+      .forEach((button) =>
+        button.addEventListener('click', () => this.ShowView(button.dataset.view === 'model' ? 'model' : 'prices')),
+      );
+    const keys = Find('ic-keys');
+    for (const line of kIcLines) {
+      const key = document.createElement('span');
+      key.className = 'chip';
+      key.style.setProperty('--chip-color', line.color);
+      const swatch = document.createElement('span');
+      swatch.className = 'swatch';
+      key.append(swatch, document.createTextNode(line.label));
+      keys.append(key);
+    }
+  }
+
+  //! Shows the price view or the model view; the model view loads each time it is shown.
+  private ShowView(view: 'prices' | 'model'): void {
+    this.shown = view;
+    Find('views')
+      .querySelectorAll<HTMLButtonElement>('button')
+      .forEach((b) => b.setAttribute('aria-pressed', String(b.dataset.view === view)));
+    document.querySelector<HTMLElement>('main.layout')!.hidden = view !== 'prices';
+    Find('model-view').hidden = view !== 'model';
+    if (view === 'model') void this.LoadModelView();
+  }
+
+  private async LoadModelView(): Promise<void> {
+    const root = Find('model-view');
+    this.model_view ??= new ModelView(
+      Find('ic-chart'),
+      Find('ic-table'),
+      Find('backtest-meta'),
+      Find('top-predictions'),
+      Find('bottom-predictions'),
+      Find('predictions-meta'),
+      Find('model-card'),
+    );
+    const view = this.model_view;
+    root.dataset.state = 'loading';
+    let failed = false;
+    // Each part on its own: a failing one is reported and leaves the others shown.
+    const part = async <T>(id: string, source: string, what: string, load: () => Promise<T>, show: (v: T) => void) => {
+      const card = Find(id);
+      card.dataset.state = 'loading';
+      try {
+        show(await load());
+        card.dataset.state = 'ready';
+        this.errors.Set(source, null);
+      } catch (e) {
+        failed = true;
+        card.dataset.state = 'error';
+        this.errors.Set(source, `${what}: ${Describe(e)}`);
+      }
+    };
+    let model_name: string | undefined;
+    await Promise.all([
+      part('ic-card', 'backtests', 'Backtests', () => ModelView.LoadBacktest(), (b) => view.ShowBacktest(b)),
+      part('predictions-card', 'predictions', 'Predictions', () => ModelView.LoadPredictions(), (p) => {
+        model_name = p[0]?.model;
+        view.ShowPredictions(p);
+      }),
+    ]);
+    await part('card-card', 'models', 'Model registry', () => ModelView.LoadModel(model_name), (m) => view.ShowModel(m));
+    root.dataset.state = failed ? 'error' : 'ready';
   }
 
   private BuildOverlayToggles(): void {
@@ -158,6 +231,7 @@ class Dashboard {
       // Another token may see other data (or none): drop what the old one fetched.
       this.cache.clear();
       void this.RefreshPanels();
+      if (this.shown === 'model') void this.LoadModelView();
       if (this.ticker !== '') this.Select(this.ticker, this.interval);
       else void this.PickFirstTicker();
     });
