@@ -21,7 +21,7 @@
 namespace stocklake {
 
 //! Position of each column of QuarterFeatures::columns: the spec's 17 features in the
-//! spec's order, then `label`, then the extra features (AlphaFeatureNames()).
+//! spec's order, then `label`, then the extra features (AlphaFeatureCatalog()).
 enum QuarterFeatureIndex : size_t {
   kRet1m = 0,
   kRet3m,
@@ -48,10 +48,10 @@ enum QuarterFeatureIndex : size_t {
 //! The feature rows of one ticker, one per quarter with rows, ascending. Every column
 //! has one value per row; NaN marks NULL (not defined), and writers emit it as NULL.
 struct QuarterFeatures {
-  std::vector<int32_t> quarter;     // QuarterKey (year * 10 + q)
-  std::vector<Date> quarter_end;    // the calendar quarter's last day
-  std::vector<Date> as_of_date;     // the ticker's last trading date in the quarter
-  std::vector<size_t> as_of_row;    // its row in the DailySeries
+  std::vector<int32_t> quarter;              // QuarterKey (year * 10 + q)
+  std::vector<Date> quarter_end;             // the calendar quarter's last day
+  std::vector<Date> as_of_date;              // the ticker's last trading date in the quarter
+  std::vector<size_t> as_of_row;             // its row in the DailySeries
   std::vector<std::vector<double>> columns;  // QuarterFeatureIndex order
 
   size_t size() const { return quarter.size(); }
