@@ -1,6 +1,7 @@
-// Throughput of the processing kernels on one thread: ComputeIndicators and the
-// week/month/quarter ComputePeriodBars over synthetic random-walk series (best of 3
-// rounds; the machine is shared).
+// Throughput of the processing kernels on one thread: ComputeIndicators, the
+// week/month/quarter ComputePeriodBars, ComputeQuarterFeatures and, within it,
+// ComputeAlphaFeatures over synthetic random-walk series (best of 3 rounds; the machine
+// is shared).
 // Build: cmake --build build --target process_bench
 //   build/process_bench [series] [rows]
 #include <algorithm>
@@ -9,9 +10,11 @@
 #include <cstdlib>
 #include <random>
 
+#include "process/alpha_features.h"
 #include "process/daily_series.h"
 #include "process/indicators.h"
 #include "process/period_bars.h"
+#include "process/quarter_features.h"
 
 namespace {
 
@@ -75,5 +78,27 @@ int main(int argc, char** argv) {
   });
   std::printf("ComputePeriodBars (week+month+quarter): %.1f M daily rows/s (%zu weeks, %zu months, %zu quarters)\n",
               series * rows / period_seconds / 1e6, bars[0].size(), bars[1].size(), bars[2].size());
-  return sink > 0 ? 0 : 1;
+
+  // The lake's benchmark (20M rows) has about 320k quarter rows: the time for that many
+  // is the cost the extras add to a run.
+  QuarterFeatures features;
+  const double feature_seconds = BestOfThreeSeconds([&] {
+    for (size_t i = 0; i < series; ++i) {
+      ComputeQuarterFeatures(s, indicators, bars[2], &features);
+      sink += features.columns[kRet1m].back();
+    }
+  });
+  const double quarter_rows = static_cast<double>(series * features.size());
+  std::printf("ComputeQuarterFeatures (%zu columns): %.3f s per 320k quarter rows\n", features.columns.size(),
+              feature_seconds / quarter_rows * 320e3);
+  std::vector<std::vector<double>> extras;
+  const double alpha_seconds = BestOfThreeSeconds([&] {
+    for (size_t i = 0; i < series; ++i) {
+      ComputeAlphaFeatures(s, features.as_of_row, &extras);
+      sink += extras[0].back();
+    }
+  });
+  std::printf("ComputeAlphaFeatures (%zu features): %.3f s per 320k quarter rows\n", extras.size(),
+              alpha_seconds / quarter_rows * 320e3);
+  return sink != 0 ? 0 : 1;
 }

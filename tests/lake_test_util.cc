@@ -33,8 +33,8 @@ std::string LakeTable(const std::string& lake, const std::string& name) {
 
 void ExpectSameLakes(const std::string& a, const std::string& b, bool require_rows) {
   // One DuckDB query for all tables: each node start costs a quarter of a second.
-  const char* tables[] = {"silver/bars",       "gold/indicators",     "gold/bars_weekly",
-                          "gold/bars_monthly", "gold/bars_quarterly", "rejects"};
+  const char* tables[] = {"silver/bars",         "gold/indicators",  "gold/bars_weekly", "gold/bars_monthly",
+                          "gold/bars_quarterly", "gold/ml_features", "rejects"};
   std::string sql = "SELECT ";
   for (size_t t = 0; t < std::size(tables); ++t) {
     const std::string ta = LakeTable(a, tables[t]), tb = LakeTable(b, tables[t]), k = std::to_string(t);

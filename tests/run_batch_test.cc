@@ -129,6 +129,35 @@ void ExpectTablesMatchDefinitions(const std::string& lake) {
     EXPECT_EQ(AsInt(p[0]["bad"]), 0) << table;
     EXPECT_EQ(AsInt(p[0]["bad_return"]), 0) << table;
   }
+
+  // gold/ml_features: one row per ticker and calendar quarter with rows, at its last
+  // trading date; a spec feature (ret_3m), an extra (ma_5) and the label recomputed here
+  // (every feature is checked against a reference in process_quarter_features_test and
+  // process_alpha_features_test).
+  auto f = DuckDb(
+      "WITH s AS (SELECT ticker, date, close, row_number() OVER w - 1 AS n, lag(close, 63) OVER w AS c63, "
+      "avg(close) OVER (w ROWS 4 PRECEDING) AS avg5, year(date) * 10 + quarter(date) AS q, "
+      "max(date) OVER (PARTITION BY ticker, year(date), quarter(date)) AS last FROM " +
+      bars +
+      " WINDOW w AS (PARTITION BY ticker ORDER BY date)), "
+      "a AS (SELECT *, lead(close) OVER w AS next_close, lead(q) OVER w AS next_q FROM s WHERE date = last "
+      "WINDOW w AS (PARTITION BY ticker ORDER BY date)), "
+      "r AS (SELECT ticker, (q // 10)::VARCHAR || 'Q' || (q % 10)::VARCHAR AS quarter, date AS as_of, "
+      "last_day(make_date(q // 10, (q % 10) * 3, 1)) AS q_end, "
+      "CASE WHEN n >= 63 THEN close / c63 - 1 END AS ret_3m, CASE WHEN n >= 4 THEN avg5 / close END AS ma_5, "
+      "CASE WHEN next_q = CASE WHEN q % 10 = 4 THEN q + 7 ELSE q + 1 END THEN next_close / close - 1 END "
+      "AS label FROM a) "
+      "SELECT count(*) AS rows, count(r.ticker) AS want_rows, count(g.ticker) AS got_rows, "
+      "sum(CASE WHEN g.as_of_date <> r.as_of OR g.quarter_end <> r.q_end THEN 1 ELSE 0 END) AS bad_dates, " +
+      near("g.ret_3m", "r.ret_3m") + " AS ret_3m, " + near("g.ma_5", "r.ma_5") + " AS ma_5, " +
+      near("g.label", "r.label") + " AS label FROM r FULL OUTER JOIN " + testing::LakeTable(lake, "gold/ml_features") +
+      " g USING (ticker, quarter)");
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_EQ(AsInt(f[0]["rows"]), AsInt(f[0]["want_rows"]));
+  EXPECT_EQ(AsInt(f[0]["rows"]), AsInt(f[0]["got_rows"]));
+  for (const char* k : {"bad_dates", "ret_3m", "ma_5", "label"}) {
+    EXPECT_EQ(AsInt(f[0][k]), 0) << k << " mismatches in gold/ml_features of " << lake;
+  }
 }
 
 // The serving store at `store_url` holds as many rows per table as the lake (row-level

@@ -25,7 +25,9 @@ std::span<const FeatureDoc> AlphaFeatureCatalog();
 //! For each row index in `rows` (ascending, each < series.size()), the value of every
 //! extra feature at that row, using only rows at or before it. Resizes `columns` to one
 //! vector per catalogue entry, each with rows.size() values; NaN where undefined
-//! (too short a history, a zero denominator).
+//! (too short a history, a zero denominator). Each value is within 1e-9 of the exact
+//! value relative to max(|value|, 1e-6) (slopes and residuals near 0 are differences of
+//! quantities of the close's size).
 void ComputeAlphaFeatures(const DailySeries& series, std::span<const size_t> rows,
                           std::vector<std::vector<double>>* columns);
 

@@ -36,6 +36,31 @@ double SampleStdDev(const std::vector<double>& values, size_t first, size_t last
   return std::sqrt(squares / static_cast<double>(count - 1));
 }
 
+// c[n] / mean(c[n-k+1..n]) - 1 = -m / (c[n] + m), m the mean of d[i] = c[i] - c[n]. The
+// rolling sma_N of gold/indicators is rounded to the close's precision, so c[n] - sma_N
+// would lose every digit of a small distance (a flat window would not even give 0);
+// the d[i] are exact (Sterbenz) for closes within a factor 2 of c[n].
+double DistanceFromMean(const std::vector<double>& c, size_t n, size_t k) {
+  double sum = 0;
+  for (size_t i = n + 1 - k; i <= n; ++i) sum += c[i] - c[n];
+  const double m = sum / static_cast<double>(k);
+  return -m / (c[n] + m);
+}
+
+// (c[n] - bb_lower) / (bb_upper - bb_lower) = 1/2 - m / (4 sd), m and sd the mean and
+// population std dev of d[i] = c[i] - c[n] over the last 20 rows, for the reason above:
+// the band width is the difference of two rounded prices. NULL when the window is flat
+// (every d[i] is exactly 0 then, so sd is exactly 0).
+double BollingerPosition(const std::vector<double>& c, size_t n) {
+  double sum = 0;
+  for (size_t i = n - 19; i <= n; ++i) sum += c[i] - c[n];
+  const double m = sum / 20.0;
+  double squares = 0;
+  for (size_t i = n - 19; i <= n; ++i) squares += (c[i] - c[n] - m) * (c[i] - c[n] - m);
+  const double sd = std::sqrt(squares / 20.0);
+  return sd > 0 ? 0.5 - m / (4.0 * sd) : kNull;
+}
+
 // The indicator's value at `row`, or NULL where it is not yet defined.
 double IndicatorAt(const Indicators& indicators, IndicatorIndex which, size_t row) {
   const IndicatorColumn& column = indicators.columns[which];
@@ -56,17 +81,9 @@ void SpecFeaturesAt(const DailySeries& s, const Indicators& ind, size_t n, doubl
   out[kRsi14Feature] = IndicatorAt(ind, kRsi14, n);
   out[kAtrRatio] = IndicatorAt(ind, kAtr14, n) / c[n];
   out[kMacdHistRatio] = IndicatorAt(ind, kMacdHist, n) / c[n];
-  out[kDistSma50] = RatioMinusOne(c[n], IndicatorAt(ind, kSma50, n));
-  out[kDistSma200] = RatioMinusOne(c[n], IndicatorAt(ind, kSma200, n));
-  out[kBbPosition] = kNull;
-  if (n >= 19) {
-    // The exact band width is 0 exactly when the window's closes are all equal; testing
-    // that directly keeps a rounding residue of a flat window from posing as a width.
-    const bool flat = std::all_of(c.begin() + static_cast<std::ptrdiff_t>(n - 19),
-                                  c.begin() + static_cast<std::ptrdiff_t>(n + 1), [&](double x) { return x == c[n]; });
-    const double lower = ind.columns[kBbLower].values[n], upper = ind.columns[kBbUpper].values[n];
-    if (!flat && upper > lower) out[kBbPosition] = (c[n] - lower) / (upper - lower);
-  }
+  out[kDistSma50] = n >= 49 ? DistanceFromMean(c, n, 50) : kNull;
+  out[kDistSma200] = n >= 199 ? DistanceFromMean(c, n, 200) : kNull;
+  out[kBbPosition] = n >= 19 ? BollingerPosition(c, n) : kNull;
   out[kDrawdown12m] = kNull;
   out[kVolumeRatio1m12m] = kNull;
   if (n >= 251) {

@@ -21,7 +21,7 @@
 namespace stocklake {
 
 //! Position of each column of QuarterFeatures::columns: the spec's 17 features in the
-//! spec's order, then `label`, then the extra features (AlphaFeatureNames()).
+//! spec's order, then `label`, then the extra features (AlphaFeatureCatalog()).
 enum QuarterFeatureIndex : size_t {
   kRet1m = 0,
   kRet3m,
