@@ -5,7 +5,8 @@
 // hash; and aliases (`champion`) whose every move is kept with its time and reason, so
 // "which version was champion when, trained on what" always has an answer.
 //
-// Layout: <name>/versions/<N>/{version.json,model.json}, <name>/aliases.json. A version
+// Layout: <name>/versions/<N>/{version.json,model.json}, <name>/aliases.json (the alias
+// moves, oldest first: the current aliases are derived from them). A version
 // appears by one directory rename after its files are durable, so a failed or killed
 // registration leaves no half-registered version.
 #pragma once
@@ -23,20 +24,21 @@ namespace stocklake {
 
 struct ModelVersion {
   std::string name;
-  int version = 0;          //!< 1, 2, ...: assigned by Register
-  std::string created_at;   //!< UTC ISO-8601: set by Register
-  std::string quarter;      //!< "YYYYQn": the quarter T the model was made at the end of
+  int version = 0;         //!< 1, 2, ...: assigned by Register
+  std::string created_at;  //!< UTC ISO-8601: set by Register
+  std::string quarter;     //!< "YYYYQn": the quarter T the model was made at the end of
   std::string train_first_quarter, train_last_quarter;
   int64_t train_rows = 0;
   std::vector<std::string> feature_names;  //!< the model's inputs, in order
   std::string label_transform;             //!< how the label was transformed to train ("cs_rank")
   std::string xgboost_version;
-  nlohmann::json params = nlohmann::json::object();   //!< XGBoost parameters, seed and threads included
-  nlohmann::json metrics = nlohmann::json::object();   //!< validation: {"quarters": [...], "model": {...}, "baseline": {...}}
+  nlohmann::json params = nlohmann::json::object();  //!< XGBoost parameters, seed and threads included
+  //! validation: {"quarters": [...], "model": {...}, "baseline": {...}}
+  nlohmann::json metrics = nlohmann::json::object();
   int64_t snapshot_id = 0;                 //!< lake snapshot the features came from
   std::vector<std::string> feature_files;  //!< gold/ml_features files read
-  std::string model_file;    //!< relative to the lake: set by Register
-  std::string model_sha256;  //!< of the model file's bytes: set by Register
+  std::string model_file;                  //!< relative to the lake: set by Register
+  std::string model_sha256;                //!< of the model file's bytes: set by Register
 };
 
 struct AliasEvent {
@@ -55,7 +57,8 @@ class ModelRegistry {
   //! than 1-64 of [A-Za-z0-9_.-] starting with a letter or digit. Atomic.
   Result<ModelVersion> Register(ModelVersion meta, const std::string& model_json);
 
-  //! Names of registered models, sorted.
+  //! Names of registered models (those with at least one version), sorted. NotFound
+  //! when the lake has no registry (no model was ever registered there).
   Result<std::vector<std::string>> ModelNames() const;
   //! Every version of `name`, ascending. NotFound for an unknown name.
   Result<std::vector<ModelVersion>> Versions(const std::string& name) const;
@@ -68,8 +71,10 @@ class ModelRegistry {
   Result<std::string> ReadModelJson(const ModelVersion& version) const;
 
   //! Points `alias` of `name` at `version` (which must exist), recording the move with
-  //! its time and `reason`.
+  //! its time and `reason` (not empty). An alias is named like a model.
   Status SetAlias(const std::string& name, const std::string& alias, int version, const std::string& reason);
+  //! Unsets `alias` (NotFound when it is not set), recorded as a move to version 0.
+  Status RemoveAlias(const std::string& name, const std::string& alias, const std::string& reason);
   //! alias -> version, for the aliases currently set.
   Result<std::map<std::string, int>> Aliases(const std::string& name) const;
   //! Every alias move of `name`, oldest first.
