@@ -25,5 +25,6 @@ CommandRunner AddTokenCommand(CLI::App& app);
 CommandRunner AddProducerCommand(CLI::App& app);
 CommandRunner AddProcessorCommand(CLI::App& app);
 CommandRunner AddLoaderCommand(CLI::App& app);
+CommandRunner AddModelsCommand(CLI::App& app);
 
 }  // namespace stocklake::cli

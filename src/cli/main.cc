@@ -13,7 +13,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "stocklake " STOCKLAKE_VERSION);
   const std::vector<CommandRunner> commands = {
       AddGenerateCommand(app), AddRunCommand(app),       AddServeCommand(app),  AddTokenCommand(app),
-      AddProducerCommand(app), AddProcessorCommand(app), AddLoaderCommand(app),
+      AddProducerCommand(app), AddProcessorCommand(app), AddLoaderCommand(app), AddModelsCommand(app),
   };
   try {
     app.parse(argc, argv);
