@@ -28,5 +28,6 @@ CommandRunner AddLoaderCommand(CLI::App& app);
 CommandRunner AddTrainCommand(CLI::App& app);
 CommandRunner AddPredictCommand(CLI::App& app);
 CommandRunner AddBacktestCommand(CLI::App& app);
+CommandRunner AddModelsCommand(CLI::App& app);
 
 }  // namespace stocklake::cli

@@ -14,7 +14,7 @@ int main(int argc, char** argv) {
   const std::vector<CommandRunner> commands = {
       AddGenerateCommand(app), AddRunCommand(app),       AddServeCommand(app),  AddTokenCommand(app),
       AddProducerCommand(app), AddProcessorCommand(app), AddLoaderCommand(app), AddTrainCommand(app),
-      AddPredictCommand(app),  AddBacktestCommand(app),
+      AddPredictCommand(app),  AddBacktestCommand(app),  AddModelsCommand(app),
   };
   try {
     app.parse(argc, argv);
