@@ -18,7 +18,7 @@ LakeSnapshot WithBucket(const LakeSnapshot& base, int bucket, int64_t offset) {
   next.partitions = 4;
   auto& files = next.tables["silver/bars"];
   std::erase_if(files, [&](const DataFile& f) { return f.bucket == bucket; });
-  files.push_back(DataFile{DataFileName("silver/bars", bucket, base.id + 1), bucket, offset, 100});
+  files.push_back(DataFile{DataFileName("silver/bars", bucket, base.id + 1), bucket, offset, 100, ""});
   auto& offsets = next.consumed_offsets["processed-stock-data"];
   offsets.resize(4, 0);
   offsets[static_cast<size_t>(bucket)] = offset;
@@ -61,7 +61,7 @@ TEST(SnapshotTest, CommitPublishesFilesAndOffsetsAtomically) {
   TempDir dir;
   LakeSnapshot first;
   first.partitions = 4;
-  first.tables["silver/bars"].push_back(DataFile{DataFileName("silver/bars", 2, 1), 2, 10, 100});
+  first.tables["silver/bars"].push_back(DataFile{DataFileName("silver/bars", 2, 1), 2, 10, 100, ""});
   first.consumed_offsets["processed-stock-data"] = {1, 2, 3, 4};
   first.sources_applied = 7;
   ASSERT_TRUE(CommitSnapshot(dir.path(), &first).ok());
@@ -97,7 +97,7 @@ TEST(SnapshotTest, UnreferencedFilesAreRemoved) {
   LakeSnapshot s;
   s.partitions = 1;
   const std::string kept = DataFileName("silver/bars", 0, 2), stale = DataFileName("silver/bars", 0, 1);
-  s.tables["silver/bars"].push_back(DataFile{kept, 0, 1, 1});
+  s.tables["silver/bars"].push_back(DataFile{kept, 0, 1, 1, ""});
   testing::WriteTextFile(dir.Join(kept), "x");
   testing::WriteTextFile(dir.Join(stale), "x");
   testing::WriteTextFile(dir.Join("silver/bars/README.md"), "not ours");
