@@ -19,7 +19,8 @@ using testing::TempDir;
 LakeSnapshot WithFile(const LakeSnapshot& base, int bucket, int64_t rows) {
   LakeSnapshot next = base;
   next.partitions = 2;
-  next.tables["silver/bars"].push_back(DataFile{DataFileName("silver/bars", bucket, base.id + 1), bucket, rows, 10, ""});
+  next.tables["silver/bars"].push_back(
+      DataFile{DataFileName("silver/bars", bucket, base.id + 1), bucket, rows, 10, ""});
   next.consumed_offsets["t"] = {rows, 0};
   return next;
 }

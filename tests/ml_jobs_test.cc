@@ -73,8 +73,7 @@ void WriteMarket(const std::string& dir, Market market, int tickers, int days, u
       if (d > last_day) continue;
       char row[160];
       std::snprintf(row, sizeof row, "%s,%.4f,%.4f,%.4f,%.4f,%lld,0\n", FormatDate(d).c_str(), open,
-                    std::max(open, close) * 1.01, std::min(open, close) * 0.99, close,
-                    static_cast<long long>(volume));
+                    std::max(open, close) * 1.01, std::min(open, close) * 0.99, close, static_cast<long long>(volume));
       text += row;
     }
     WriteTextFile(dir + "/Stocks/" + name + ".us.txt", text);
@@ -124,8 +123,8 @@ TEST(MlJobs, BacktestFindsNothingInNoise) {
   TempDir dir;
   WriteMarket(dir.Join("in"), Market::kNoise, 150, 1300, 12);
   RunLake(dir.Join("in"), dir.Join("lake"));
-  const auto backtest = RunCommand(Stocklake("backtest --quiet --store none --rounds 60 --lake " + dir.Join("lake") +
-                                             " --from 2011Q3 --to 2014Q4"));
+  const auto backtest = RunCommand(
+      Stocklake("backtest --quiet --store none --rounds 60 --lake " + dir.Join("lake") + " --from 2011Q3 --to 2014Q4"));
   ASSERT_EQ(backtest.exit_code, 0) << backtest.output;
   EXPECT_EQ(backtest.output.find("backtest 2012Q1 ["), std::string::npos) << "--quiet prints no progress";
   // 150 tickers: one quarter's rank IC has a standard error near 0.08, the mean of 14
@@ -222,35 +221,42 @@ TEST(MlJobs, TrainRegistersADeterministicModelAndWritesRankedPredictions) {
     ASSERT_EQ(train.exit_code, 0) << train.output;
     EXPECT_NE(train.output.find("version " + std::to_string(attempt)), std::string::npos) << train.output;
   }
-  const auto v1 = nlohmann::json::parse(RunCommand("cat " + lake + "/_stocklake/models/quarterly/versions/1/version.json").output);
-  const auto v2 = nlohmann::json::parse(RunCommand("cat " + lake + "/_stocklake/models/quarterly/versions/2/version.json").output);
+  const auto v1 =
+      nlohmann::json::parse(RunCommand("cat " + lake + "/_stocklake/models/quarterly/versions/1/version.json").output);
+  const auto v2 =
+      nlohmann::json::parse(RunCommand("cat " + lake + "/_stocklake/models/quarterly/versions/2/version.json").output);
   EXPECT_EQ(v1.at("model_sha256"), v2.at("model_sha256")) << "same inputs, seed and threads: the same model";
   EXPECT_EQ(v1.at("train_last_quarter"), "2013Q1");
   EXPECT_EQ(v1.at("quarter"), "2013Q2");
   EXPECT_FALSE(v1.at("feature_files").empty());
 
   // One quarter, one model: the second training replaced the first one's rows.
-  const auto predictions = DuckDb("SELECT count(*) AS n, min(rank) AS lo, max(rank) AS hi, count(DISTINCT rank) AS d, "
-                                  "max(model_version) AS v, count(label) AS labelled FROM " +
-                                  LakeTable(lake, "gold/predictions"));
-  const int64_t tickers = AsInt(DuckDb("SELECT count(*) AS n FROM " + LakeTable(lake, "gold/ml_features") +
-                                       " WHERE quarter = '2013Q2'")
-                                    .at(0)
-                                    .at("n"));
+  const auto predictions = DuckDb(
+      "SELECT count(*) AS n, min(rank) AS lo, max(rank) AS hi, count(DISTINCT rank) AS d, "
+      "max(model_version) AS v, count(label) AS labelled FROM " +
+      LakeTable(lake, "gold/predictions"));
+  const int64_t tickers =
+      AsInt(DuckDb("SELECT count(*) AS n FROM " + LakeTable(lake, "gold/ml_features") + " WHERE quarter = '2013Q2'")
+                .at(0)
+                .at("n"));
   EXPECT_EQ(AsInt(predictions.at(0).at("n")), tickers);
   EXPECT_EQ(AsInt(predictions.at(0).at("lo")), 1);
   EXPECT_EQ(AsInt(predictions.at(0).at("hi")), tickers);
   EXPECT_EQ(AsInt(predictions.at(0).at("d")), tickers);
   EXPECT_EQ(AsInt(predictions.at(0).at("v")), 2);
   EXPECT_EQ(AsInt(predictions.at(0).at("labelled")), tickers) << "2013Q2's labels are realised in this lake";
-  const auto order = DuckDb("SELECT count(*) AS bad FROM (SELECT prediction, lead(prediction) OVER (ORDER BY rank) AS "
-                            "next FROM " + LakeTable(lake, "gold/predictions") + ") WHERE next > prediction");
+  const auto order = DuckDb(
+      "SELECT count(*) AS bad FROM (SELECT prediction, lead(prediction) OVER (ORDER BY rank) AS "
+      "next FROM " +
+      LakeTable(lake, "gold/predictions") + ") WHERE next > prediction");
   EXPECT_EQ(AsInt(order.at(0).at("bad")), 0) << "rank 1 is the highest prediction";
 
   // predict with the first version of the model replaces the quarter's rows again.
-  const auto predict = RunCommand(Stocklake("predict --store none --lake " + lake + " --quarter 2013Q2 --model quarterly:1"));
+  const auto predict =
+      RunCommand(Stocklake("predict --store none --lake " + lake + " --quarter 2013Q2 --model quarterly:1"));
   ASSERT_EQ(predict.exit_code, 0) << predict.output;
-  const auto after = DuckDb("SELECT count(*) AS n, max(model_version) AS v FROM " + LakeTable(lake, "gold/predictions"));
+  const auto after =
+      DuckDb("SELECT count(*) AS n, max(model_version) AS v FROM " + LakeTable(lake, "gold/predictions"));
   EXPECT_EQ(AsInt(after.at(0).at("n")), tickers);
   EXPECT_EQ(AsInt(after.at(0).at("v")), 1);
 }
@@ -262,8 +268,8 @@ TEST(MlJobs, TrainingAtTIgnoresEveryRowAfterT) {
   RunLake(dir.Join("full"), dir.Join("full_lake"));
   RunLake(dir.Join("cut"), dir.Join("cut_lake"));
   for (const char* lake : {"full_lake", "cut_lake"}) {
-    const auto train =
-        RunCommand(Stocklake(std::string("train --store none --rounds 30 --lake ") + dir.Join(lake) + " --quarter 2012Q3"));
+    const auto train = RunCommand(
+        Stocklake(std::string("train --store none --rounds 30 --lake ") + dir.Join(lake) + " --quarter 2012Q3"));
     ASSERT_EQ(train.exit_code, 0) << train.output;
   }
   const std::string query = "SELECT ticker, prediction, rank FROM %s ORDER BY ticker";

@@ -50,7 +50,9 @@ CommandRunner AddTrainCommand(CLI::App& app) {
     if (v.metrics.contains("model")) {
       const auto& m = v.metrics["model"];
       const auto& b = v.metrics["baseline"];
-      auto value = [](const nlohmann::json& j, const char* k) { return j.contains(k) && j[k].is_number() ? j[k].get<double>() : NAN; };
+      auto value = [](const nlohmann::json& j, const char* k) {
+        return j.contains(k) && j[k].is_number() ? j[k].get<double>() : NAN;
+      };
       std::printf("validation %s: rank IC %s (baseline %s), IC %s (baseline %s)\n",
                   v.metrics["quarters"][0].get<std::string>().c_str(), FormatMetric(value(m, "rank_ic")).c_str(),
                   FormatMetric(value(b, "rank_ic")).c_str(), FormatMetric(value(m, "ic")).c_str(),

@@ -29,7 +29,8 @@ double SecondsSince(std::chrono::steady_clock::time_point start) {
 Result<int32_t> QuarterOption(const std::string& text, const char* option) {
   int32_t quarter = 0;
   if (!ParseQuarter(text, &quarter)) {
-    return Status::InvalidArgument(std::string(option) + " '" + text + "' is not a quarter: expected YYYYQn, e.g. 2017Q3");
+    return Status::InvalidArgument(std::string(option) + " '" + text +
+                                   "' is not a quarter: expected YYYYQn, e.g. 2017Q3");
   }
   return quarter;
 }
@@ -83,8 +84,8 @@ Result<int64_t> CommitAndSync(const std::string& lake_dir, const std::vector<Unb
 
 Result<DataFile> WritePredictions(const std::string& lake_dir, const FeatureFrame& frame, const QuarterModel& rows,
                                   const ModelVersion& version) {
-  const Table table = PredictionsTable(frame, rows.first_row, rows.last_row, rows.predictions, version.name,
-                                       version.version);
+  const Table table =
+      PredictionsTable(frame, rows.first_row, rows.last_row, rows.predictions, version.name, version.version);
   return WriteUnbucketedFile(lake_dir, kGoldPredictions, PredictionsPartition(rows.quarter, version.name),
                              FormatQuarter(rows.quarter) + "-" + version.name + "-v" + std::to_string(version.version),
                              table);
@@ -100,8 +101,7 @@ nlohmann::json ScoresJson(const std::vector<int32_t>& quarters, const QuarterSco
 std::string CompactUtcNow() {
   const auto now = std::chrono::system_clock::now();
   const std::time_t seconds = std::chrono::system_clock::to_time_t(now);
-  const auto millis =
-      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+  const auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
   std::tm utc{};
   gmtime_r(&seconds, &utc);
   char text[64];
@@ -158,8 +158,8 @@ Result<TrainReport> TrainJob(const TrainOptions& options) {
                                     {"version", report.version.version},
                                     {"quarter", report.version.quarter}};
   SL_ASSIGN_OR_RETURN(report.snapshot_id,
-                      CommitAndSync(options.lake_dir,
-                                    {{std::string(kGoldPredictions), {file}, {file.partition}}}, operation, store_url));
+                      CommitAndSync(options.lake_dir, {{std::string(kGoldPredictions), {file}, {file.partition}}},
+                                    operation, store_url));
   return report;
 }
 
@@ -196,8 +196,8 @@ Result<PredictReport> PredictJob(const PredictOptions& options) {
                                     {"version", report.version.version},
                                     {"quarter", FormatQuarter(quarter)}};
   SL_ASSIGN_OR_RETURN(report.snapshot_id,
-                      CommitAndSync(options.lake_dir,
-                                    {{std::string(kGoldPredictions), {file}, {file.partition}}}, operation, store_url));
+                      CommitAndSync(options.lake_dir, {{std::string(kGoldPredictions), {file}, {file.partition}}},
+                                    operation, store_url));
   return report;
 }
 
@@ -226,7 +226,8 @@ Result<BacktestReport> BacktestJob(const BacktestOptions& options) {
     if (!model.ok()) {
       if (!model.status().IsNotFound()) return model.status();
       report.skipped.push_back(FormatQuarter(q) + ": " + model.status().message());
-      if (options.progress) std::fprintf(stderr, "backtest %s [%d/%d] skipped\n", FormatQuarter(q).c_str(), done, total);
+      if (options.progress)
+        std::fprintf(stderr, "backtest %s [%d/%d] skipped\n", FormatQuarter(q).c_str(), done, total);
       continue;
     }
     BacktestQuarter scored;
@@ -265,11 +266,10 @@ Result<BacktestReport> BacktestJob(const BacktestOptions& options) {
                                     {"params", options.walk_forward.params.ToJson()},
                                     {"model", ToJson(report.model)},
                                     {"baseline", ToJson(report.baseline)}};
-  SL_ASSIGN_OR_RETURN(report.snapshot_id,
-                      CommitAndSync(options.lake_dir,
-                                    {{std::string(kGoldBacktestPredictions), {predictions}, {}},
-                                     {std::string(kGoldBacktest), {metrics}, {}}},
-                                    operation, store_url));
+  SL_ASSIGN_OR_RETURN(report.snapshot_id, CommitAndSync(options.lake_dir,
+                                                        {{std::string(kGoldBacktestPredictions), {predictions}, {}},
+                                                         {std::string(kGoldBacktest), {metrics}, {}}},
+                                                        operation, store_url));
   report.seconds = SecondsSince(start);
   return report;
 }
