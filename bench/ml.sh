@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The quarterly ML application's benchmark (not a test): on the benchmark lake of
 # bench/run.sh (ROWS rows, ten years per ticker), times `stocklake run` (which writes
-# gold/ml_features with the other gold tables), then a 40-quarter walk-forward backtest
-# over every ticker and one `train`, each with its peak RSS.
+# gold/ml_features with the other gold tables), then a walk-forward backtest over every
+# quarter and ticker of the lake (spec features, then all features) and one `train`, each
+# with its peak RSS.
 # Usage: bench/ml.sh [ROWS] (default 20,000,000). Needs a Release build at build/.
 # A/B of the features' share of `run`: STOCKLAKE_BIN=/path/to/older/stocklake bench/run.sh.
 set -euo pipefail
@@ -17,13 +18,11 @@ features=$(node "$here/tests/node/duckdb_query.mjs" \
 echo "gold/ml_features: $features"
 first=$(echo "$features" | grep -oP '"first":"\K[0-9Q]+')
 last=$(echo "$features" | grep -oP '"last":"\K[0-9Q]+')
-# 40 quarters ending at the newest with labels (the quarter before the last).
-to_year=${last:0:4}; to_q=${last:5:1}
-if [ "$to_q" -eq 1 ]; then to_year=$((to_year - 1)); to_q=4; else to_q=$((to_q - 1)); fi
-from_index=$(( to_year * 4 + to_q - 1 - 39 ))
-from="$(( from_index / 4 ))Q$(( from_index % 4 + 1 ))"
-echo "backtest $from..${to_year}Q$to_q (lake: $first..$last), threads ${THREADS:-2}"
-/usr/bin/time -f "backtest: %e s wall, peak RSS %M KiB" "$bin" backtest --lake "$lake" --store none --quiet \
-  --threads "${THREADS:-2}" --from "$from" --to "${to_year}Q$to_q" | tail -4
-/usr/bin/time -f "train: %e s wall, peak RSS %M KiB" "$bin" train --lake "$lake" --store none \
-  --threads "${THREADS:-2}" --quarter "${to_year}Q$to_q" | tail -2
+# Every quarter of the lake (40 for ten years): the first has nothing to learn from and is
+# skipped, the last has no realised labels yet.
+for set in spec all; do
+  echo "backtest $first..$last, --features $set"
+  /usr/bin/time -f "backtest ($set): %e s wall, peak RSS %M KiB" "$bin" backtest --lake "$lake" --store none --quiet \
+    --features "$set" --from "$first" --to "$last" | tail -4
+done
+/usr/bin/time -f "train: %e s wall, peak RSS %M KiB" "$bin" train --lake "$lake" --store none --quarter "$last" | tail -2

@@ -288,6 +288,30 @@ TEST(MlJobs, TrainingAtTIgnoresEveryRowAfterT) {
   EXPECT_EQ(hash("full_lake"), hash("cut_lake"));
 }
 
+TEST(MlJobs, ARunThatRealisesLabelsFillsThemIntoEarlierPredictions) {
+  TempDir dir;
+  WriteMarket(dir.Join("cut"), Market::kNoise, 20, 900, 17, QuarterEndDate(20123));
+  WriteMarket(dir.Join("full"), Market::kNoise, 20, 900, 17);
+  const std::string lake = dir.Join("lake");
+  RunLake(dir.Join("cut"), lake);
+  const auto train = RunCommand(Stocklake("train --store none --rounds 10 --lake " + lake + " --quarter 2012Q3"));
+  ASSERT_EQ(train.exit_code, 0) << train.output;
+  const std::string labelled =
+      "SELECT count(*) AS n, count(label) AS labelled FROM " + LakeTable(lake, "gold/predictions");
+  EXPECT_EQ(AsInt(DuckDb(labelled).at(0).at("labelled")), 0) << "2012Q4 is not in the lake yet";
+
+  const auto run = RunCommand(Stocklake("run --store none --input " + dir.Join("full") + " --lake " + lake));
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_NE(run.output.find("20 realised labels filled"), std::string::npos) << run.output;
+  const auto after = DuckDb(labelled).at(0);
+  EXPECT_EQ(AsInt(after.at("labelled")), 20);
+  EXPECT_EQ(AsInt(after.at("n")), 20);
+  const auto mismatches =
+      DuckDb("SELECT count(*) AS n FROM " + LakeTable(lake, "gold/predictions") + " p JOIN " +
+             LakeTable(lake, "gold/ml_features") + " f USING (ticker, quarter) WHERE p.label IS DISTINCT FROM f.label");
+  EXPECT_EQ(AsInt(mismatches.at(0).at("n")), 0);
+}
+
 TEST(MlJobs, BadInputExitsTwoWithAClearMessage) {
   TempDir dir;
   WriteMarket(dir.Join("in"), Market::kNoise, 12, 400, 16);
@@ -310,6 +334,13 @@ TEST(MlJobs, BadInputExitsTwoWithAClearMessage) {
     EXPECT_EQ(result.exit_code, 2) << c.args << "\n" << result.output;
     EXPECT_NE(result.output.find(c.message), std::string::npos) << c.args << "\n" << result.output;
   }
+  // A lake whose every row was rejected has the features table but no feature rows.
+  WriteTextFile(dir.Join("bad/Stocks/bad.us.txt"), "Date,Open,High,Low,Close,Volume,OpenInt\nnot-a-date,1,1,1,1,1,0\n");
+  RunLake(dir.Join("bad"), dir.Join("bad_lake"));
+  const auto empty = RunCommand(Stocklake("train --store none --lake " + dir.Join("bad_lake") + " --quarter 2011Q1"));
+  EXPECT_EQ(empty.exit_code, 2) << empty.output;
+  EXPECT_NE(empty.output.find("no feature rows"), std::string::npos) << empty.output;
+
   // None of these registered anything.
   EXPECT_NE(RunCommand("test -e " + lake + "/_stocklake/models/quarterly/versions/1").exit_code, 0);
 

@@ -246,8 +246,8 @@ TEST(MetricsJson, NaNBecomesNull) {
   const nlohmann::json s = ToJson(Summarize(std::vector<PredictionMetrics>{WithIc(0.5, kNaN, 0.25, kNaN)}));
   EXPECT_EQ(s["quarters"], 1);
   EXPECT_EQ(s["mean_ic"], 0.5);
-  EXPECT_TRUE(s["ic_ir"].is_null());
-  EXPECT_TRUE(s["mean_spread"].is_null());
+  EXPECT_TRUE(s["icir"].is_null());
+  EXPECT_TRUE(s["mean_top_bottom_spread"].is_null());
   EXPECT_NO_THROW((void)s.dump());
 }
 

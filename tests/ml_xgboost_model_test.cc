@@ -184,14 +184,15 @@ TEST(XgbParams, ToJsonNamesEveryParameterAsXGBoostDoes) {
   p.seed = 3;
   p.threads = 2;
   const nlohmann::json j = p.ToJson();
-  for (const char* name : {"objective", "tree_method", "seed", "nthread", "eta", "max_depth", "subsample",
+  for (const char* name : {"objective", "tree_method", "seed", "nthread", "eta", "max_depth", "max_bin", "subsample",
                            "colsample_bytree", "min_child_weight", "lambda", "rounds"}) {
     EXPECT_TRUE(j.contains(name)) << name;
   }
   EXPECT_EQ(j["tree_method"], "hist");
   EXPECT_EQ(j["seed"], 3);
   EXPECT_EQ(j["nthread"], 2);
-  EXPECT_EQ(j["rounds"], 200);
+  EXPECT_EQ(j["rounds"], p.rounds);
+  EXPECT_EQ(j["max_bin"], p.max_bin);
   EXPECT_EQ(j["objective"], "reg:squarederror");
 }
 

@@ -18,6 +18,15 @@ void AddModelOptions(CLI::App* cmd, WalkForwardOptions* options) {
   cmd->add_option("--threads", options->params.threads, "XGBoost threads (recorded with the model)")
       ->check(CLI::Range(1, 256));
   cmd->add_option("--rounds", options->params.rounds, "Boosting rounds")->check(CLI::Range(1, 100000));
+  cmd->add_option_function<std::string>(
+         "--features",
+         [options](const std::string& name) {
+           auto set = ParseFeatureSet(name);
+           if (!set.ok()) throw CLI::ValidationError("--features", set.status().message());
+           options->features = *set;
+         },
+         "spec (the 17 features of ml.md, default) or all (with the Alpha158-style extras)")
+      ->check(CLI::IsMember({"spec", "all"}));
 }
 
 std::string FormatMetric(double value) {

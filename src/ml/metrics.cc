@@ -151,14 +151,16 @@ PredictionMetrics ScorePredictions(std::span<const double> prediction, std::span
 }
 
 MetricsSummary Summarize(std::span<const PredictionMetrics> per_quarter) {
-  std::vector<double> ic, rank_ic, hit_rate, spread;
+  std::vector<double> ic, rank_ic, hit_rate, spread, rmse;
+  MetricsSummary s;
   for (const PredictionMetrics& m : per_quarter) {
+    s.rows += m.count;
+    rmse.push_back(m.rmse);
     ic.push_back(m.ic);
     rank_ic.push_back(m.rank_ic);
     hit_rate.push_back(m.hit_rate);
     spread.push_back(m.top_bottom_spread);
   }
-  MetricsSummary s;
   s.quarters = static_cast<int>(per_quarter.size());
   s.mean_ic = MeanDefined(ic);
   s.ic_ir = InformationRatio(ic);
@@ -166,6 +168,7 @@ MetricsSummary Summarize(std::span<const PredictionMetrics> per_quarter) {
   s.rank_ic_ir = InformationRatio(rank_ic);
   s.mean_hit_rate = MeanDefined(hit_rate);
   s.mean_spread = MeanDefined(spread);
+  s.mean_rmse = MeanDefined(rmse);
   return s;
 }
 
@@ -180,12 +183,14 @@ nlohmann::json ToJson(const PredictionMetrics& m) {
 
 nlohmann::json ToJson(const MetricsSummary& s) {
   return {{"quarters", s.quarters},
+          {"rows", s.rows},
           {"mean_ic", NumberOrNull(s.mean_ic)},
-          {"ic_ir", NumberOrNull(s.ic_ir)},
+          {"icir", NumberOrNull(s.ic_ir)},
           {"mean_rank_ic", NumberOrNull(s.mean_rank_ic)},
-          {"rank_ic_ir", NumberOrNull(s.rank_ic_ir)},
+          {"rank_icir", NumberOrNull(s.rank_ic_ir)},
           {"mean_hit_rate", NumberOrNull(s.mean_hit_rate)},
-          {"mean_spread", NumberOrNull(s.mean_spread)}};
+          {"mean_top_bottom_spread", NumberOrNull(s.mean_spread)},
+          {"mean_rmse", NumberOrNull(s.mean_rmse)}};
 }
 
 }  // namespace stocklake

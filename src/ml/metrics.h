@@ -43,20 +43,22 @@ std::vector<double> CrossSectionalRankNorm(std::span<const double> values);
 struct MetricsSummary {
   static constexpr double kUndefined = std::numeric_limits<double>::quiet_NaN();
   int quarters = 0;  //!< quarters summarised, defined or not
+  int64_t rows = 0;  //!< scored rows over every quarter (sum of count)
   double mean_ic = kUndefined;
   double ic_ir = kUndefined;
   double mean_rank_ic = kUndefined;
   double rank_ic_ir = kUndefined;
   double mean_hit_rate = kUndefined;
   double mean_spread = kUndefined;
+  double mean_rmse = kUndefined;
 };
 
 MetricsSummary Summarize(std::span<const PredictionMetrics> per_quarter);
 
 //! {"ic", "rank_ic", "hit_rate", "top_bottom_spread", "rmse", "count"}; NaN -> null.
 nlohmann::json ToJson(const PredictionMetrics& metrics);
-//! {"quarters", "mean_ic", "ic_ir", "mean_rank_ic", "rank_ic_ir", "mean_hit_rate",
-//! "mean_spread"}; NaN -> null.
+//! {"quarters", "rows", "mean_ic", "icir", "mean_rank_ic", "rank_icir", "mean_hit_rate",
+//! "mean_top_bottom_spread", "mean_rmse"}; NaN -> null. (The API serves this object.)
 nlohmann::json ToJson(const MetricsSummary& summary);
 
 }  // namespace stocklake

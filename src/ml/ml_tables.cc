@@ -95,6 +95,30 @@ void BacktestTables::AddQuarter(const FeatureFrame& frame, const QuarterModel& m
                    &metrics_);
 }
 
+std::map<std::string, MetricsSummary> SummarizeBacktestRows(const Table& rows) {
+  std::map<std::string, std::vector<PredictionMetrics>> by_predictor;
+  const Column* predictor = rows.Find("predictor");
+  const Column* count = rows.Find("count");
+  if (predictor == nullptr || count == nullptr) return {};
+  auto value = [&](const char* name, size_t r) {
+    const Column* c = rows.Find(name);
+    return c == nullptr || c->IsNull(r) ? PredictionMetrics::kUndefined : c->f64[r];
+  };
+  for (size_t r = 0; r < rows.num_rows(); ++r) {
+    PredictionMetrics m;
+    m.ic = value("ic", r);
+    m.rank_ic = value("rank_ic", r);
+    m.hit_rate = value("hit_rate", r);
+    m.top_bottom_spread = value("top_bottom_spread", r);
+    m.rmse = value("rmse", r);
+    m.count = count->i64[r];
+    by_predictor[std::string(predictor->StringAt(r))].push_back(m);
+  }
+  std::map<std::string, MetricsSummary> out;
+  for (const auto& [name, metrics] : by_predictor) out[name] = Summarize(metrics);
+  return out;
+}
+
 Result<DataFile> WriteUnbucketedFile(const std::string& lake_dir, std::string_view table_name,
                                      const std::string& partition, const std::string& name_tag, const Table& table,
                                      Env* env) {

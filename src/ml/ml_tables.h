@@ -5,6 +5,7 @@
 // partition "backtest_id=ID", so backtests append.
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,7 @@
 #include "core/table.h"
 #include "lake/snapshot.h"
 #include "ml/feature_frame.h"
+#include "ml/metrics.h"
 #include "ml/walk_forward.h"
 
 namespace stocklake {
@@ -40,6 +42,10 @@ class BacktestTables {
   std::string backtest_id_;
   Table predictions_, metrics_;
 };
+
+//! Per predictor ("model", "baseline"), the summary (Summarize) of one backtest's
+//! gold/backtest rows, as the backtest command and the API report it.
+std::map<std::string, MetricsSummary> SummarizeBacktestRows(const Table& rows);
 
 //! Writes `table` durably as a new file of the unbucketed `table_name` (not yet listed
 //! by any snapshot: commit it with CommitUnbucketedChanges).

@@ -5,6 +5,8 @@
 #include <cmath>
 #include <limits>
 
+#include "process/quarter_features.h"
+
 namespace stocklake {
 
 namespace {
@@ -15,7 +17,26 @@ std::string QuarterRange(const FeatureFrame& frame) {
   return FormatQuarter(quarters.front()) + ".." + FormatQuarter(quarters.back());
 }
 
+// The frame columns of the model's inputs.
+std::vector<size_t> FeatureColumns(const FeatureFrame& frame, FeatureSet set) {
+  std::vector<size_t> columns;
+  const auto spec = SpecFeatureNames();
+  for (size_t k = 0; k < frame.feature_names.size(); ++k) {
+    const bool in_spec = std::find(spec.begin(), spec.end(), frame.feature_names[k]) != spec.end();
+    if (set == FeatureSet::kAll || in_spec) columns.push_back(k);
+  }
+  return columns;
+}
+
 }  // namespace
+
+Result<FeatureSet> ParseFeatureSet(std::string_view name) {
+  if (name == "spec") return FeatureSet::kSpec;
+  if (name == "all") return FeatureSet::kAll;
+  return Status::InvalidArgument("--features '" + std::string(name) + "': expected spec or all");
+}
+
+std::string_view FeatureSetName(FeatureSet set) { return set == FeatureSet::kSpec ? "spec" : "all"; }
 
 Result<QuarterModel> TrainQuarterModel(const FeatureFrame& frame, int32_t quarter, const WalkForwardOptions& options) {
   QuarterModel out;
@@ -32,7 +53,9 @@ Result<QuarterModel> TrainQuarterModel(const FeatureFrame& frame, int32_t quarte
   }
   // Rows of quarters before T (and within the window) whose label is realised; the rows
   // are grouped by quarter, so each quarter's labels are ranked among themselves.
-  const size_t width = frame.width();
+  const std::vector<size_t> columns = FeatureColumns(frame, options.features);
+  for (size_t k : columns) out.feature_names.push_back(frame.feature_names[k]);
+  const size_t width = columns.size();
   std::vector<float> values, labels;
   std::vector<size_t> rows;
   std::vector<double> quarter_labels;
@@ -55,7 +78,8 @@ Result<QuarterModel> TrainQuarterModel(const FeatureFrame& frame, int32_t quarte
         out.last_train_quarter = q;
         const std::vector<double> ranked = CrossSectionalRankNorm(quarter_labels);
         for (size_t k = 0; k < rows.size(); ++k) {
-          values.insert(values.end(), frame.Row(rows[k]), frame.Row(rows[k]) + width);
+          const float* row = frame.Row(rows[k]);
+          for (size_t c : columns) values.push_back(row[c]);
           labels.push_back(static_cast<float>(ranked[k]));
         }
         out.train_rows += static_cast<int64_t>(rows.size());
@@ -72,7 +96,7 @@ Result<QuarterModel> TrainQuarterModel(const FeatureFrame& frame, int32_t quarte
   SL_ASSIGN_OR_RETURN(XgbModel model, XgbModel::Train(values.data(), static_cast<size_t>(out.train_rows), width,
                                                       labels.data(), options.params));
   values = {};
-  SL_ASSIGN_OR_RETURN(out.predictions, PredictRows(model, frame.feature_names, frame, out.first_row, out.last_row));
+  SL_ASSIGN_OR_RETURN(out.predictions, PredictRows(model, out.feature_names, frame, out.first_row, out.last_row));
   out.model.emplace(std::move(model));
   return out;
 }

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/status.h"
@@ -18,8 +19,19 @@
 
 namespace stocklake {
 
+//! Which columns of gold/ml_features a model learns from.
+enum class FeatureSet {
+  kSpec,  //!< the spec's 17 features (ml.md): the default, and the set the issue's figures were measured on
+  kAll,   //!< those and every extra (Alpha158-style) column: about six times the training time
+};
+
+//! "spec" | "all"; InvalidArgument otherwise.
+Result<FeatureSet> ParseFeatureSet(std::string_view name);
+std::string_view FeatureSetName(FeatureSet set);
+
 struct WalkForwardOptions {
   XgbParams params;
+  FeatureSet features = FeatureSet::kSpec;
   //! Train on the K quarters before T; 0: every quarter before T (expanding window).
   int window = 0;
 };
@@ -31,7 +43,8 @@ struct QuarterModel {
   int32_t quarter = 0;  //!< T
   int32_t first_train_quarter = 0, last_train_quarter = 0;
   int64_t train_rows = 0;
-  std::optional<XgbModel> model;  //!< set once trained
+  std::optional<XgbModel> model;           //!< set once trained
+  std::vector<std::string> feature_names;  //!< the model's inputs, in order
   //! The rows of T in the frame, [first_row, last_row), and a prediction for each.
   size_t first_row = 0, last_row = 0;
   std::vector<double> predictions;

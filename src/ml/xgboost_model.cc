@@ -68,6 +68,7 @@ nlohmann::json XgbParams::ToJson() const {
       {"nthread", threads},
       {"eta", eta},
       {"max_depth", max_depth},
+      {"max_bin", max_bin},
       {"subsample", subsample},
       {"colsample_bytree", colsample_bytree},
       {"min_child_weight", min_child_weight},

@@ -11,6 +11,7 @@
 #include "lake/source_registry.h"
 #include "log/consumer_group.h"
 #include "log/topics.h"
+#include "ml/prediction_labels.h"
 #include "orchestrate/clean_stage.h"
 #include "orchestrate/ingest_stage.h"
 #include "orchestrate/lake_lock.h"
@@ -119,6 +120,12 @@ Result<RunSummary> RunBatch(const RunOptions& options) {
   for (int r = 0; r < kRejectReasonCount; ++r) summary.rejected_by_reason[r] = lake.rejected_by_reason[r];
   summary.snapshot_id = lake.snapshot_id;
   summary.tables_written = lake.tables_written;
+  {
+    // Labels the new rows realised, copied into earlier predictions. Checked on every run
+    // (cheap without predictions), so a run that crashed before doing it is completed.
+    SL_ASSIGN_OR_RETURN(LakeSnapshot current, LoadCurrentSnapshot(options.lake_dir));
+    SL_ASSIGN_OR_RETURN(summary.prediction_labels_filled, FillRealisedPredictionLabels(options.lake_dir, current));
+  }
 
   if (!store_url.empty()) {
     // Always synced, even when the lake has nothing new: a run that crashed after its
@@ -179,6 +186,10 @@ std::string FormatRunSummary(const RunSummary& s) {
     add("\nsnapshot   %lld committed\n", static_cast<long long>(s.snapshot_id));
   } else {
     out += "snapshot   nothing new: the lake is unchanged\n";
+  }
+  if (s.prediction_labels_filled > 0) {
+    add("labels     %lld realised labels filled into gold/predictions\n",
+        static_cast<long long>(s.prediction_labels_filled));
   }
   for (const StageTiming& t : s.stages) {
     add("stage      %-7s %8.3f s  %lld rows", t.stage.c_str(), t.seconds, static_cast<long long>(t.rows));

@@ -138,11 +138,12 @@ Result<TrainReport> TrainJob(const TrainOptions& options) {
   meta.train_first_quarter = FormatQuarter(model.first_train_quarter);
   meta.train_last_quarter = FormatQuarter(model.last_train_quarter);
   meta.train_rows = model.train_rows;
-  meta.feature_names = frame.feature_names;
+  meta.feature_names = model.feature_names;
   meta.label_transform = kLabelTransform;
   meta.xgboost_version = XgbModel::LibraryVersion();
   meta.params = options.walk_forward.params.ToJson();
   meta.params["window"] = options.walk_forward.window;
+  meta.params["features"] = FeatureSetName(options.walk_forward.features);
   meta.metrics = std::move(metrics);
   meta.snapshot_id = frame.snapshot_id;
   meta.feature_files = frame.files;
@@ -263,6 +264,7 @@ Result<BacktestReport> BacktestJob(const BacktestOptions& options) {
                                     {"from", options.from},
                                     {"to", options.to},
                                     {"window", options.walk_forward.window},
+                                    {"features", FeatureSetName(options.walk_forward.features)},
                                     {"params", options.walk_forward.params.ToJson()},
                                     {"model", ToJson(report.model)},
                                     {"baseline", ToJson(report.baseline)}};
@@ -281,6 +283,13 @@ std::string FormatBacktestReport(const BacktestReport& report) {
     std::snprintf(line, sizeof line, format, args...);
     out += line;
   };
+  // A metric that is not defined (one quarter has no ICIR, a constant prediction no IC).
+  auto metric = [](double value, const char* format) -> std::string {
+    if (std::isnan(value)) return "n/a";
+    char text[32];
+    std::snprintf(text, sizeof text, format, value);
+    return text;
+  };
   add("backtest %s: %zu quarters in %.1f s (snapshot %lld)\n", report.backtest_id.c_str(), report.quarters.size(),
       report.seconds, static_cast<long long>(report.snapshot_id));
   add("%-8s %7s %9s %9s %9s %9s %9s %9s\n", "quarter", "rows", "IC", "rank IC", "hit rate", "spread", "base IC",
@@ -288,14 +297,17 @@ std::string FormatBacktestReport(const BacktestReport& report) {
   for (const BacktestQuarter& q : report.quarters) {
     const PredictionMetrics& m = q.scores.model;
     const PredictionMetrics& b = q.scores.baseline;
-    add("%-8s %7lld %+9.4f %+9.4f %9.3f %+9.4f %+9.4f %+9.4f\n", FormatQuarter(q.quarter).c_str(),
-        static_cast<long long>(m.count), m.ic, m.rank_ic, m.hit_rate, m.top_bottom_spread, b.ic, b.rank_ic);
+    add("%-8s %7lld %9s %9s %9s %9s %9s %9s\n", FormatQuarter(q.quarter).c_str(), static_cast<long long>(m.count),
+        metric(m.ic, "%+.4f").c_str(), metric(m.rank_ic, "%+.4f").c_str(), metric(m.hit_rate, "%.3f").c_str(),
+        metric(m.top_bottom_spread, "%+.4f").c_str(), metric(b.ic, "%+.4f").c_str(),
+        metric(b.rank_ic, "%+.4f").c_str());
   }
   add("\n%-10s %9s %9s %9s %9s %9s %9s\n", "summary", "IC", "ICIR", "rank IC", "rank ICIR", "hit rate", "spread");
   for (const auto& [name, s] : {std::pair<const char*, const MetricsSummary&>{"model", report.model},
                                 std::pair<const char*, const MetricsSummary&>{"baseline", report.baseline}}) {
-    add("%-10s %+9.4f %+9.3f %+9.4f %+9.3f %9.3f %+9.4f\n", name, s.mean_ic, s.ic_ir, s.mean_rank_ic, s.rank_ic_ir,
-        s.mean_hit_rate, s.mean_spread);
+    add("%-10s %9s %9s %9s %9s %9s %9s\n", name, metric(s.mean_ic, "%+.4f").c_str(), metric(s.ic_ir, "%+.3f").c_str(),
+        metric(s.mean_rank_ic, "%+.4f").c_str(), metric(s.rank_ic_ir, "%+.3f").c_str(),
+        metric(s.mean_hit_rate, "%.3f").c_str(), metric(s.mean_spread, "%+.4f").c_str());
   }
   for (const std::string& s : report.skipped) out += "skipped " + s + "\n";
   return out;

@@ -44,7 +44,8 @@ struct RunSummary {
   //! Rows from earlier runs displaced by a newer row for the same ticker and date.
   int64_t earlier_rows_displaced = 0;
 
-  int64_t snapshot_id = 0;  // 0 when nothing new was committed
+  int64_t snapshot_id = 0;               // 0 when nothing new was committed
+  int64_t prediction_labels_filled = 0;  // gold/predictions labels this run's rows realised
   std::vector<std::string> tables_written;
   std::string store;  // the serving store loaded (password redacted); "" for none
   int64_t store_buckets_loaded = 0;

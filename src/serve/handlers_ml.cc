@@ -1,8 +1,10 @@
 // /api/v1/predictions and /api/v1/backtests: the ML application's tables (ml.md) as the
 // serving store holds them.
 #include <algorithm>
+#include <set>
 
 #include "lake/table_schemas.h"
+#include "ml/ml_tables.h"
 #include "serve/handlers.h"
 
 namespace stocklake {
@@ -11,28 +13,18 @@ namespace {
 
 using nlohmann::json;
 
-json Optional(const std::optional<double>& v) { return v ? json(*v) : json(nullptr); }
-
-json PredictorSummaryToJson(const PredictorSummary& p) {
-  return {{"quarters", p.quarters},
-          {"rows", p.rows},
-          {"mean_ic", Optional(p.mean_ic)},
-          {"icir", Optional(p.icir)},
-          {"mean_rank_ic", Optional(p.mean_rank_ic)},
-          {"rank_icir", Optional(p.rank_icir)},
-          {"mean_hit_rate", Optional(p.mean_hit_rate)},
-          {"mean_top_bottom_spread", Optional(p.mean_spread)},
-          {"mean_rmse", Optional(p.mean_rmse)}};
-}
-
-//! id, quarter range and, per predictor ("model", "baseline"), its summary.
-json BacktestSummaryToJson(const BacktestSummary& s) {
+//! id, quarter range and, per predictor ("model", "baseline"), its summary, from the
+//! backtest's gold/backtest rows (ordered by quarter).
+json BacktestSummaryToJson(const std::string& backtest_id, const Table& rows) {
   json predictors = json::object();
-  for (const auto& [name, p] : s.predictors) predictors[name] = PredictorSummaryToJson(p);
-  return {{"backtest_id", s.backtest_id},
-          {"first_quarter", s.first_quarter},
-          {"last_quarter", s.last_quarter},
-          {"quarters", s.quarters},
+  for (const auto& [name, summary] : SummarizeBacktestRows(rows)) predictors[name] = ToJson(summary);
+  const Column& quarter = *rows.Find("quarter");
+  std::set<std::string_view> quarters;
+  for (size_t r = 0; r < rows.num_rows(); ++r) quarters.insert(quarter.StringAt(r));
+  return {{"backtest_id", backtest_id},
+          {"first_quarter", quarters.empty() ? json(nullptr) : json(*quarters.begin())},
+          {"last_quarter", quarters.empty() ? json(nullptr) : json(*quarters.rbegin())},
+          {"quarters", quarters.size()},
           {"summary", predictors}};
 }
 
@@ -134,9 +126,12 @@ void HandlePredictionQuarters(ApiContext& ctx, const httplib::Request& req, http
 void HandleBacktests(ApiContext& ctx, const httplib::Request& req, httplib::Response& res) {
   if (Status st = CheckParamNames(req.params, {}); !st.ok()) return SendBadRequest(res, st);
   ctx.WithStore(req, res, [&](ServingStore& store, const LakeSnapshot&) -> Status {
-    SL_ASSIGN_OR_RETURN(std::vector<BacktestSummary> list, store.Backtests());
+    SL_ASSIGN_OR_RETURN(std::vector<std::string> ids, store.BacktestIds());
     json data = json::array();
-    for (const BacktestSummary& s : list) data.push_back(BacktestSummaryToJson(s));
+    for (const std::string& id : ids) {
+      SL_ASSIGN_OR_RETURN(Table rows, store.BacktestQuarters(id));
+      data.push_back(BacktestSummaryToJson(id, rows));
+    }
     SendJson(res, {{"data", data}});
     return Status::OK();
   });
@@ -163,7 +158,7 @@ void HandleBacktest(ApiContext& ctx, const httplib::Request& req, httplib::Respo
       }
       quarters.back()[std::string(predictor.StringAt(r))] = RowToJson(rows, kMetrics, r);
     }
-    json body = BacktestSummaryToJson(SummarizeBacktest(rows));
+    json body = BacktestSummaryToJson(id, rows);
     body["by_quarter"] = quarters;
     SendJson(res, body);
     return Status::OK();

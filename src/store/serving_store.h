@@ -163,26 +163,6 @@ struct PredictionSet {
   int64_t rows = 0;
 };
 
-//! The spec's summary of one predictor over a backtest's quarters (ml.md): means over
-//! the quarters where the metric is defined; ICIR = mean / sample standard deviation
-//! (nullopt with fewer than two quarters or no spread).
-struct PredictorSummary {
-  int quarters = 0;  //!< quarters with a row of this predictor
-  int64_t rows = 0;  //!< sum of count
-  std::optional<double> mean_ic, icir, mean_rank_ic, rank_icir, mean_hit_rate, mean_spread, mean_rmse;
-};
-
-struct BacktestSummary {
-  std::string backtest_id;
-  std::string first_quarter, last_quarter;
-  int quarters = 0;
-  //! predictor ("model", "baseline") -> its summary.
-  std::map<std::string, PredictorSummary> predictors;
-};
-
-//! Summarises gold/backtest rows of ONE backtest (columns of EmptyTableFor(kGoldBacktest)).
-BacktestSummary SummarizeBacktest(const Table& rows);
-
 struct StoreOptions {
   //! Schema version to migrate to; 0 = the newest this build knows. Older versions
   //! exist so tests can build an old database and prove that upgrading it works.
@@ -273,8 +253,9 @@ class ServingStore {
   //! Every quarter and model with predictions: newest quarter first, then by model.
   virtual Result<std::vector<PredictionSet>> PredictionSets() = 0;
 
-  //! Every backtest summarised, newest (highest backtest_id) first.
-  virtual Result<std::vector<BacktestSummary>> Backtests() = 0;
+  //! The id of every backtest, newest (highest backtest_id) first. (Their summaries are
+  //! the ML application's arithmetic: SummarizeBacktestRows in ml/ml_tables.h.)
+  virtual Result<std::vector<std::string>> BacktestIds() = 0;
 
   //! One backtest's gold/backtest rows (its columns), ordered by quarter and predictor;
   //! 0 rows for an unknown id.

@@ -87,7 +87,7 @@ class SqlStore : public ServingStore {
   Status ReplacePartition(const PartitionContents& contents, bool* replaced) override;
   Result<PredictionsPage> Predictions(const PredictionsQuery& query) override;
   Result<std::vector<PredictionSet>> PredictionSets() override;
-  Result<std::vector<BacktestSummary>> Backtests() override;
+  Result<std::vector<std::string>> BacktestIds() override;
   Result<Table> BacktestQuarters(std::string_view backtest_id) override;
 
   //! Applies the migrations after the database's current version, up to `target`

@@ -141,15 +141,12 @@ Result<std::vector<PredictionSet>> SqlStore::PredictionSets() {
   return out;
 }
 
-Result<std::vector<BacktestSummary>> SqlStore::Backtests() {
+Result<std::vector<std::string>> SqlStore::BacktestIds() {
   Table ids;
   ids.columns = {{"backtest_id", ColumnType::kString, false}};
   SL_RETURN_IF_ERROR(Query("SELECT DISTINCT backtest_id FROM backtests ORDER BY backtest_id DESC", {}, &ids));
-  std::vector<BacktestSummary> out;
-  for (size_t r = 0; r < ids.num_rows(); ++r) {
-    SL_ASSIGN_OR_RETURN(Table rows, BacktestQuarters(ids.columns[0].StringAt(r)));
-    out.push_back(SummarizeBacktest(rows));
-  }
+  std::vector<std::string> out;
+  for (size_t r = 0; r < ids.num_rows(); ++r) out.emplace_back(ids.columns[0].StringAt(r));
   return out;
 }
 
