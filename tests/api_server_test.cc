@@ -26,6 +26,7 @@
 #include "api_test_util.h"
 #include "core/date.h"
 #include "core/files.h"
+#include "core/sha256.h"
 #include "lake/parquet_reader.h"
 #include "lake/snapshot.h"
 #include "lake/table_schemas.h"

@@ -20,6 +20,7 @@
 #include "pg_harness.h"
 #include "store/serving_store.h"
 #include "store/store_sync.h"
+#include "table_test_util.h"
 #include "test_util.h"
 
 namespace stocklake {
@@ -44,23 +45,6 @@ using testing::TempDir;
 
 using Row = std::vector<std::string>;
 
-//! One cell as an exact, type-tagged string: doubles by their bits, NULL distinct.
-std::string Cell(const Column& c, size_t r) {
-  if (c.IsNull(r)) return "NULL";
-  switch (c.type) {
-    case ColumnType::kString: return "s:" + std::string(c.StringAt(r));
-    case ColumnType::kDate: return "d:" + FormatDate(c.i32[r]);
-    case ColumnType::kInt32: return "i:" + std::to_string(c.i32[r]);
-    case ColumnType::kInt64: return "i:" + std::to_string(c.i64[r]);
-    case ColumnType::kDouble: {
-      uint64_t bits;
-      std::memcpy(&bits, &c.f64[r], sizeof bits);
-      return "f:" + std::to_string(bits);
-    }
-  }
-  return "?";
-}
-
 //! Rows of `t` in the column order of lake table `table`, in `t`'s row order.
 std::vector<Row> RowsOf(const Table& t, std::string_view table) {
   std::vector<Row> rows(t.num_rows());
@@ -69,7 +53,7 @@ std::vector<Row> RowsOf(const Table& t, std::string_view table) {
     EXPECT_NE(c, nullptr) << s.name;
     if (c == nullptr) return {};
     EXPECT_EQ(c->type, s.type) << s.name;
-    for (size_t r = 0; r < rows.size(); ++r) rows[r].push_back(Cell(*c, r));
+    for (size_t r = 0; r < rows.size(); ++r) rows[r].push_back(testing::ExactCell(*c, r));
   }
   return rows;
 }

@@ -30,6 +30,7 @@
 #include "lake/table_schemas.h"
 #include "pg_harness.h"
 #include "store/store_sync.h"
+#include "table_test_util.h"
 #include "test_util.h"
 
 namespace stocklake {
@@ -55,23 +56,6 @@ using testing::TempDir;
 
 using Row = std::vector<std::string>;
 
-//! One cell as an exact, type-tagged string: doubles by their bits, NULL distinct.
-std::string Cell(const Column& c, size_t r) {
-  if (c.IsNull(r)) return "NULL";
-  switch (c.type) {
-    case ColumnType::kString: return "s:" + std::string(c.StringAt(r));
-    case ColumnType::kDate: return "d:" + FormatDate(c.i32[r]);
-    case ColumnType::kInt32: return "i:" + std::to_string(c.i32[r]);
-    case ColumnType::kInt64: return "i:" + std::to_string(c.i64[r]);
-    case ColumnType::kDouble: {
-      uint64_t bits;
-      std::memcpy(&bits, &c.f64[r], sizeof bits);
-      return "f:" + std::to_string(bits);
-    }
-  }
-  return "?";
-}
-
 //! Rows of `t` in the column order of the lake table `lake_table`.
 std::vector<Row> RowsOf(const Table& t, std::string_view lake_table) {
   const Table schema = EmptyTableFor(lake_table);
@@ -85,7 +69,7 @@ std::vector<Row> RowsOf(const Table& t, std::string_view lake_table) {
   }
   std::vector<Row> rows(t.num_rows());
   for (size_t r = 0; r < rows.size(); ++r) {
-    for (const Column* c : cols) rows[r].push_back(Cell(*c, r));
+    for (const Column* c : cols) rows[r].push_back(testing::ExactCell(*c, r));
   }
   return rows;
 }

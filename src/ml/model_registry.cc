@@ -1,8 +1,6 @@
 // ModelRegistry; see model_registry.h.
 #include "ml/model_registry.h"
 
-#include <openssl/evp.h>
-
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -12,6 +10,7 @@
 #include "core/clock.h"
 #include "core/file_lock.h"
 #include "core/files.h"
+#include "core/sha256.h"
 
 namespace stocklake {
 
@@ -34,19 +33,6 @@ int ParseVersion(std::string_view text) {
   if (text.empty() || text[0] == '0') return 0;
   const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
   return error == std::errc() && end == text.data() + text.size() && value > 0 ? value : 0;
-}
-
-std::string Sha256Hex(std::string_view bytes) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_Digest(bytes.data(), bytes.size(), digest, &length, EVP_sha256(), nullptr);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned int i = 0; i < length; ++i) {
-    out += kHex[digest[i] >> 4];
-    out += kHex[digest[i] & 15];
-  }
-  return out;
 }
 
 template <typename T>

@@ -1,6 +1,7 @@
 #include "serve/api_context.h"
 
 #include "core/files.h"
+#include "core/sha256.h"
 
 namespace stocklake {
 

@@ -1,12 +1,12 @@
 #include "serve/tokens.h"
 
-#include <openssl/evp.h>
 #include <openssl/rand.h>
 
 #include <nlohmann/json.hpp>
 
 #include "core/clock.h"
 #include "core/files.h"
+#include "core/sha256.h"
 #include "serve/base64url.h"
 
 namespace stocklake {
@@ -54,20 +54,6 @@ Result<std::string> GenerateTokenText() {
   unsigned char bytes[32];
   if (RAND_bytes(bytes, sizeof bytes) != 1) return Status::IOError("OpenSSL RAND_bytes failed: no token created");
   return Base64UrlEncode(std::string_view(reinterpret_cast<const char*>(bytes), sizeof bytes));
-}
-
-std::string Sha256Hex(std::string_view text) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_Digest(text.data(), text.size(), digest, &length, EVP_sha256(), nullptr);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(length * 2);
-  for (unsigned int i = 0; i < length; ++i) {
-    out.push_back(kHex[digest[i] >> 4]);
-    out.push_back(kHex[digest[i] & 15]);
-  }
-  return out;
 }
 
 std::string TokenFilePath(const std::string& lake_dir) { return lake_dir + "/_stocklake/tokens.json"; }

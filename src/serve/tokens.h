@@ -34,9 +34,6 @@ struct TokenRecord {
 //! A new token: 32 random bytes (OpenSSL RAND_bytes), base64url without padding.
 Result<std::string> GenerateTokenText();
 
-//! Lower-case hex SHA-256 of `text` (OpenSSL EVP).
-std::string Sha256Hex(std::string_view text);
-
 //! Path of the token file of the lake at `lake_dir`.
 std::string TokenFilePath(const std::string& lake_dir);
 
