@@ -29,5 +29,8 @@ CommandRunner AddTrainCommand(CLI::App& app);
 CommandRunner AddPredictCommand(CLI::App& app);
 CommandRunner AddBacktestCommand(CLI::App& app);
 CommandRunner AddModelsCommand(CLI::App& app);
+CommandRunner AddGenerateTradesCommand(CLI::App& app);
+CommandRunner AddPublishCommand(CLI::App& app);
+CommandRunner AddTopicCommand(CLI::App& app);
 
 }  // namespace stocklake::cli

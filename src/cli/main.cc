@@ -14,7 +14,8 @@ int main(int argc, char** argv) {
   const std::vector<CommandRunner> commands = {
       AddGenerateCommand(app), AddRunCommand(app),       AddServeCommand(app),  AddTokenCommand(app),
       AddProducerCommand(app), AddProcessorCommand(app), AddLoaderCommand(app), AddTrainCommand(app),
-      AddPredictCommand(app),  AddBacktestCommand(app),  AddModelsCommand(app),
+      AddPredictCommand(app),  AddBacktestCommand(app),  AddModelsCommand(app), AddGenerateTradesCommand(app),
+      AddPublishCommand(app),  AddTopicCommand(app),
   };
   try {
     app.parse(argc, argv);

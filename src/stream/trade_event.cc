@@ -202,7 +202,7 @@ Result<TradeEvent> ParseTradeEvent(std::string_view record) {
   switch (element.type()) {
     case simdjson::dom::element_type::INT64:
     case simdjson::dom::element_type::UINT64:
-    case simdjson::dom::element_type::DOUBLE: (void)element.get_double().get(event.price); break;
+    case simdjson::dom::element_type::DOUBLE: event.price = element.get_double().value_unsafe(); break;
     default: return Invalid("price", std::string("must be a number, not ") + TypeName(element.type()), Quote(element));
   }
   if (!std::isfinite(event.price) || !(event.price > 0)) {
@@ -212,7 +212,7 @@ Result<TradeEvent> ParseTradeEvent(std::string_view record) {
   if (object.at_key("size").get(element) != simdjson::SUCCESS) return Invalid("size", "is missing", "");
   switch (element.type()) {
     case simdjson::dom::element_type::INT64:
-      (void)element.get_int64().get(event.size);
+      event.size = element.get_int64().value_unsafe();
       if (event.size <= 0) return Invalid("size", "must be an integer > 0", Quote(element));
       break;
     case simdjson::dom::element_type::UINT64:
@@ -228,9 +228,9 @@ Result<TradeEvent> ParseTradeEvent(std::string_view record) {
   if (object.at_key("ts").get(element) != simdjson::SUCCESS) return Invalid("ts", "is missing", "");
   std::string_view ts_text;
   switch (element.type()) {
-    case simdjson::dom::element_type::INT64: (void)element.get_int64().get(event.ts_ms); break;
+    case simdjson::dom::element_type::INT64: event.ts_ms = element.get_int64().value_unsafe(); break;
     case simdjson::dom::element_type::STRING:
-      (void)element.get_string().get(ts_text);
+      ts_text = element.get_string().value_unsafe();
       if (!ParseRfc3339Millis(ts_text, &event.ts_ms)) {
         return Invalid("ts",
                        "must be an RFC 3339 timestamp with Z or a numeric offset "
