@@ -213,9 +213,9 @@ Result<TradeGeneratorSummary> GenerateTrades(const TradeGeneratorOptions& option
     const int64_t cents = std::max<int64_t>(1, std::llround(s.price * 100));
     const int64_t size = rng.Below(10) < 6 ? 100 * (1 + rng.Below(10)) : 1 + rng.Below(99);
     int64_t ts_ms = options.start_ms + static_cast<int64_t>(std::floor(static_cast<double>(i) * ms_per_event));
-    if (rng.Uniform() < options.late_fraction) {
+    const bool late = rng.Uniform() < options.late_fraction;
+    if (late) {
       ts_ms -= 120'000 + rng.Below(780'000);
-      ++summary.late;
     } else if (rng.Below(100) < 5) {
       ts_ms -= rng.Below(5000);
     }
@@ -224,6 +224,7 @@ Result<TradeGeneratorSummary> GenerateTrades(const TradeGeneratorOptions& option
       AppendBad(rng, static_cast<int>(rng.Below(kBadKinds)), s.ticker, cents, ts_ms, &buffer);
       ++summary.bad;
     } else {
+      if (late) ++summary.late;
       std::string symbol = s.ticker;
       const uint32_t look = rng.Below(100);
       if (look == 0) {
