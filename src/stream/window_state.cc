@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 
 namespace stocklake {
 
@@ -30,6 +31,23 @@ bool WindowStartOf(int64_t ts, int64_t w, int64_t* start) {
   if (rem < 0) rem += w;
   int64_t end;
   return !__builtin_sub_overflow(ts, rem, start) && !__builtin_add_overflow(*start, w, &end);
+}
+
+//! A fast hash of a short name (tickers fit in one or two words). Not flooding-resistant:
+//! symbols follow the ticker syntax and one processor sees thousands, not millions.
+uint64_t HashName(std::string_view s) {
+  uint64_t h = 0x9e3779b97f4a7c15ULL ^ s.size();
+  size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    uint64_t v;
+    std::memcpy(&v, s.data() + i, 8);
+    h = (h ^ v) * 0xff51afd7ed558ccdULL;
+    h ^= h >> 32;
+  }
+  uint64_t v = 0;
+  if (i < s.size()) std::memcpy(&v, s.data() + i, s.size() - i);
+  h = (h ^ v) * 0xc4ceb9fe1a85ec53ULL;
+  return h ^ (h >> 29);
 }
 
 //! Neumaier's compensated sum: `sum + comp` carries what plain summation rounds away.
@@ -144,12 +162,39 @@ void WindowState::UpdateWatermark(Symbol& s) {
   s.watermark = std::max(from_max, s.closed_through);
 }
 
+int64_t WindowState::Find(std::string_view name, uint64_t hash) const {
+  if (slots_.empty()) return -1;
+  const size_t mask = slots_.size() - 1;
+  for (size_t i = hash & mask;; i = (i + 1) & mask) {
+    const Slot& slot = slots_[i];
+    if (slot.symbol_plus_one == 0) return -1;
+    if (slot.hash == static_cast<uint32_t>(hash) && symbols_[slot.symbol_plus_one - 1].name == name) {
+      return slot.symbol_plus_one - 1;
+    }
+  }
+}
+
 WindowState::Symbol& WindowState::Intern(const std::string& name) {
-  auto it = index_.find(name);
-  if (it != index_.end()) return symbols_[it->second];
-  index_.emplace(name, static_cast<uint32_t>(symbols_.size()));
+  const uint64_t hash = HashName(name);
+  if (const int64_t found = Find(name, hash); found >= 0) return symbols_[found];
+  if (2 * (symbols_.size() + 1) > slots_.size()) {
+    // Grow and re-insert: the index stays at most half full, so probes stay short.
+    std::vector<Slot> old = std::move(slots_);
+    slots_.assign(std::max<size_t>(64, old.size() * 2), Slot{});
+    for (const Slot& slot : old) {
+      if (slot.symbol_plus_one == 0) continue;
+      const size_t mask = slots_.size() - 1;
+      size_t i = HashName(symbols_[slot.symbol_plus_one - 1].name) & mask;
+      while (slots_[i].symbol_plus_one != 0) i = (i + 1) & mask;
+      slots_[i] = slot;
+    }
+  }
+  const size_t mask = slots_.size() - 1;
+  size_t i = hash & mask;
+  while (slots_[i].symbol_plus_one != 0) i = (i + 1) & mask;
   Symbol& s = symbols_.emplace_back();
   s.name = name;
+  slots_[i] = Slot{static_cast<uint32_t>(hash), static_cast<uint32_t>(symbols_.size())};
   return s;
 }
 
@@ -167,10 +212,13 @@ WindowState::Applied WindowState::Apply(const TradeEvent& event, int64_t now_ms)
     s.last_now = now_ms;
     return {Outcome::kLate, met};
   }
+  // Most events fall in the newest window: search from the back, keeping starts sorted.
   Window* w = nullptr;
-  for (Window& candidate : s.windows) {
-    if (candidate.start == start) {
-      w = &candidate;
+  size_t insert_at = 0;
+  for (size_t i = s.windows.size(); i-- > 0;) {
+    if (s.windows[i].start <= start) {
+      if (s.windows[i].start == start) w = &s.windows[i];
+      insert_at = i + 1;
       break;
     }
   }
@@ -181,7 +229,7 @@ WindowState::Applied WindowState::Apply(const TradeEvent& event, int64_t now_ms)
   s.last_now = now_ms;
   const long double pv = static_cast<long double>(event.price) * static_cast<long double>(event.size);
   if (w == nullptr) {
-    w = &s.windows.emplace_back();
+    w = &*s.windows.emplace(s.windows.begin() + static_cast<ptrdiff_t>(insert_at));
     w->start = start;
     w->open = w->close = w->high = w->low = event.price;
     w->open_ts = w->close_ts = event.ts_ms;
@@ -210,8 +258,10 @@ WindowState::Applied WindowState::Apply(const TradeEvent& event, int64_t now_ms)
     s.seen = true;
     s.max_ts = event.ts_ms;
     UpdateWatermark(s);
-    for (Window& open : s.windows) {
-      if (!open.final && open.start + window_ms_ <= s.watermark) {
+    for (size_t i = s.windows.size(); i-- > 0;) {
+      Window& open = s.windows[i];
+      if (open.final) break;  // the final ones are a prefix
+      if (open.start + window_ms_ <= s.watermark) {
         open.final = true;
         open.dirty = true;
       }
@@ -268,8 +318,8 @@ size_t WindowState::CloseIdle(int64_t now_ms, int64_t idle_ms) {
 }
 
 int64_t WindowState::Watermark(std::string_view symbol) const {
-  auto it = index_.find(symbol);
-  return it == index_.end() ? INT64_MIN : symbols_[it->second].watermark;
+  const int64_t found = Find(symbol, HashName(symbol));
+  return found < 0 ? INT64_MIN : symbols_[found].watermark;
 }
 
 size_t WindowState::WindowCount() const {
@@ -331,7 +381,7 @@ Result<WindowState> WindowState::Deserialize(std::string_view text) {
   for (int64_t i = 0; i < symbols; ++i) {
     std::string name;
     if (!in.Name(&name)) return in.Error("bad symbol name");
-    if (state.index_.count(name) != 0) return in.Error("symbol '" + name + "' appears twice");
+    if (state.Find(name, HashName(name)) >= 0) return in.Error("symbol '" + name + "' appears twice");
     Symbol& s = state.Intern(name);
     int64_t windows;
     if (!in.Bool(&s.seen) || !in.Int(&s.max_ts) || !in.Int(&s.closed_through) || !in.Int(&s.last_now) ||
@@ -352,6 +402,9 @@ Result<WindowState> WindowState::Deserialize(std::string_view text) {
           __builtin_add_overflow(w.start, window_ms, &end) || w.open_ts < w.start || w.open_ts >= end ||
           w.close_ts < w.open_ts || w.close_ts >= end) {
         return in.Error("window of symbol '" + name + "' is not aligned or is empty");
+      }
+      if (j > 0 && (s.windows[j - 1].start >= w.start || (w.final && !s.windows[j - 1].final))) {
+        return in.Error("windows of symbol '" + name + "' out of order");
       }
       s.dirty = s.dirty || w.dirty;
     }

@@ -7,7 +7,6 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "core/status.h"
@@ -108,18 +107,21 @@ class WindowState {
     bool dirty = false;                  //!< some window is dirty
     std::vector<Window> windows;         //!< not yet forgotten, few (about (W + L) / W)
   };
-  struct StringHash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  //! A slot of the symbol index: open addressing, linear probing, at most half full.
+  struct Slot {
+    uint32_t hash = 0;
+    uint32_t symbol_plus_one = 0;  //!< 0: empty
   };
 
   void UpdateWatermark(Symbol& s);
+  //! The symbol's index in symbols_, or -1.
+  int64_t Find(std::string_view name, uint64_t hash) const;
   Symbol& Intern(const std::string& name);
 
   int64_t window_ms_;
   int64_t lateness_ms_;
   std::vector<Symbol> symbols_;  //!< in order of first event
-  std::unordered_map<std::string, uint32_t, StringHash, std::equal_to<>> index_;
+  std::vector<Slot> slots_;      //!< the index of symbols_ by name; size a power of two
 };
 
 }  // namespace stocklake
