@@ -320,7 +320,7 @@ TEST_P(ServingStoreMlTest, UpgradingAddsTheMlTablesAndKeepsTheBuckets) {
   CommitFirstMlTables();
   auto store = Open(url);
   ASSERT_NE(store, nullptr);
-  EXPECT_EQ(*store->SchemaVersion(), before + 1);
+  EXPECT_GT(*store->SchemaVersion(), before);  // the ML migration and any after it
   EXPECT_EQ(store->LoadedBuckets()->size(), 1u) << "upgrading keeps the loaded bucket";
   SyncStats stats;
   ASSERT_TRUE(SyncStoreWithLake(*store, lake_, &stats).ok());

@@ -155,6 +155,23 @@ CREATE TABLE ml_sync_state (
   lake_table text COLLATE "C" NOT NULL, lake_partition text COLLATE "C" NOT NULL, snapshot_id bigint NOT NULL,
   files text NOT NULL, PRIMARY KEY (lake_table, lake_partition));
 )sql",
+      // 6: the speed layer's windows and, committed with them, each partition's offset and
+      // window state. NaN prices are refused, as SQLite's NOT NULL refuses them.
+      R"sql(
+CREATE TABLE intraday_bars (
+  symbol text COLLATE "C" NOT NULL CHECK (symbol <> ''), window_start timestamptz NOT NULL,
+  window_end timestamptz NOT NULL, "open" double precision NOT NULL, high double precision NOT NULL,
+  low double precision NOT NULL, "close" double precision NOT NULL, vwap double precision NOT NULL,
+  volume bigint NOT NULL CHECK (volume >= 0), trades bigint NOT NULL CHECK (trades >= 1),
+  "final" boolean NOT NULL, updated_at timestamptz NOT NULL,
+  CHECK (window_end > window_start),
+  CHECK ('NaN'::double precision NOT IN ("open", high, low, "close", vwap)),
+  PRIMARY KEY (symbol, window_start));
+CREATE TABLE stream_partitions (
+  topic text COLLATE "C" NOT NULL, "partition" integer NOT NULL CHECK ("partition" >= 0),
+  next_offset bigint NOT NULL CHECK (next_offset >= 0), state text NOT NULL, updated_at timestamptz NOT NULL,
+  PRIMARY KEY (topic, "partition"));
+)sql",
   };
   return kMigrations;
 }
@@ -594,6 +611,17 @@ class PostgresStore final : public SqlStore {
   Status LockSchema() override { return Execute("SELECT pg_advisory_xact_lock(727300)"); }
 
   const std::vector<std::string>& Migrations() const override { return PostgresMigrations(); }
+
+  // timestamptz <-> Unix ms: interval arithmetic is exact to the microsecond, and
+  // extract(epoch) is numeric (exact) from PostgreSQL 14 on.
+  std::string MillisToTimestamp(std::string_view millis) const override {
+    return "('epoch'::timestamptz + (" + std::string(millis) + ")::bigint * interval '1 millisecond')";
+  }
+  std::string TimestampToMillis(std::string_view timestamp) const override {
+    return "floor(extract(epoch from " + std::string(timestamp) + ") * 1000)::bigint";
+  }
+  //! The transaction's start time.
+  std::string CurrentTimestamp() const override { return "now()"; }
 
  public:
   //! Records the schema version migrated to, which selects the loading strategy.

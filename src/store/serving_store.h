@@ -163,6 +163,38 @@ struct PredictionSet {
   int64_t rows = 0;
 };
 
+//! One row of intraday_bars: a trade window of one symbol, as the speed layer last
+//! committed it. Times are Unix milliseconds, UTC; the window is [start, end).
+struct IntradayBarRow {
+  std::string symbol;
+  int64_t window_start_ms = 0;
+  int64_t window_end_ms = 0;
+  double open = 0;
+  double high = 0;
+  double low = 0;
+  double close = 0;
+  double vwap = 0;
+  int64_t volume = 0;
+  int64_t trades = 0;
+  bool final = false;  //!< the watermark passed the window's end: no event can change it
+};
+
+//! What a stream processor committed for one partition of a topic: the offset to resume
+//! from and its window state, opaque to the store (serialised by the stream module).
+struct StreamPartitionCheckpoint {
+  int64_t next_offset = 0;
+  std::string state;
+};
+
+//! intraday_bars rows of one symbol with from_ms <= window_start <= to_ms (nullopt
+//! leaves that side open), ordered by window_start, at most `limit` of them.
+struct IntradayBarsQuery {
+  std::string symbol;
+  std::optional<int64_t> from_ms;
+  std::optional<int64_t> to_ms;
+  int64_t limit = 1000;
+};
+
 struct StoreOptions {
   //! Schema version to migrate to; 0 = the newest this build knows. Older versions
   //! exist so tests can build an old database and prove that upgrading it works.
@@ -260,6 +292,25 @@ class ServingStore {
   //! One backtest's gold/backtest rows (its columns), ordered by quarter and predictor;
   //! 0 rows for an unknown id.
   virtual Result<Table> BacktestQuarters(std::string_view backtest_id) = 0;
+
+  // ---- The speed layer (stream processors and the API) ----
+
+  //! partition -> the checkpoint last committed for `topic` (empty when none was).
+  virtual Result<std::map<int, StreamPartitionCheckpoint>> LoadStreamCheckpoints(std::string_view topic) = 0;
+
+  //! In ONE transaction: UPSERTs every bar (keyed by symbol and window_start; when a key
+  //! repeats in `bars` the last one wins) and every partition's checkpoint of `topic`,
+  //! each row stamped with the commit's updated_at. Partitions absent from `checkpoints`
+  //! keep theirs. On error (e.g. a bar breaking a constraint: empty symbol, window_end <=
+  //! window_start, negative volume, trades < 1; a negative next_offset) nothing of it is
+  //! visible.
+  virtual Status CommitStreamBatch(std::string_view topic, const std::vector<IntradayBarRow>& bars,
+                                   const std::map<int, StreamPartitionCheckpoint>& checkpoints) = 0;
+
+  //! Columns: symbol (string), window_start, window_end (int64 Unix ms, UTC), open, high,
+  //! low, close, vwap (double), volume, trades (int64), final (int32, 0 or 1), updated_at
+  //! (int64 Unix ms, UTC, when the row was last committed). 0 rows for an unknown symbol.
+  virtual Result<Table> IntradayBars(const IntradayBarsQuery& query) = 0;
 
   //! Every row of the store table holding lake table `lake_table` (kSilverBars, ...,
   //! kRejects, and the ML tables), with the lake's columns, ordered by its key. For

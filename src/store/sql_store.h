@@ -89,6 +89,10 @@ class SqlStore : public ServingStore {
   Result<std::vector<PredictionSet>> PredictionSets() override;
   Result<std::vector<std::string>> BacktestIds() override;
   Result<Table> BacktestQuarters(std::string_view backtest_id) override;
+  Result<std::map<int, StreamPartitionCheckpoint>> LoadStreamCheckpoints(std::string_view topic) override;
+  Status CommitStreamBatch(std::string_view topic, const std::vector<IntradayBarRow>& bars,
+                           const std::map<int, StreamPartitionCheckpoint>& checkpoints) override;
+  Result<Table> IntradayBars(const IntradayBarsQuery& query) override;
 
   //! Applies the migrations after the database's current version, up to `target`
   //! (0 = all), each in its own transaction together with its schema_migrations row.
@@ -125,6 +129,12 @@ class SqlStore : public ServingStore {
   virtual Status LockPartitions() { return Status::OK(); }
   //! Serialises concurrent migrators inside the migration's transaction.
   virtual Status LockSchema() { return Status::OK(); }
+  //! SQL turning `millis` (an int64 expression, Unix ms) into the backend's timestamp
+  //! column value, and back; the SQL of the current time as such a value. SQLite stores
+  //! timestamps as Unix ms (INTEGER), so its conversions are the identity.
+  virtual std::string MillisToTimestamp(std::string_view millis) const { return std::string(millis); }
+  virtual std::string TimestampToMillis(std::string_view timestamp) const { return std::string(timestamp); }
+  virtual std::string CurrentTimestamp() const = 0;
   //! migrations[i] is the SQL of schema version i + 1.
   virtual const std::vector<std::string>& Migrations() const = 0;
 
@@ -147,6 +157,8 @@ class SqlStore : public ServingStore {
   //! The single text value `sql` selects, or "" for NULL or no row.
   Result<std::string> SelectText(const std::string& sql, const std::vector<SqlParam>& params);
   Status ReplacePartitionInTransaction(const StoreTableDef& def, const PartitionContents& contents, bool* replaced);
+  Status CommitStreamBatchInTransaction(std::string_view topic, const std::vector<IntradayBarRow>& bars,
+                                        const std::map<int, StreamPartitionCheckpoint>& checkpoints);
   //! The bucket holding `ticker`'s rows, from the tickers table (refreshing
   //! bucket_cache_); nullopt for a ticker not in the store.
   Result<std::optional<int64_t>> BucketOf(const std::string& ticker);

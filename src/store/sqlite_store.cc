@@ -90,6 +90,22 @@ CREATE TABLE ml_sync_state (
   lake_table TEXT NOT NULL, lake_partition TEXT NOT NULL, snapshot_id INTEGER NOT NULL, files TEXT NOT NULL,
   PRIMARY KEY (lake_table, lake_partition));
 )sql",
+      // 4: the speed layer's windows and, committed with them, each partition's offset and
+      // window state. Timestamps are Unix milliseconds, UTC (INTEGER): exact, and compared
+      // as numbers. "final" is 0 or 1. SQLite stores a NaN as NULL, so NOT NULL rejects it.
+      R"sql(
+CREATE TABLE intraday_bars (
+  symbol TEXT NOT NULL CHECK (symbol <> ''), window_start INTEGER NOT NULL, window_end INTEGER NOT NULL,
+  "open" REAL NOT NULL, high REAL NOT NULL, low REAL NOT NULL, "close" REAL NOT NULL, vwap REAL NOT NULL,
+  volume INTEGER NOT NULL CHECK (volume >= 0), trades INTEGER NOT NULL CHECK (trades >= 1),
+  "final" INTEGER NOT NULL CHECK ("final" IN (0, 1)), updated_at INTEGER NOT NULL,
+  CHECK (window_end > window_start),
+  PRIMARY KEY (symbol, window_start)) WITHOUT ROWID;
+CREATE TABLE stream_partitions (
+  topic TEXT NOT NULL, "partition" INTEGER NOT NULL CHECK ("partition" >= 0),
+  next_offset INTEGER NOT NULL CHECK (next_offset >= 0), state TEXT NOT NULL, updated_at INTEGER NOT NULL,
+  PRIMARY KEY (topic, "partition")) WITHOUT ROWID;
+)sql",
   };
   return kMigrations;
 }
@@ -207,6 +223,11 @@ class SqliteStore final : public SqlStore {
   }
 
   Status Begin() override { return Execute("BEGIN IMMEDIATE"); }
+
+  //! Unix ms, UTC, from the system clock (julianday is precise to tens of microseconds).
+  std::string CurrentTimestamp() const override {
+    return "CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER)";
+  }
 
   const std::vector<std::string>& Migrations() const override { return SqliteMigrations(); }
 
