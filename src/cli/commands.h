@@ -4,6 +4,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <atomic>
 #include <functional>
 
 #include "core/status.h"
@@ -18,6 +19,10 @@ inline constexpr int kExitUsage = 2;
 //! Prints "stocklake <command>: <message>" on stderr and returns the exit status for it.
 int ReportError(const std::string& command, const Status& status);
 
+//! Runs `work` with a stop flag that SIGTERM or SIGINT sets (the long-running commands
+//! finish or hand back what they hold and exit 0); the exit status of its result.
+int RunUntilSignalled(const std::string& name, const std::function<Status(const std::atomic<bool>&)>& work);
+
 CommandRunner AddGenerateCommand(CLI::App& app);
 CommandRunner AddRunCommand(CLI::App& app);
 CommandRunner AddServeCommand(CLI::App& app);
@@ -28,6 +33,7 @@ CommandRunner AddLoaderCommand(CLI::App& app);
 CommandRunner AddTrainCommand(CLI::App& app);
 CommandRunner AddPredictCommand(CLI::App& app);
 CommandRunner AddBacktestCommand(CLI::App& app);
+CommandRunner AddStreamCommand(CLI::App& app);
 CommandRunner AddModelsCommand(CLI::App& app);
 CommandRunner AddGenerateTradesCommand(CLI::App& app);
 CommandRunner AddPublishCommand(CLI::App& app);

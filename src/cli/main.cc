@@ -15,7 +15,7 @@ int main(int argc, char** argv) {
       AddGenerateCommand(app), AddRunCommand(app),       AddServeCommand(app),  AddTokenCommand(app),
       AddProducerCommand(app), AddProcessorCommand(app), AddLoaderCommand(app), AddTrainCommand(app),
       AddPredictCommand(app),  AddBacktestCommand(app),  AddModelsCommand(app), AddGenerateTradesCommand(app),
-      AddPublishCommand(app),  AddTopicCommand(app),
+      AddPublishCommand(app),  AddTopicCommand(app),     AddStreamCommand(app),
   };
   try {
     app.parse(argc, argv);

@@ -16,8 +16,9 @@ namespace {
 
 using Service = std::function<Status(const ServiceOptions&, const std::atomic<bool>&)>;
 
-// Runs `service` with a stop flag that SIGTERM/SIGINT set (a thread waits for them).
-int RunUntilSignalled(const std::string& name, const Service& service, const ServiceOptions& options) {
+}  // namespace
+
+int RunUntilSignalled(const std::string& name, const std::function<Status(const std::atomic<bool>&)>& work) {
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
@@ -30,13 +31,15 @@ int RunUntilSignalled(const std::string& name, const Service& service, const Ser
     sigwait(&signals, &sig);
     if (!finished.load()) stop.store(true);
   });
-  const Status status = service(options, stop);
+  const Status status = work(stop);
   finished.store(true);
   pthread_kill(waiter.native_handle(), SIGTERM);  // wake the waiter if no signal came
   waiter.join();
   if (!status.ok()) return ReportError(name, status);
   return 0;
 }
+
+namespace {
 
 // The options every service shares.
 void AddCommonOptions(CLI::App* cmd, ServiceOptions* options) {
@@ -63,7 +66,7 @@ CommandRunner AddService(CLI::App& app, const std::string& name, const std::stri
       if (!url.ok()) return ReportError(name, url.status());
       options->log_url = *url;
     }
-    return RunUntilSignalled(name, service, *options);
+    return RunUntilSignalled(name, [&](const std::atomic<bool>& stop) { return service(*options, stop); });
   };
 }
 

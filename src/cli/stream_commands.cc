@@ -1,15 +1,73 @@
 // The speed layer's tools: `stocklake generate-trades` (a synthetic trade stream),
 // `stocklake publish` (JSON lines into a topic) and `stocklake topic cat` (a topic's
 // record values back out, one a line).
+#include <charconv>
 #include <cstdio>
 #include <memory>
 
 #include "cli/commands.h"
+#include "orchestrate/stream_service.h"
 #include "orchestrate/stream_tools.h"
 #include "stream/trade_event.h"
 #include "stream/trade_generator.h"
 
 namespace stocklake::cli {
+
+namespace {
+
+// "500ms", "60s", "5m", "2h" (a bare number is seconds) as milliseconds; CLI11 reports
+// the error with the option's name.
+void AddDurationOption(CLI::App* cmd, const std::string& name, int64_t* out_ms, const std::string& description) {
+  cmd->add_option_function<std::string>(
+      name,
+      [name, out_ms](const std::string& text) {
+        int64_t value = 0;
+        const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+        const std::string_view unit(end, text.data() + text.size() - end);
+        const int64_t scale = unit == "ms"                  ? 1
+                              : unit == "s" || unit.empty() ? 1000
+                              : unit == "m"                 ? 60'000
+                              : unit == "h"                 ? 3'600'000
+                                                            : 0;
+        if (error != std::errc() || value < 0 || scale == 0 || value > INT64_MAX / scale) {
+          throw CLI::ValidationError(name, "'" + text + "' is not a duration such as 500ms, 60s, 5m or 2h");
+        }
+        *out_ms = value * scale;
+      },
+      description);
+}
+
+}  // namespace
+
+CommandRunner AddStreamCommand(CLI::App& app) {
+  auto options = std::make_shared<StreamOptions>();
+  auto* cmd =
+      app.add_subcommand("stream", "The speed layer: trades -> event-time windows -> intraday_bars, exactly once");
+  cmd->add_option("--lake", options->lake_dir, "Lake directory")->required();
+  cmd->add_option("--log", options->log_url, "Message log: file:DIR or kafka://HOST:PORT (default <lake>/_log)");
+  cmd->add_option("--store", options->store_url, "Serving store (default sqlite:<lake>/_store/stocklake.sqlite)");
+  AddDurationOption(cmd, "--window", &options->window_ms, "Tumbling window length (default 60s)");
+  AddDurationOption(cmd, "--lateness", &options->lateness_ms, "Allowed lateness behind a symbol's newest event (60s)");
+  AddDurationOption(cmd, "--idle-close", &options->idle_close_ms,
+                    "Finalise a symbol's open window after this long without its events (processing time)");
+  cmd->add_flag("--once", options->once, "Stop when every owned partition is caught up");
+  cmd->add_option("--fetch-bytes", options->fetch_bytes, "Bytes read per partition and commit (default 4 MiB)")
+      ->check(CLI::Range(static_cast<size_t>(1), static_cast<size_t>(1) << 30));
+  return [cmd, options]() -> int {
+    if (!cmd->parsed()) return -1;
+    return RunUntilSignalled("stream", [&](const std::atomic<bool>& stop) {
+      StreamReport report;
+      Status status = RunStream(*options, stop, &report);
+      if (status.ok()) {
+        std::printf("stream: %lld accepted, %lld late, %lld invalid; %lld commits, %lld window updates\n",
+                    static_cast<long long>(report.accepted), static_cast<long long>(report.late),
+                    static_cast<long long>(report.invalid), static_cast<long long>(report.commits),
+                    static_cast<long long>(report.bars_written));
+      }
+      return status;
+    });
+  };
+}
 
 CommandRunner AddGenerateTradesCommand(CLI::App& app) {
   auto options = std::make_shared<TradeGeneratorOptions>();

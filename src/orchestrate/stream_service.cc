@@ -1,0 +1,178 @@
+// The speed layer's processor; see stream_service.h.
+#include "orchestrate/stream_service.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <vector>
+
+#include "core/crash_point.h"
+#include "log/topics.h"
+#include "orchestrate/lake_lock.h"
+#include "orchestrate/log_url.h"
+#include "orchestrate/service_support.h"
+#include "orchestrate/store_url.h"
+#include "store/serving_store.h"
+#include "stream/partition_processor.h"
+#include "stream/trade_event.h"
+
+namespace stocklake {
+
+namespace {
+
+constexpr const char* kService = "stream";
+constexpr const char* kStreamGroup = "stocklake-stream";
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+IntradayBarRow ToRow(const WindowBar& bar) {
+  IntradayBarRow row;
+  row.symbol = bar.symbol;
+  row.window_start_ms = bar.window_start_ms;
+  row.window_end_ms = bar.window_end_ms;
+  row.open = bar.open;
+  row.high = bar.high;
+  row.low = bar.low;
+  row.close = bar.close;
+  row.vwap = bar.vwap;
+  row.volume = bar.volume;
+  row.trades = bar.trades;
+  row.final = bar.final;
+  return row;
+}
+
+}  // namespace
+
+Status RunStream(const StreamOptions& options, const std::atomic<bool>& stop, StreamReport* report) {
+  if (options.lake_dir.empty()) return Status::InvalidArgument("stream needs --lake DIR");
+  if (options.window_ms <= 0) return Status::InvalidArgument("--window must be positive");
+  if (options.lateness_ms < 0) return Status::InvalidArgument("--lateness must not be negative");
+  SL_RETURN_IF_ERROR(CheckLogUrl(options.log_url));
+  const std::string store_url = ServingStoreUrl(options.store_url, options.lake_dir);
+  if (store_url.empty()) return Status::InvalidArgument("stream needs a serving store: --store none is not one");
+  SL_RETURN_IF_ERROR(CheckStoreUrl(store_url));
+  SL_ASSIGN_OR_RETURN(FileLock shared, LockLake(options.lake_dir, FileLock::Mode::kShared));
+  SL_RETURN_IF_ERROR(PrepareStoreLocation(store_url));
+  SL_ASSIGN_OR_RETURN(std::unique_ptr<ServingStore> store, OpenServingStore(store_url));
+  SL_ASSIGN_OR_RETURN(std::unique_ptr<MessageLog> log, OpenLogFromUrl(options.log_url, options.lake_dir + "/_log"));
+  const std::string topic(kTradesTopic), dlq_topic(kTradesDlqTopic);
+  SL_ASSIGN_OR_RETURN(const int partitions,
+                      WaitForTopic(log.get(), topic, options.poll_seconds, options.once, stop, kService));
+  if (partitions == 0) {
+    ReportServiceLine(kService, "stopped (topic %s does not exist yet)", topic.c_str());
+    return Status::OK();
+  }
+  SL_RETURN_IF_ERROR(log->EnsureTopic(dlq_topic, partitions));
+  SL_ASSIGN_OR_RETURN(std::unique_ptr<GroupMember> member,
+                      JoinGroupFromUrl(options.log_url, log.get(), kStreamGroup, topic));
+
+  StreamReport totals;
+  std::map<int, PartitionProcessor> processors;
+  std::vector<int> owned_before;
+  bool idle = false;
+  auto last_status = std::chrono::steady_clock::now();
+  int64_t events_since_status = 0;
+  const int poll_ms = static_cast<int>(options.poll_seconds * 1000);
+  while (!stop.load()) {
+    SL_ASSIGN_OR_RETURN(std::vector<int> owned, PollOrStop(member.get(), idle ? poll_ms : 0, stop));
+    if (owned != owned_before) {
+      // Partitions gained resume from what the store recorded for them; partitions lost
+      // are dropped (their new owner resumes them the same way).
+      SL_ASSIGN_OR_RETURN(auto checkpoints, store->LoadStreamCheckpoints(topic));
+      std::map<int, PartitionProcessor> kept;
+      for (int p : owned) {
+        auto it = processors.find(p);
+        if (it != processors.end()) {
+          kept.emplace(p, std::move(it->second));
+          continue;
+        }
+        const auto checkpoint = checkpoints.find(p);
+        if (checkpoint == checkpoints.end()) {
+          SL_ASSIGN_OR_RETURN(const int64_t begin, log->BeginOffset(topic, p));
+          kept.emplace(p, PartitionProcessor(p, options.window_ms, options.lateness_ms, begin));
+        } else {
+          SL_ASSIGN_OR_RETURN(PartitionProcessor resumed,
+                              PartitionProcessor::Restore(p, checkpoint->second.next_offset, checkpoint->second.state,
+                                                          options.window_ms, options.lateness_ms));
+          kept.emplace(p, std::move(resumed));
+        }
+      }
+      processors = std::move(kept);
+      ReportServiceLine(kService, "owns partitions %s", PartitionRanges(owned).c_str());
+      owned_before = owned;
+    }
+    if (owned.empty()) {
+      idle = true;
+      continue;
+    }
+
+    const int64_t now_ms = NowMs();
+    std::vector<DeadLetter> dlq;
+    std::map<int, StreamPartitionCheckpoint> checkpoints;
+    std::vector<IntradayBarRow> rows;
+    int64_t fetched = 0, lag = 0;
+    for (auto& [p, processor] : processors) {
+      SL_ASSIGN_OR_RETURN(const int64_t begin, log->BeginOffset(topic, p));
+      SL_ASSIGN_OR_RETURN(const int64_t end, log->EndOffset(topic, p));
+      // Records the log no longer retains are gone: start at what is left.
+      const int64_t from = std::max(processor.next_offset(), begin);
+      const PartitionCounts before = processor.counts();
+      if (from < end) {
+        SL_ASSIGN_OR_RETURN(std::vector<LogRecord> records, log->Fetch(topic, p, from, options.fetch_bytes));
+        processor.Apply(records, now_ms, &dlq);
+        fetched += static_cast<int64_t>(records.size());
+      }
+      lag += std::max<int64_t>(end - processor.next_offset(), 0);
+      if (options.idle_close_ms > 0) processor.windows().CloseIdle(now_ms, options.idle_close_ms);
+      const std::vector<WindowBar> changes = processor.windows().TakeChanges();
+      for (const WindowBar& bar : changes) rows.push_back(ToRow(bar));
+      const PartitionCounts& after = processor.counts();
+      totals.accepted += after.accepted - before.accepted;
+      totals.late += after.late - before.late;
+      totals.invalid += after.invalid - before.invalid;
+      if (from < end || !changes.empty()) checkpoints[p] = {processor.next_offset(), processor.windows().Serialize()};
+    }
+    // Dead letters first: a crash before the store commit sends them again (the spec lets
+    // a DLQ consumer see a record twice; partition and offset identify it).
+    for (const DeadLetter& letter : dlq) {
+      SL_RETURN_IF_ERROR(log->Produce(dlq_topic, PartitionForKey(letter.key, partitions), letter.key, letter.value));
+    }
+    if (!dlq.empty()) SL_RETURN_IF_ERROR(log->Flush());
+    const bool did_work = fetched > 0 || !rows.empty();
+    if (did_work) {
+      // Tests kill the processor around its third commit, when earlier ones are durable.
+      if (totals.commits == 2) CrashPoint("stream-before-third-commit");
+      SL_RETURN_IF_ERROR(store->CommitStreamBatch(topic, rows, checkpoints));
+      if (totals.commits == 2) CrashPoint("stream-after-third-commit");
+      ++totals.commits;
+      totals.bars_written += static_cast<int64_t>(rows.size());
+    }
+    events_since_status += fetched;
+    const double since = std::chrono::duration<double>(std::chrono::steady_clock::now() - last_status).count();
+    const bool caught_up = lag == 0;
+    if (options.status_lines && (since >= 5 || (options.once && caught_up && !did_work))) {
+      ReportServiceLine(kService,
+                        "partitions %s: %lld accepted, %lld late, %lld invalid in all; %.0f events/s; lag %lld "
+                        "records; %lld commits",
+                        PartitionRanges(owned).c_str(), static_cast<long long>(totals.accepted),
+                        static_cast<long long>(totals.late), static_cast<long long>(totals.invalid),
+                        since > 0 ? static_cast<double>(events_since_status) / since : 0.0, static_cast<long long>(lag),
+                        static_cast<long long>(totals.commits));
+      last_status = std::chrono::steady_clock::now();
+      events_since_status = 0;
+    }
+    if (options.once && caught_up && !did_work) break;
+    idle = !did_work;
+  }
+  member->Leave();
+  if (report != nullptr) *report = totals;
+  ReportServiceLine(kService, "stopped");
+  return Status::OK();
+}
+
+}  // namespace stocklake
