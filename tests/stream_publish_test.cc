@@ -285,9 +285,14 @@ TEST(StreamPublishTest, BadInputExitsWithUsageStatus) {
   auto bad_start = Stocklake("generate-trades" + out + " --events 10 --symbols 2 --seed 1 --start 2025-01-02");
   EXPECT_EQ(bad_start.exit_code, 2);
   EXPECT_NE(bad_start.output.find("RFC 3339"), std::string::npos) << bad_start.output;
-  EXPECT_EQ(Stocklake("generate-trades --out " + dir.Join("no/such/dir/g.jsonl") + " --events 1 --symbols 1 --seed 1")
-                .exit_code,
-            1);
+  // A missing directory is made, as `generate --out` does; a path under a file cannot be.
+  EXPECT_EQ(
+      Stocklake("generate-trades --out " + dir.Join("new/dir/g.jsonl") + " --events 1 --symbols 1 --seed 1").exit_code,
+      0);
+  EXPECT_EQ(Lines(ReadAll(dir.Join("new/dir/g.jsonl"))).size(), 1u);
+  EXPECT_EQ(
+      Stocklake("generate-trades --out " + dir.Join("in.jsonl/g.jsonl") + " --events 1 --symbols 1 --seed 1").exit_code,
+      1);
 }
 
 }  // namespace

@@ -196,6 +196,10 @@ Status CheckOptions(const TradeGeneratorOptions& o) {
 
 Result<TradeGeneratorSummary> GenerateTrades(const TradeGeneratorOptions& options) {
   SL_RETURN_IF_ERROR(CheckOptions(options));
+  // Like `generate --out`, the file's directory is made when missing.
+  if (const size_t slash = options.out_path.rfind('/'); slash != std::string::npos && slash > 0) {
+    SL_RETURN_IF_ERROR(options.env->CreateDirectories(options.out_path.substr(0, slash)));
+  }
   SL_ASSIGN_OR_RETURN(std::unique_ptr<WritableFile> file,
                       options.env->NewWritableFile(options.out_path, OpenMode::kTruncate));
   Rng rng(options.seed);
