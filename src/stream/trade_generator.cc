@@ -10,6 +10,7 @@
 #include <set>
 #include <vector>
 
+#include "core/random.h"
 #include "stream/trade_event.h"
 
 namespace stocklake {
@@ -18,45 +19,7 @@ namespace {
 
 constexpr size_t kFlushBytes = 1 << 20;
 
-// xoshiro256** seeded through splitmix64: a fixed, portable sequence (the std
-// distributions are not portable across standard libraries).
-class Rng {
- public:
-  explicit Rng(uint64_t seed) {
-    for (uint64_t& s : state_) s = SplitMix64(&seed);
-  }
-  uint64_t Next() {
-    const uint64_t result = Rotl(state_[1] * 5, 7) * 9;
-    const uint64_t t = state_[1] << 17;
-    state_[2] ^= state_[0];
-    state_[3] ^= state_[1];
-    state_[1] ^= state_[2];
-    state_[0] ^= state_[3];
-    state_[2] ^= t;
-    state_[3] = Rotl(state_[3], 45);
-    return result;
-  }
-  //! Uniform in [0, 1).
-  double Uniform() { return static_cast<double>(Next() >> 11) * 0x1.0p-53; }
-  //! Uniform integer in [0, n).
-  uint32_t Below(uint32_t n) { return static_cast<uint32_t>((Next() >> 32) * n >> 32); }
-  //! Standard normal by Box-Muller (one value per call: simple, and fast enough here).
-  double Normal() {
-    const double u1 = 1.0 - Uniform();
-    const double u2 = Uniform();
-    return std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * M_PI * u2);
-  }
-
- private:
-  static uint64_t SplitMix64(uint64_t* x) {
-    uint64_t z = (*x += 0x9E3779B97F4A7C15ULL);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
-  }
-  static uint64_t Rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
-  uint64_t state_[4];
-};
+using Rng = SeededRandom;
 
 struct SymbolState {
   std::string ticker;
@@ -213,7 +176,7 @@ Result<TradeGeneratorSummary> GenerateTrades(const TradeGeneratorOptions& option
     // A few symbols trade most: index = K * u^2.
     const double u = rng.Uniform();
     SymbolState& s = symbols[std::min(symbols.size() - 1, static_cast<size_t>(u * u * symbols.size()))];
-    s.price = std::max(0.01, s.price * std::exp(0.0005 * rng.Normal()));
+    s.price = std::max(0.01, s.price * std::exp(0.0005 * rng.UnpairedNormal()));
     const int64_t cents = std::max<int64_t>(1, std::llround(s.price * 100));
     const int64_t size = rng.Below(10) < 6 ? 100 * (1 + rng.Below(10)) : 1 + rng.Below(99);
     int64_t ts_ms = options.start_ms + static_cast<int64_t>(std::floor(static_cast<double>(i) * ms_per_event));
