@@ -20,6 +20,7 @@
 #include "pg_harness.h"
 #include "store/serving_store.h"
 #include "store/store_sync.h"
+#include "store_backend_test.h"
 #include "table_test_util.h"
 #include "test_util.h"
 
@@ -79,7 +80,7 @@ std::vector<Row> LakeRows(const std::string& lake, std::string_view table) {
 const std::vector<std::string> kTickers = {"AAA", "BBB", "CCC", "DDD", "EEE", "FFF", "GGG"};
 const std::vector<std::string> kQuarters = {"2016Q4", "2017Q1", "2017Q2", "2017Q3"};
 
-class ServingStoreMlTest : public ::testing::TestWithParam<std::string> {
+class ServingStoreMlTest : public testing::StoreBackendTest {
  protected:
   void SetUp() override {
     // A lake with bucketed tables too, so the ML partitions load beside real buckets.
@@ -91,22 +92,6 @@ class ServingStoreMlTest : public ::testing::TestWithParam<std::string> {
     auto run = testing::RunCommand(testing::StocklakeBinary() + " run --quiet --store none --input " + data +
                                    " --lake " + lake_);
     ASSERT_EQ(run.exit_code, 0) << run.output;
-  }
-
-  std::string FreshStoreUrl() {
-    if (GetParam() == "sqlite") return "sqlite:" + dir_.Join("store" + std::to_string(++stores_) + ".db");
-    PgServer& pg = PgServer::Shared();
-    if (!pg.running()) {
-      ADD_FAILURE() << "PostgreSQL test server unavailable: " << pg.error();
-      return "";
-    }
-    return pg.CreateDatabase();
-  }
-
-  std::unique_ptr<ServingStore> Open(const std::string& url, StoreOptions options = {}) {
-    auto store = OpenServingStore(url, options);
-    EXPECT_TRUE(store.ok()) << store.status().ToString();
-    return store.ok() ? std::move(*store) : nullptr;
   }
 
   void Commit(const std::string& table, const std::string& partition, const Table& rows) {
@@ -137,9 +122,7 @@ class ServingStoreMlTest : public ::testing::TestWithParam<std::string> {
     }
   }
 
-  TempDir dir_;
   std::string lake_;
-  int stores_ = 0;
 };
 
 TEST_P(ServingStoreMlTest, SyncReplacesChangedPartitionsAndDeletesGoneOnes) {

@@ -14,6 +14,7 @@
 
 #include "pg_harness.h"
 #include "store/serving_store.h"
+#include "store_backend_test.h"
 #include "test_util.h"
 
 namespace stocklake {
@@ -47,24 +48,8 @@ int64_t NowMs() {
       .count();
 }
 
-class ServingStoreStreamTest : public ::testing::TestWithParam<std::string> {
+class ServingStoreStreamTest : public testing::StoreBackendTest {
  protected:
-  std::string FreshStoreUrl() {
-    if (GetParam() == "sqlite") return "sqlite:" + dir_.Join("store" + std::to_string(++stores_) + ".db");
-    PgServer& pg = PgServer::Shared();
-    if (!pg.running()) {
-      ADD_FAILURE() << "PostgreSQL test server unavailable: " << pg.error();
-      return "";
-    }
-    return pg.CreateDatabase();
-  }
-
-  std::unique_ptr<ServingStore> Open(const std::string& url, StoreOptions options = {}) {
-    auto store = OpenServingStore(url, options);
-    EXPECT_TRUE(store.ok()) << store.status().ToString();
-    return store.ok() ? std::move(*store) : nullptr;
-  }
-
   std::unique_ptr<ServingStore> OpenFresh() {
     const std::string url = FreshStoreUrl();
     return url.empty() ? nullptr : Open(url);
@@ -72,9 +57,6 @@ class ServingStoreStreamTest : public ::testing::TestWithParam<std::string> {
 
   //! The schema version before the speed layer's tables.
   int PreviousVersion() const { return GetParam() == "postgresql" ? 5 : 3; }
-
-  TempDir dir_;
-  int stores_ = 0;
 };
 
 //! Every bar of `symbol` the store returns, as IntradayBarRows.

@@ -30,6 +30,7 @@
 #include "lake/table_schemas.h"
 #include "pg_harness.h"
 #include "store/store_sync.h"
+#include "store_backend_test.h"
 #include "table_test_util.h"
 #include "test_util.h"
 
@@ -120,27 +121,8 @@ void CopyRows(const std::string& from, const std::string& to, double begin, doub
 
 void ExpectBucketPartitions(const std::string& url, const std::set<int>& buckets);
 
-class ServingStoreTest : public ::testing::TestWithParam<std::string> {
+class ServingStoreTest : public testing::StoreBackendTest {
  protected:
-  //! A URL naming a fresh, empty store of the parameter's backend.
-  std::string FreshStoreUrl() {
-    if (GetParam() == "sqlite") return "sqlite:" + dir_.Join("store" + std::to_string(++stores_) + ".db");
-    PgServer& pg = PgServer::Shared();
-    if (!pg.running()) {
-      ADD_FAILURE() << "PostgreSQL test server unavailable: " << pg.error();
-      return "";
-    }
-    const std::string url = pg.CreateDatabase();
-    EXPECT_FALSE(url.empty()) << pg.error();
-    return url;
-  }
-
-  std::unique_ptr<ServingStore> Open(const std::string& url, StoreOptions options = {}) {
-    auto store = OpenServingStore(url, options);
-    EXPECT_TRUE(store.ok()) << store.status().ToString();
-    return store.ok() ? std::move(*store) : nullptr;
-  }
-
   //! A lake made by the real binary from generated data.
   std::string GeneratedLake(const std::string& name, int tickers, int days) {
     const std::string data = dir_.Join(name + "-data"), lake = dir_.Join(name);
@@ -227,9 +209,6 @@ class ServingStoreTest : public ::testing::TestWithParam<std::string> {
     newer.schema_version = LatestVersion() + 1;
     EXPECT_FALSE(OpenServingStore(url, newer).ok());
   }
-
-  TempDir dir_;
-  int stores_ = 0;
 };
 
 TEST_P(ServingStoreTest, ContentsEqualTheLakeAndRerunsDoNothing) {
