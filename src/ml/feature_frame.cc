@@ -2,6 +2,7 @@
 #include "ml/feature_frame.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <limits>
 #include <numeric>
@@ -66,6 +67,8 @@ Result<FeatureFrame> LoadFeatureFrame(const std::string& lake_dir, const LakeSna
   };
   std::vector<RowRef> refs;
   std::vector<std::vector<const Column*>> feature_columns(tables.size());
+  // Per file: as_of_date, label, mom_12_1, ret_3m (looked up once, not per row).
+  std::vector<std::array<const Column*, 4>> row_columns(tables.size());
   std::vector<int32_t> quarter_of_code;
   for (size_t t = 0; t < tables.size(); ++t) {
     const Table& table = tables[t];
@@ -80,6 +83,7 @@ Result<FeatureFrame> LoadFeatureFrame(const std::string& lake_dir, const LakeSna
       }
       feature_columns[t].push_back(c);
     }
+    row_columns[t] = {table.Find("as_of_date"), table.Find("label"), table.Find("mom_12_1"), table.Find("ret_3m")};
     const Column* ticker = table.Find("ticker");
     const Column* quarter = table.Find("quarter");
     quarter_of_code.assign(quarter->dictionary.size(), 0);
@@ -106,13 +110,13 @@ Result<FeatureFrame> LoadFeatureFrame(const std::string& lake_dir, const LakeSna
   frame.values.resize(rows * width);
   for (size_t r = 0; r < rows; ++r) {
     const RowRef& ref = refs[r];
-    const Table& table = tables[ref.table];
     frame.ticker.emplace_back(ref.ticker);
     frame.quarter.push_back(ref.quarter);
-    frame.as_of_date.push_back(table.Find("as_of_date")->i32[ref.row]);
-    frame.label.push_back(ValueAt(*table.Find("label"), ref.row));
-    const double momentum = ValueAt(*table.Find("mom_12_1"), ref.row);
-    frame.baseline.push_back(std::isnan(momentum) ? ValueAt(*table.Find("ret_3m"), ref.row) : momentum);
+    const auto& [as_of_date, label, momentum_12_1, ret_3m] = row_columns[ref.table];
+    frame.as_of_date.push_back(as_of_date->i32[ref.row]);
+    frame.label.push_back(ValueAt(*label, ref.row));
+    const double momentum = ValueAt(*momentum_12_1, ref.row);
+    frame.baseline.push_back(std::isnan(momentum) ? ValueAt(*ret_3m, ref.row) : momentum);
     float* out = frame.values.data() + r * width;
     for (size_t k = 0; k < width; ++k) out[k] = static_cast<float>(ValueAt(*feature_columns[ref.table][k], ref.row));
   }
