@@ -13,6 +13,7 @@ packages=(
   librdkafka-dev libpq-dev libsqlite3-dev libcurl4-openssl-dev
   postgresql          # server binaries for the store tests (apt starts no service here)
   libcpp-httplib-dev prometheus-cpp-dev libssl-dev  # the REST API (src/serve)
+  libyaml-cpp-dev     # pipeline definitions (src/orchestrate)
   libxgboost-dev      # the quarterly model (src/ml); --no-install-recommends keeps R out
   wrk prometheus      # API benchmark; the Prometheus scrape test
   chromium            # the dashboard's browser test (driven by playwright-core)

@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "cli/commands.h"
+#include "core/duration.h"
 #include "orchestrate/stream_service.h"
 #include "orchestrate/stream_tools.h"
 #include "stream/trade_event.h"
@@ -15,24 +16,16 @@ namespace stocklake::cli {
 
 namespace {
 
-// "500ms", "60s", "5m", "2h" (a bare number is seconds) as milliseconds; CLI11 reports
-// the error with the option's name.
+// A duration option (core/duration.h) as milliseconds; CLI11 reports the error with the
+// option's name.
 void AddDurationOption(CLI::App* cmd, const std::string& name, int64_t* out_ms, const std::string& description) {
   cmd->add_option_function<std::string>(
       name,
       [name, out_ms](const std::string& text) {
-        int64_t value = 0;
-        const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-        const std::string_view unit(end, text.data() + text.size() - end);
-        const int64_t scale = unit == "ms"                  ? 1
-                              : unit == "s" || unit.empty() ? 1000
-                              : unit == "m"                 ? 60'000
-                              : unit == "h"                 ? 3'600'000
-                                                            : 0;
-        if (error != std::errc() || value < 0 || scale == 0 || value > INT64_MAX / scale) {
-          throw CLI::ValidationError(name, "'" + text + "' is not a duration such as 500ms, 60s, 5m or 2h");
+        if (!ParseDurationMillis(text, out_ms)) {
+          throw CLI::ValidationError(name,
+                                     "'" + text + "' is not a duration such as " + std::string(kDurationExamples));
         }
-        *out_ms = value * scale;
       },
       description);
 }

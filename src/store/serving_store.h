@@ -195,6 +195,33 @@ struct IntradayBarsQuery {
   int64_t limit = 1000;
 };
 
+//! One pipeline run as the store mirrors it (the lake's history, orchestrate/
+//! pipeline_history.h, is the truth). Times are Unix ms, UTC; 0 is not yet (NULL).
+struct PipelineRunRow {
+  std::string run_id;
+  std::string pipeline;
+  std::string trigger;  //!< schedule | manual | backfill | resume
+  std::string quarter;
+  std::string state;  //!< running | succeeded | failed | skipped
+  int64_t started_ms = 0;
+  int64_t ended_ms = 0;
+  std::string record_json;  //!< the whole run as `pipeline history --json` shows it
+};
+
+//! One row of task_runs: an attempt of a task of a run, or (attempt 0) a task that has
+//! no attempt (pending, upstream_failed, or carried over by a resume). `task_state` is
+//! the task's state in the run; the other fields describe the attempt.
+struct TaskRunRow {
+  std::string task;
+  int attempt = 0;
+  std::string task_state;
+  int64_t started_ms = 0;
+  int64_t ended_ms = 0;
+  std::optional<int> exit_status;
+  std::string reason;
+  std::string log_path;
+};
+
 struct StoreOptions {
   //! Schema version to migrate to; 0 = the newest this build knows. Older versions
   //! exist so tests can build an old database and prove that upgrading it works.
@@ -311,6 +338,19 @@ class ServingStore {
   //! low, close, vwap (double), volume, trades (int64), final (int32, 0 or 1), updated_at
   //! (int64 Unix ms, UTC, when the row was last committed). 0 rows for an unknown symbol.
   virtual Result<Table> IntradayBars(const IntradayBarsQuery& query) = 0;
+
+  // ---- Pipeline history (mirrored by the pipeline runner) ----
+
+  //! In ONE transaction: UPSERTs the run's pipeline_runs row and replaces its task_runs
+  //! rows by `tasks`.
+  virtual Status ReplacePipelineRun(const PipelineRunRow& run, const std::vector<TaskRunRow>& tasks) = 0;
+
+  //! Runs of `pipeline` ("" every pipeline), newest first (started_ms, then run_id), at
+  //! most `limit`.
+  virtual Result<std::vector<PipelineRunRow>> PipelineRuns(std::string_view pipeline, int64_t limit) = 0;
+
+  //! The task_runs rows of one run, ordered by task and attempt.
+  virtual Result<std::vector<TaskRunRow>> TaskRuns(std::string_view run_id) = 0;
 
   //! Every row of the store table holding lake table `lake_table` (kSilverBars, ...,
   //! kRejects, and the ML tables), with the lake's columns, ordered by its key. For
