@@ -38,5 +38,7 @@ CommandRunner AddModelsCommand(CLI::App& app);
 CommandRunner AddGenerateTradesCommand(CLI::App& app);
 CommandRunner AddPublishCommand(CLI::App& app);
 CommandRunner AddTopicCommand(CLI::App& app);
+CommandRunner AddPipelineCommand(CLI::App& app);
+CommandRunner AddSchedulerCommand(CLI::App& app);
 
 }  // namespace stocklake::cli

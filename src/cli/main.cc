@@ -12,10 +12,11 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.set_version_flag("--version", "stocklake " STOCKLAKE_VERSION);
   const std::vector<CommandRunner> commands = {
-      AddGenerateCommand(app), AddRunCommand(app),       AddServeCommand(app),  AddTokenCommand(app),
-      AddProducerCommand(app), AddProcessorCommand(app), AddLoaderCommand(app), AddTrainCommand(app),
-      AddPredictCommand(app),  AddBacktestCommand(app),  AddModelsCommand(app), AddGenerateTradesCommand(app),
-      AddPublishCommand(app),  AddTopicCommand(app),     AddStreamCommand(app),
+      AddGenerateCommand(app),  AddRunCommand(app),       AddServeCommand(app),  AddTokenCommand(app),
+      AddProducerCommand(app),  AddProcessorCommand(app), AddLoaderCommand(app), AddTrainCommand(app),
+      AddPredictCommand(app),   AddBacktestCommand(app),  AddModelsCommand(app), AddGenerateTradesCommand(app),
+      AddPublishCommand(app),   AddTopicCommand(app),     AddStreamCommand(app), AddPipelineCommand(app),
+      AddSchedulerCommand(app),
   };
   try {
     app.parse(argc, argv);

@@ -42,7 +42,11 @@ CommandRunner AddTrainCommand(CLI::App& app) {
   auto options = std::make_shared<TrainOptions>();
   auto* cmd = app.add_subcommand("train", "Train the model of the end of a quarter, register it, predict the quarter");
   cmd->add_option("--lake", options->lake_dir, "Lake directory")->required();
-  cmd->add_option("--quarter", options->quarter, "YYYYQn: the model learns from the quarters before it")->required();
+  cmd->add_option(
+         "--quarter", options->quarter,
+         "YYYYQn: the model learns from the quarters before it (default $STOCKLAKE_QUARTER, set in pipeline tasks)")
+      ->envname("STOCKLAKE_QUARTER")
+      ->required();
   cmd->add_option("--name", options->name, "Model name in the registry");
   cmd->add_option("--store", options->store_url, "Serving store to update (as for run; none: no store)");
   cmd->add_option("--window", options->walk_forward.window, "Train on the K quarters before (0: all)")
@@ -79,7 +83,9 @@ CommandRunner AddPredictCommand(CLI::App& app) {
   auto options = std::make_shared<PredictOptions>();
   auto* cmd = app.add_subcommand("predict", "Predict a quarter with a registered model");
   cmd->add_option("--lake", options->lake_dir, "Lake directory")->required();
-  cmd->add_option("--quarter", options->quarter, "YYYYQn")->required();
+  cmd->add_option("--quarter", options->quarter, "YYYYQn (default $STOCKLAKE_QUARTER, set in pipeline tasks)")
+      ->envname("STOCKLAKE_QUARTER")
+      ->required();
   cmd->add_option("--model", options->model,
                   "NAME[:VERSION|@ALIAS] (default: quarterly@champion, else the newest quarterly)");
   cmd->add_option("--store", options->store_url, "Serving store to update (as for run; none: no store)");

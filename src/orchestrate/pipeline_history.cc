@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <random>
 
+#include "core/clock.h"
 #include "core/files.h"
 #include "stream/trade_event.h"
 
@@ -29,12 +30,11 @@ bool EnumFromName(const std::string_view (&names)[N], std::string_view name, Enu
   return false;
 }
 
-// RFC 3339 UTC to the second, as the spec shows times; null while unknown.
+// RFC 3339 UTC to the second, as the spec shows times (milliseconds are kept in the
+// *_ms fields); null while unknown.
 json Time(int64_t unix_ms) {
   if (unix_ms <= 0) return nullptr;
-  std::string text = FormatRfc3339Millis(unix_ms);
-  text.erase(text.size() - 5, 4);  // ".mmm" (the milliseconds are kept in *_ms fields)
-  return text;
+  return FormatRfc3339Utc(std::chrono::sys_seconds(std::chrono::seconds(unix_ms / 1000)));
 }
 
 json Millis(int64_t unix_ms) { return unix_ms > 0 ? json(unix_ms) : json(nullptr); }

@@ -21,7 +21,7 @@ std::vector<TaskRunRow> TaskRunStoreRows(const PipelineRunRecord& run) {
   std::vector<TaskRunRow> rows;
   for (const TaskRecord& task : run.tasks) {
     const std::string state(TaskStateName(task.state));
-    if (task.attempts.empty()) rows.push_back(TaskRunRow{task.task, 0, state});
+    if (task.attempts.empty()) rows.push_back(TaskRunRow{task.task, 0, state, 0, 0, std::nullopt, "", ""});
     for (const AttemptRecord& attempt : task.attempts) {
       rows.push_back(TaskRunRow{task.task, attempt.attempt, state, attempt.started_ms, attempt.ended_ms,
                                 attempt.exit_status, attempt.reason, attempt.log_path});

@@ -61,6 +61,12 @@ std::string FormatSeconds(int64_t millis) {
   return text;
 }
 
+TaskRecord PendingTask(const std::string& name) {
+  TaskRecord task;
+  task.task = name;
+  return task;
+}
+
 // One attempt in flight.
 struct RunningAttempt {
   std::string task;
@@ -146,7 +152,7 @@ Result<PipelineRunRecord> PipelineRunner::Execute(RunTrigger trigger, const std:
   run.trigger = trigger;
   run.quarter = quarter;
   run.fire_time_ms = fire_time_ms;
-  for (const TaskDefinition& task : definition_.tasks) run.tasks.push_back(TaskRecord{task.name});
+  for (const TaskDefinition& task : definition_.tasks) run.tasks.push_back(PendingTask(task.name));
   SL_RETURN_IF_ERROR(Save(run));
   return Drive(std::move(run));
 }
@@ -170,7 +176,7 @@ Result<PipelineRunRecord> PipelineRunner::Resume(const std::string& run_id) {
   run.quarter = original.quarter;
   run.resumed_from = original.run_id;
   for (const TaskDefinition& task : definition_.tasks) {
-    TaskRecord record{task.name};
+    TaskRecord record = PendingTask(task.name);
     const TaskRecord* before = original.FindTask(task.name);
     if (before != nullptr && before->state == TaskState::kSucceeded) record.state = TaskState::kSucceeded;
     run.tasks.push_back(std::move(record));
