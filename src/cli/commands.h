@@ -23,6 +23,10 @@ int ReportError(const std::string& command, const Status& status);
 //! finish or hand back what they hold and exit 0); the exit status of its result.
 int RunUntilSignalled(const std::string& name, const std::function<Status(const std::atomic<bool>&)>& work);
 
+//! The --lake option every lake command has: required, or taken from $STOCKLAKE_LAKE
+//! (which a pipeline sets for its `run` tasks, so their arguments need not repeat it).
+CLI::Option* AddLakeOption(CLI::App* cmd, std::string* lake_dir);
+
 CommandRunner AddGenerateCommand(CLI::App& app);
 CommandRunner AddRunCommand(CLI::App& app);
 CommandRunner AddServeCommand(CLI::App& app);

@@ -41,7 +41,7 @@ std::string FormatMetric(double value) {
 CommandRunner AddTrainCommand(CLI::App& app) {
   auto options = std::make_shared<TrainOptions>();
   auto* cmd = app.add_subcommand("train", "Train the model of the end of a quarter, register it, predict the quarter");
-  cmd->add_option("--lake", options->lake_dir, "Lake directory")->required();
+  AddLakeOption(cmd, &options->lake_dir);
   cmd->add_option(
          "--quarter", options->quarter,
          "YYYYQn: the model learns from the quarters before it (default $STOCKLAKE_QUARTER, set in pipeline tasks)")
@@ -82,7 +82,7 @@ CommandRunner AddTrainCommand(CLI::App& app) {
 CommandRunner AddPredictCommand(CLI::App& app) {
   auto options = std::make_shared<PredictOptions>();
   auto* cmd = app.add_subcommand("predict", "Predict a quarter with a registered model");
-  cmd->add_option("--lake", options->lake_dir, "Lake directory")->required();
+  AddLakeOption(cmd, &options->lake_dir);
   cmd->add_option("--quarter", options->quarter, "YYYYQn (default $STOCKLAKE_QUARTER, set in pipeline tasks)")
       ->envname("STOCKLAKE_QUARTER")
       ->required();
@@ -103,7 +103,7 @@ CommandRunner AddPredictCommand(CLI::App& app) {
 CommandRunner AddBacktestCommand(CLI::App& app) {
   auto options = std::make_shared<BacktestOptions>();
   auto* cmd = app.add_subcommand("backtest", "Walk-forward backtest: one model per quarter, scored on realised labels");
-  cmd->add_option("--lake", options->lake_dir, "Lake directory")->required();
+  AddLakeOption(cmd, &options->lake_dir);
   cmd->add_option("--from", options->from, "First quarter (YYYYQn)")->required();
   cmd->add_option("--to", options->to, "Last quarter (YYYYQn)")->required();
   cmd->add_option("--window", options->walk_forward.window, "Train on the K quarters before each (0: all)")

@@ -163,14 +163,14 @@ CommandRunner AddModelsCommand(CLI::App& app) {
   auto* cmd = app.add_subcommand("models", "The model registry: list models, show a version's card, move an alias");
   cmd->require_subcommand(1);
   auto* list = cmd->add_subcommand("list", "Registered models: versions, the latest one's quarter, aliases");
-  list->add_option("--lake", parsed->lake, "Lake directory")->required();
+  AddLakeOption(list, &parsed->lake);
   list->add_flag("--json", parsed->json, "Print JSON");
   auto* show = cmd->add_subcommand("show", "The model card of one version: training, metrics, lineage, aliases");
-  show->add_option("--lake", parsed->lake, "Lake directory")->required();
+  AddLakeOption(show, &parsed->lake);
   show->add_option("model", parsed->ref, "NAME (newest version), NAME:VERSION or NAME@ALIAS")->required();
   show->add_flag("--json", parsed->json, "Print JSON");
   auto* alias = cmd->add_subcommand("alias", "Point an alias (such as champion) at a version, recording why");
-  alias->add_option("--lake", parsed->lake, "Lake directory")->required();
+  AddLakeOption(alias, &parsed->lake);
   alias->add_option("name", parsed->name, "Model name")->required();
   alias->add_option("alias", parsed->alias, "Alias name")->required();
   alias->add_option("version", parsed->version, "Version to point at")->required()->check(CLI::PositiveNumber);

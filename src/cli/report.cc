@@ -10,4 +10,10 @@ int ReportError(const std::string& command, const Status& status) {
   return kExitFailure;
 }
 
+CLI::Option* AddLakeOption(CLI::App* cmd, std::string* lake_dir) {
+  return cmd->add_option("--lake", *lake_dir, "Lake directory (default $STOCKLAKE_LAKE)")
+      ->envname("STOCKLAKE_LAKE")
+      ->required();
+}
+
 }  // namespace stocklake::cli

@@ -19,7 +19,7 @@ CommandRunner AddRunCommand(CLI::App& app) {
   auto parsed = std::make_shared<Parsed>();
   auto* cmd = app.add_subcommand("run", "The quarterly batch: ingest, clean, indicators, period bars, lake, store");
   cmd->add_option("--input", parsed->run.inputs, "File or directory of input (repeatable; order matters)")->required();
-  cmd->add_option("--lake", parsed->run.lake_dir, "Lake directory")->required();
+  AddLakeOption(cmd, &parsed->run.lake_dir);
   cmd->add_option("--log", parsed->run.log_url, "file:DIR (default LAKE/_log) or kafka://HOST:PORT[,...][?options]");
   cmd->add_option(
       "--store", parsed->run.store_url,

@@ -32,7 +32,7 @@ CommandRunner AddServeCommand(CLI::App& app) {
   };
   auto parsed = std::make_shared<Parsed>();
   auto* cmd = app.add_subcommand("serve", "REST API, dashboard and /metrics over the lake's serving store");
-  cmd->add_option("--lake", parsed->serve.lake_dir, "Lake directory")->required();
+  AddLakeOption(cmd, &parsed->serve.lake_dir);
   cmd->add_option("--store", parsed->serve.store_url,
                   "sqlite:PATH | postgresql://USER@HOST:PORT/DB?... (default sqlite:LAKE/_store/stocklake.sqlite)");
   cmd->add_option("--listen", parsed->listen, "HOST:PORT to listen on (port 0: any free port)")->capture_default_str();

@@ -43,7 +43,7 @@ namespace {
 
 // The options every service shares.
 void AddCommonOptions(CLI::App* cmd, ServiceOptions* options) {
-  cmd->add_option("--lake", options->lake_dir, "Lake directory")->required();
+  AddLakeOption(cmd, &options->lake_dir);
   cmd->add_option("--log", options->log_url,
                   "kafka://HOST:PORT[,...][?options] (or file:DIR, the embedded log, for one process at a time)");
   cmd->add_option("--threads", options->threads, "Worker threads")->capture_default_str()->check(CLI::Range(1, 256));

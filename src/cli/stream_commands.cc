@@ -36,7 +36,7 @@ CommandRunner AddStreamCommand(CLI::App& app) {
   auto options = std::make_shared<StreamOptions>();
   auto* cmd =
       app.add_subcommand("stream", "The speed layer: trades -> event-time windows -> intraday_bars, exactly once");
-  cmd->add_option("--lake", options->lake_dir, "Lake directory")->required();
+  AddLakeOption(cmd, &options->lake_dir);
   cmd->add_option("--log", options->log_url, "Message log: file:DIR or kafka://HOST:PORT (default <lake>/_log)");
   cmd->add_option("--store", options->store_url, "Serving store (default sqlite:<lake>/_store/stocklake.sqlite)");
   AddDurationOption(cmd, "--window", &options->window_ms, "Tumbling window length (default 60s)");
@@ -99,7 +99,7 @@ CommandRunner AddGenerateTradesCommand(CLI::App& app) {
 CommandRunner AddPublishCommand(CLI::App& app) {
   auto options = std::make_shared<PublishOptions>();
   auto* cmd = app.add_subcommand("publish", "Publish JSON lines to a topic, keyed by the normalised symbol");
-  cmd->add_option("--lake", options->lake_dir, "Lake directory")->required();
+  AddLakeOption(cmd, &options->lake_dir);
   cmd->add_option("--log", options->log_url, "Message log: file:DIR or kafka://HOST:PORT (default <lake>/_log)");
   cmd->add_option("--topic", options->topic, "Topic (created with the lake's partition count when missing)")
       ->required();
@@ -122,7 +122,7 @@ CommandRunner AddTopicCommand(CLI::App& app) {
   auto* cmd = app.add_subcommand("topic", "Inspect a topic of the message log");
   cmd->require_subcommand(1);
   auto* cat = cmd->add_subcommand("cat", "Print a topic's record values, one a line, in partition then offset order");
-  cat->add_option("--lake", options->lake_dir, "Lake directory")->required();
+  AddLakeOption(cat, &options->lake_dir);
   cat->add_option("--log", options->log_url, "Message log: file:DIR or kafka://HOST:PORT (default <lake>/_log)");
   cat->add_option("--topic", options->topic, "Topic")->required();
   cat->add_option("--partition", *partition, "Only this partition")->check(CLI::NonNegativeNumber);

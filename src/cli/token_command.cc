@@ -19,15 +19,15 @@ CommandRunner AddTokenCommand(CLI::App& app) {
   auto* cmd = app.add_subcommand("token", "API tokens: create (printed once, stored hashed), list, revoke");
   cmd->require_subcommand(1);
   auto* create = cmd->add_subcommand("create", "Create a token and print it (the only time it is shown)");
-  create->add_option("--lake", parsed->lake, "Lake directory")->required();
+  AddLakeOption(create, &parsed->lake);
   create->add_option("--role", parsed->role, "viewer | analyst | admin")->required();
   create->add_option("--name", parsed->name, "Who or what uses it (shown in the audit log)");
   create->add_option("--rate-limit", parsed->rate_limit, "Requests per second (default: the server's)")
       ->check(CLI::Range(0.0, 1e9));
   auto* list = cmd->add_subcommand("list", "List tokens (never the tokens themselves)");
-  list->add_option("--lake", parsed->lake, "Lake directory")->required();
+  AddLakeOption(list, &parsed->lake);
   auto* revoke = cmd->add_subcommand("revoke", "Revoke tokens by id or name");
-  revoke->add_option("--lake", parsed->lake, "Lake directory")->required();
+  AddLakeOption(revoke, &parsed->lake);
   revoke->add_option("id_or_name", parsed->which, "Token id (from `token list`) or name")->required();
 
   return [cmd, create, list, revoke, parsed]() -> int {

@@ -38,13 +38,6 @@ int CountedAttempts(const TaskRecord& task) {
   }));
 }
 
-bool HasArgument(const std::vector<std::string>& args, std::string_view option) {
-  return std::any_of(args.begin(), args.end(), [&](const std::string& arg) {
-    return arg == option ||
-           (arg.size() > option.size() && arg.compare(0, option.size(), option) == 0 && arg[option.size()] == '=');
-  });
-}
-
 std::string Substitute(std::string text, const PipelineRunRecord& run) {
   for (const auto& [placeholder, value] :
        {std::pair<std::string, std::string>{"{quarter}", run.quarter}, {"{run_id}", run.run_id}}) {
@@ -268,10 +261,8 @@ Result<PipelineRunRecord> PipelineRunner::Drive(PipelineRunRecord run) {
     ChildSpec spec;
     if (definition.kind == TaskKind::kRun) spec.argv.push_back(options_.program);
     for (const std::string& arg : definition.args) spec.argv.push_back(Substitute(arg, run));
-    if (definition.kind == TaskKind::kRun && !HasArgument(definition.args, "--lake")) {
-      spec.argv.push_back("--lake");
-      spec.argv.push_back(definition_.lake);
-    }
+    // `run` tasks take the pipeline's lake from STOCKLAKE_LAKE unless their arguments
+    // name one (cli: AddLakeOption), so subcommands without --lake work as well.
     spec.environment = {{"STOCKLAKE_RUN_ID", run.run_id},
                         {"STOCKLAKE_TASK", task.task},
                         {"STOCKLAKE_ATTEMPT", std::to_string(attempt.attempt)},
