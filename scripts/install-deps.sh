@@ -14,6 +14,7 @@ packages=(
   postgresql          # server binaries for the store tests (apt starts no service here)
   libcpp-httplib-dev prometheus-cpp-dev libssl-dev  # the REST API (src/serve)
   libxgboost-dev      # the quarterly model (src/ml); --no-install-recommends keeps R out
+  libhowardhinnant-date-dev tzdata  # IANA time zones for the pipeline's cron (src/orchestrate)
   wrk prometheus      # API benchmark; the Prometheus scrape test
   chromium            # the dashboard's browser test (driven by playwright-core)
 )
