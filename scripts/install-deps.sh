@@ -15,6 +15,7 @@ packages=(
   libcpp-httplib-dev prometheus-cpp-dev libssl-dev  # the REST API (src/serve)
   libyaml-cpp-dev     # pipeline definitions (src/orchestrate)
   libxgboost-dev      # the quarterly model (src/ml); --no-install-recommends keeps R out
+  libhowardhinnant-date-dev tzdata  # IANA time zones for the pipeline's cron (src/orchestrate)
   wrk prometheus      # API benchmark; the Prometheus scrape test
   chromium            # the dashboard's browser test (driven by playwright-core)
 )

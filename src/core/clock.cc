@@ -5,17 +5,21 @@
 namespace stocklake {
 
 namespace {
-std::string FormatNow(const char* format) {
-  const std::time_t now = std::time(nullptr);
+std::string FormatUtc(std::time_t t, const char* format) {
   std::tm tm{};
-  gmtime_r(&now, &tm);
+  gmtime_r(&t, &tm);
   char buf[32];
   std::strftime(buf, sizeof buf, format, &tm);
   return buf;
 }
 }  // namespace
 
-std::string UtcTimestampNow() { return FormatNow("%Y-%m-%dT%H:%M:%SZ"); }
-std::string UtcDateToday() { return FormatNow("%Y-%m-%d"); }
+std::string UtcTimestampNow() {
+  return FormatRfc3339Utc(std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()));
+}
+std::string UtcDateToday() { return FormatUtc(std::time(nullptr), "%Y-%m-%d"); }
+std::string FormatRfc3339Utc(std::chrono::sys_seconds t) {
+  return FormatUtc(static_cast<std::time_t>(t.time_since_epoch().count()), "%Y-%m-%dT%H:%M:%SZ");
+}
 
 }  // namespace stocklake

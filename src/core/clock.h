@@ -1,6 +1,7 @@
 // Wall-clock time as the lake records it: UTC, ISO-8601 text.
 #pragma once
 
+#include <chrono>
 #include <string>
 
 namespace stocklake {
@@ -9,5 +10,7 @@ namespace stocklake {
 std::string UtcTimestampNow();
 //! "2026-11-25".
 std::string UtcDateToday();
+//! `t` as RFC 3339 UTC with whole seconds: "2025-04-01T00:00:00Z".
+std::string FormatRfc3339Utc(std::chrono::sys_seconds t);
 
 }  // namespace stocklake
