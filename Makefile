@@ -40,7 +40,8 @@ test-unit: build
 
 # Generates a sample dataset (with bad rows of every kind), runs the whole batch on the
 # embedded defaults, runs it again to show it is idempotent, reads a table back, then
-# backtests the quarterly model and trains the newest quarter's.
+# backtests the quarterly model, then runs the quarterly pipeline (deploy/quarterly.yaml)
+# once for the newest quarter: ingest, store, train, predict, report.
 demo: program
 	rm -rf $(DEMO_DIR)
 	$(BUILD_DIR)/stocklake generate --tickers 40 --days 1260 --seed 7 --bad-rows 0.01 --out $(DEMO_DIR)/data
@@ -50,9 +51,14 @@ demo: program
 	@echo "--- read back with DuckDB ---"
 	@node tests/node/duckdb_query.mjs "SELECT ticker, period_start, period_end, round(close, 2) AS close, round(\"return\", 4) AS ret FROM read_parquet('$(DEMO_DIR)/lake/gold/bars_quarterly/*.parquet') ORDER BY ticker, period_start DESC LIMIT 5"
 	@echo
-	@echo "--- the quarterly model: walk-forward backtest, then the model of the newest quarter ---"
+	@echo "--- the quarterly model: walk-forward backtest ---"
 	$(BUILD_DIR)/stocklake backtest --lake $(DEMO_DIR)/lake --from 2015Q1 --to 2017Q3 --quiet --rounds 100
-	$(BUILD_DIR)/stocklake train --lake $(DEMO_DIR)/lake --quarter 2017Q4
+	@echo
+	@echo "--- the quarterly pipeline (deploy/quarterly.yaml with the demo's paths): one run of 2017Q4 ---"
+	sed -e 's#/data/lake#$(abspath $(DEMO_DIR))/lake#' -e 's#/data/incoming#$(abspath $(DEMO_DIR))/data#' deploy/quarterly.yaml > $(DEMO_DIR)/quarterly.yaml
+	$(BUILD_DIR)/stocklake pipeline run --config $(DEMO_DIR)/quarterly.yaml --quarter 2017Q4
+	$(BUILD_DIR)/stocklake pipeline history --config $(DEMO_DIR)/quarterly.yaml
+	$(BUILD_DIR)/stocklake pipeline next --config $(DEMO_DIR)/quarterly.yaml -n 4
 	@echo
 	@echo "--- browse it: $(BUILD_DIR)/stocklake serve --lake $(DEMO_DIR)/lake --listen 127.0.0.1:8080 --allow-anonymous"
 	@echo "    then open http://127.0.0.1:8080/ (dashboard) or /api/v1/openapi.json"

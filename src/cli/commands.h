@@ -29,6 +29,7 @@ CLI::Option* AddLakeOption(CLI::App* cmd, std::string* lake_dir);
 
 CommandRunner AddGenerateCommand(CLI::App& app);
 CommandRunner AddRunCommand(CLI::App& app);
+CommandRunner AddSyncStoreCommand(CLI::App& app);
 CommandRunner AddServeCommand(CLI::App& app);
 CommandRunner AddTokenCommand(CLI::App& app);
 CommandRunner AddProducerCommand(CLI::App& app);
