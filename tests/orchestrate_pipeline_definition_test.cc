@@ -79,8 +79,7 @@ struct RefusedCase {
 TEST(PipelineDefinition, RefusesWithFileLineAndReason) {
   const RefusedCase cases[] = {
       {"name: p\nlake: /l\ntasks:\n  a: {exec: [true], after: [b]}\n", 4, "unknown task \"b\""},
-      {"name: p\nlake: /l\ntasks:\n  a: {exec: [true], after: [b]}\n  b: {exec: [true], after: [a]}\n", 4,
-       "not a DAG"},
+      {"name: p\nlake: /l\ntasks:\n  a: {exec: [true], after: [b]}\n  b: {exec: [true], after: [a]}\n", 4, "not a DAG"},
       {"name: p\nlake: /l\ntasks:\n  a: {exec: [true], after: [a]}\n", 4, "cannot wait for itself"},
       {"name: p\nlake: /l\ncolour: blue\ntasks:\n  a: {exec: [true]}\n", 3, "unknown field \"colour\""},
       {"name: p\nlake: /l\ntasks:\n  a: {exec: [true], retires: 2}\n", 4, "unknown field \"retires\""},
@@ -121,7 +120,7 @@ TEST(PipelineDefinition, RetryDelayDoublesUpToTheCap) {
   policy.max_retry_delay_ms = 100'000;
   EXPECT_EQ(RetryDelayMillis(policy, 1), 30'000);
   EXPECT_EQ(RetryDelayMillis(policy, 2), 60'000);
-  EXPECT_EQ(RetryDelayMillis(policy, 3), 100'000);  // 120 s capped
+  EXPECT_EQ(RetryDelayMillis(policy, 3), 100'000);   // 120 s capped
   EXPECT_EQ(RetryDelayMillis(policy, 60), 100'000);  // no overflow far out
   policy.retry_backoff = 1.0;
   EXPECT_EQ(RetryDelayMillis(policy, 5), 30'000);

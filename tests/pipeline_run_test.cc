@@ -72,10 +72,14 @@ class PipelineRunTest : public ::testing::Test {
 TEST_F(PipelineRunTest, RunsTheDagWithTheEnvironmentArgumentsAndLogsOfTheSpec) {
   const std::string out = dir_.Sub("out");
   const std::string config = Define(
-      "  first: {exec: [sh, -c, 'echo $STOCKLAKE_RUN_ID $STOCKLAKE_TASK $STOCKLAKE_ATTEMPT $STOCKLAKE_QUARTER > " + out +
+      "  first: {exec: [sh, -c, 'echo $STOCKLAKE_RUN_ID $STOCKLAKE_TASK $STOCKLAKE_ATTEMPT $STOCKLAKE_QUARTER > " +
+      out +
       ".first; echo said-first']}\n"
-      "  second: {exec: [sh, -c, 'echo \"$1 $2\" > " + out + ".second', sh, '{quarter}', '{run_id}'], after: [first]}\n"
-      "  generate: {run: [generate, --tickers, 2, --days, 20, --seed, 1, --out, " + dir_.Sub("data") +
+      "  second: {exec: [sh, -c, 'echo \"$1 $2\" > " +
+      out +
+      ".second', sh, '{quarter}', '{run_id}'], after: [first]}\n"
+      "  generate: {run: [generate, --tickers, 2, --days, 20, --seed, 1, --out, " +
+      dir_.Sub("data") +
       "], after: [first]}\n"
       "  models: {run: [models, list], after: [second, generate]}\n");
   const testing::CommandResult result = Pipeline("run --quarter 2017Q3 --config " + config);
@@ -146,8 +150,10 @@ TEST_F(PipelineRunTest, RetriesWithBackoffThenFailsAndMarksDownstreamUpstreamFai
     EXPECT_EQ(flaky["attempts"][i]["reason"], "exit status 3");
   }
   // Delays: 200 ms then 400 ms, each plus at most 10% jitter (and some scheduling slack).
-  const int64_t gap1 = flaky["attempts"][1]["started_ms"].get<int64_t>() - flaky["attempts"][0]["ended_ms"].get<int64_t>();
-  const int64_t gap2 = flaky["attempts"][2]["started_ms"].get<int64_t>() - flaky["attempts"][1]["ended_ms"].get<int64_t>();
+  const int64_t gap1 =
+      flaky["attempts"][1]["started_ms"].get<int64_t>() - flaky["attempts"][0]["ended_ms"].get<int64_t>();
+  const int64_t gap2 =
+      flaky["attempts"][2]["started_ms"].get<int64_t>() - flaky["attempts"][1]["ended_ms"].get<int64_t>();
   EXPECT_GE(gap1, 200);
   EXPECT_LT(gap1, 200 + 20 + 400);
   EXPECT_GE(gap2, 400);
@@ -160,8 +166,8 @@ TEST_F(PipelineRunTest, RetriesWithBackoffThenFailsAndMarksDownstreamUpstreamFai
 
 TEST_F(PipelineRunTest, TimeoutKillsTheWholeProcessGroup) {
   const std::string pid_file = dir_.Sub("grandchild.pid");
-  const std::string config = Define("  slow: {exec: [sh, -c, 'sleep 60 & echo $! > " + pid_file +
-                                    "; wait'], timeout: 500ms}\n");
+  const std::string config =
+      Define("  slow: {exec: [sh, -c, 'sleep 60 & echo $! > " + pid_file + "; wait'], timeout: 500ms}\n");
   const auto started = std::chrono::steady_clock::now();
   const testing::CommandResult result = Pipeline("run --config " + config);
   EXPECT_EQ(result.exit_code, 1) << result.output;
@@ -201,11 +207,11 @@ TEST_F(PipelineRunTest, ABadDefinitionExitsTwoWithFileLineAndReason) {
 }
 
 TEST_F(PipelineRunTest, NextPrintsFireTimesInUtc) {
-  const std::string config = Define("  a: {exec: ['true']}\n", "schedule: \"0 0 1 */3 *\"\ntimezone: America/New_York\n");
+  const std::string config =
+      Define("  a: {exec: ['true']}\n", "schedule: \"0 0 1 */3 *\"\ntimezone: America/New_York\n");
   const testing::CommandResult result = Pipeline("next --config " + config + " --after 2025-01-15T00:00:00Z -n 4");
   ASSERT_EQ(result.exit_code, 0) << result.output;
-  EXPECT_EQ(result.output,
-            "2025-04-01T04:00:00Z\n2025-07-01T04:00:00Z\n2025-10-01T04:00:00Z\n2026-01-01T05:00:00Z\n");
+  EXPECT_EQ(result.output, "2025-04-01T04:00:00Z\n2025-07-01T04:00:00Z\n2025-10-01T04:00:00Z\n2026-01-01T05:00:00Z\n");
   EXPECT_EQ(Pipeline("next --config " + config + " --after yesterday").exit_code, 2);
   const testing::CommandResult check = Pipeline("check --config " + config);
   EXPECT_EQ(check.exit_code, 0) << check.output;
@@ -215,17 +221,20 @@ TEST_F(PipelineRunTest, NextPrintsFireTimesInUtc) {
 TEST_F(PipelineRunTest, ResumeRerunsOnlyTheFailedTasksAndTheirDownstream) {
   const std::string count = dir_.Sub("count");
   const std::string marker = dir_.Sub("failed-once");
-  const std::string config = Define(
-      "  a: {exec: [sh, -c, 'echo a >> " + count + "']}\n"
-      "  b: {exec: [sh, -c, 'echo b >> " + count + "; test -e " + marker + " || { touch " + marker +
-      "; exit 1; }'], after: [a]}\n"
-      "  c: {exec: [sh, -c, 'echo c >> " + count + "'], after: [b]}\n");
+  const std::string config = Define("  a: {exec: [sh, -c, 'echo a >> " + count +
+                                    "']}\n"
+                                    "  b: {exec: [sh, -c, 'echo b >> " +
+                                    count + "; test -e " + marker + " || { touch " + marker +
+                                    "; exit 1; }'], after: [a]}\n"
+                                    "  c: {exec: [sh, -c, 'echo c >> " +
+                                    count + "'], after: [b]}\n");
   EXPECT_EQ(Pipeline("run --config " + config).exit_code, 1);
   const json failed = History(config)[0];
   ASSERT_EQ(failed["state"], "failed");
   EXPECT_EQ(Task(failed, "c")["state"], "upstream_failed");
 
-  const testing::CommandResult resumed = Pipeline("resume --config " + config + " " + failed["run_id"].get<std::string>());
+  const testing::CommandResult resumed =
+      Pipeline("resume --config " + config + " " + failed["run_id"].get<std::string>());
   ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
   EXPECT_EQ(ReadText(count), "a\nb\nb\nc\n");  // a ran once
   const json runs = History(config);
@@ -330,9 +339,8 @@ TEST_F(PipelineRunTest, TheWebhookGetsEveryRunEndRetriedAndNeverFailsTheRun) {
   });
   const int port = hook.bind_to_any_port("127.0.0.1");
   std::thread serving([&] { hook.listen_after_bind(); });
-  const std::string config =
-      Define("  bad: {exec: ['false']}\n  good: {exec: ['true']}\n",
-             "notify: {webhook: \"http://127.0.0.1:" + std::to_string(port) + "/hook\"}\n");
+  const std::string config = Define("  bad: {exec: ['false']}\n  good: {exec: ['true']}\n",
+                                    "notify: {webhook: \"http://127.0.0.1:" + std::to_string(port) + "/hook\"}\n");
   EXPECT_EQ(Pipeline("run --quarter 2016Q4 --config " + config).exit_code, 1);
   hook.stop();
   serving.join();
@@ -344,11 +352,48 @@ TEST_F(PipelineRunTest, TheWebhookGetsEveryRunEndRetriedAndNeverFailsTheRun) {
   EXPECT_EQ(bodies[0]["run_id"], History(config)[0]["run_id"]);
 
   // Nobody listening: the run still succeeds.
-  const std::string unreachable = Define("  good: {exec: ['true']}\n", "notify: {webhook: \"http://127.0.0.1:" +
-                                                                            std::to_string(port) + "/hook\"}\n");
+  const std::string unreachable = Define("  good: {exec: ['true']}\n",
+                                         "notify: {webhook: \"http://127.0.0.1:" + std::to_string(port) + "/hook\"}\n");
   const testing::CommandResult result = Pipeline("run --config " + unreachable);
   EXPECT_EQ(result.exit_code, 0) << result.output;
   EXPECT_NE(result.output.find("webhook"), std::string::npos) << result.output;
+}
+
+}  // namespace
+}  // namespace stocklake
+
+namespace stocklake {
+namespace {
+
+TEST_F(PipelineRunTest, JsonLogLinesCarryTheRunTaskAndAttempt) {
+  const std::string config = Define("  fails: {run: [models, show, no-such-model]}\n");
+  const testing::CommandResult result =
+      RunCommand(StocklakeBinary() + " --log-format json pipeline run --config " + config + " 2>&1 >/dev/null");
+  EXPECT_EQ(result.exit_code, 1) << result.output;
+  const json run = History(config)[0];
+  // The runner's own lines: JSON objects naming the command.
+  std::istringstream runner_lines(result.output);
+  int runner_count = 0;
+  for (std::string line; std::getline(runner_lines, line);) {
+    const json parsed = json::parse(line);
+    EXPECT_EQ(parsed["command"], "pipeline run");
+    EXPECT_TRUE(parsed.contains("ts") && parsed.contains("level") && parsed.contains("msg")) << line;
+    ++runner_count;
+  }
+  EXPECT_GT(runner_count, 0);
+  // The task's lines (in its attempt's log): the run id, task and attempt in each.
+  const json& attempt = Task(run, "fails")["attempts"][0];
+  std::istringstream task_lines(ReadText(attempt["log_path"]));
+  int error_lines = 0;
+  for (std::string line; std::getline(task_lines, line);) {
+    const json parsed = json::parse(line);
+    EXPECT_EQ(parsed["run_id"], run["run_id"]);
+    EXPECT_EQ(parsed["task"], "fails");
+    EXPECT_EQ(parsed["attempt"], 1);
+    EXPECT_EQ(parsed["command"], "models show");
+    if (parsed["level"] == "error") ++error_lines;
+  }
+  EXPECT_EQ(error_lines, 1);
 }
 
 }  // namespace

@@ -29,7 +29,8 @@ class SchedulerTest : public ::testing::Test {
   std::string Define(const std::string& tasks, bool catchup) {
     const std::string path = dir_.Sub("pipeline.yaml");
     WriteTextFile(path, "name: every-second\nschedule: \"* * * * * *\"\ntimezone: Europe/Berlin\ncatchup: " +
-                            std::string(catchup ? "true" : "false") + "\nlake: " + dir_.Sub("lake") + "\ntasks:\n" + tasks);
+                            std::string(catchup ? "true" : "false") + "\nlake: " + dir_.Sub("lake") + "\ntasks:\n" +
+                            tasks);
     return path;
   }
 
