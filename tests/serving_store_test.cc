@@ -39,6 +39,7 @@ namespace {
 
 using testing::PgServer;
 using testing::RunCommand;
+using testing::StoreRows;
 using testing::TempDir;
 
 // Child mode: the crash test re-executes this binary with STOCKLAKE_STORE_TEST_CHILD set
@@ -145,11 +146,6 @@ class ServingStoreTest : public testing::StoreBackendTest {
     }
   }
 
-  //! The newest schema version of the parameter's backend (PostgreSQL's version 3
-  //! partitions tables by bucket, version 4 those of stocks and indicators by years too;
-  //! the last adds the ML tables, tested in serving_store_ml_test.cc).
-  int LatestVersion() const { return GetParam() == "postgresql" ? 6 : 4; }
-
   //! Fills a store of schema version `from` with one bucket of `lake`, opens it with the
   //! newest schema, and checks that the upgrade kept exactly those rows, findable by
   //! ticker, and that a sync then completes it.
@@ -183,7 +179,7 @@ class ServingStoreTest : public testing::StoreBackendTest {
     }
     auto store = Open(url);
     ASSERT_NE(store, nullptr);
-    EXPECT_EQ(*store->SchemaVersion(), LatestVersion());
+    EXPECT_EQ(*store->SchemaVersion(), LatestSchemaVersion());
     EXPECT_EQ(store->LoadedBuckets()->size(), 1u) << "upgrading keeps the data";
     if (GetParam() == "postgresql") ExpectBucketPartitions(url, {old_bucket});
     for (std::string_view table : kServedTables) {
@@ -206,7 +202,7 @@ class ServingStoreTest : public testing::StoreBackendTest {
     // Reopening a current database applies nothing; a newer one is refused.
     EXPECT_NE(Open(url), nullptr);
     StoreOptions newer;
-    newer.schema_version = LatestVersion() + 1;
+    newer.schema_version = LatestSchemaVersion() + 1;
     EXPECT_FALSE(OpenServingStore(url, newer).ok());
   }
 };
@@ -215,7 +211,7 @@ TEST_P(ServingStoreTest, ContentsEqualTheLakeAndRerunsDoNothing) {
   const std::string lake = GeneratedLake("lake", 12, 400);
   auto store = Open(FreshStoreUrl());
   ASSERT_NE(store, nullptr);
-  EXPECT_EQ(*store->SchemaVersion(), LatestVersion());
+  EXPECT_EQ(*store->SchemaVersion(), LatestSchemaVersion());
   auto snap = LoadCurrentSnapshot(lake);
   ASSERT_TRUE(snap.ok());
   std::set<int> buckets_with_files;
@@ -554,25 +550,6 @@ std::string HostileLake(const std::string& lake) {
   return lake;
 }
 
-//! Runs `sql` on a new connection to `url`; the rows, one line each, fields tab-separated.
-std::string PgRows(const std::string& url, const std::string& sql) {
-  PGconn* conn = PQconnectdb(url.c_str());
-  EXPECT_EQ(PQstatus(conn), CONNECTION_OK) << PQerrorMessage(conn);
-  PGresult* res = PQexec(conn, sql.c_str());
-  std::string out;
-  if (PQresultStatus(res) == PGRES_TUPLES_OK) {
-    for (int r = 0; r < PQntuples(res); ++r) {
-      for (int c = 0; c < PQnfields(res); ++c) out += (c > 0 ? "\t" : "") + std::string(PQgetvalue(res, r, c));
-      out += "\n";
-    }
-  } else {
-    ADD_FAILURE() << PQerrorMessage(conn) << " in " << sql;
-  }
-  PQclear(res);
-  PQfinish(conn);
-  return out;
-}
-
 //! PostgreSQL layout (schema 4): every ticker-keyed table has exactly one partition per
 //! bucket in `buckets`; those of stocks and indicators are partitioned by date, every
 //! leaf (and every period-bar bucket partition) has its primary key, every stocks and
@@ -584,10 +561,10 @@ void ExpectBucketPartitions(const std::string& url, const std::set<int>& buckets
   for (const std::string& b : sorted_bounds) bounds += b;
   for (const std::string parent : {"stocks", "indicators", "bars_weekly", "bars_monthly", "bars_quarterly"}) {
     const bool by_date = parent == "stocks" || parent == "indicators";
-    EXPECT_EQ(PgRows(url,
-                     "SELECT pg_get_expr(c.relpartbound, c.oid) FROM pg_inherits i JOIN pg_class c ON c.oid = "
-                     "i.inhrelid WHERE i.inhparent = '" +
-                         parent + "'::regclass ORDER BY 1"),
+    EXPECT_EQ(StoreRows(url,
+                        "SELECT pg_get_expr(c.relpartbound, c.oid) FROM pg_inherits i JOIN pg_class c ON c.oid = "
+                        "i.inhrelid WHERE i.inhparent = '" +
+                            parent + "'::regclass ORDER BY 1"),
               bounds)
         << parent;
     // Leaves: the bucket partitions' partitions (by date), or the bucket partitions.
@@ -596,22 +573,23 @@ void ExpectBucketPartitions(const std::string& url, const std::set<int>& buckets
                   "i.inhrelid WHERE i.inhparent = '" +
                       parent + "'::regclass"
                 : "SELECT i.inhrelid AS oid FROM pg_inherits i WHERE i.inhparent = '" + parent + "'::regclass";
-    EXPECT_EQ(PgRows(url, "SELECT count(*) FROM (" + leaves +
-                              ") l JOIN pg_class c ON c.oid = l.oid WHERE c.relkind <> 'r' "
-                              "OR NOT EXISTS (SELECT 1 FROM pg_index x WHERE x.indrelid = l.oid AND x.indisprimary)"),
-              "0\n")
+    EXPECT_EQ(
+        StoreRows(url, "SELECT count(*) FROM (" + leaves +
+                           ") l JOIN pg_class c ON c.oid = l.oid WHERE c.relkind <> 'r' "
+                           "OR NOT EXISTS (SELECT 1 FROM pg_index x WHERE x.indrelid = l.oid AND x.indisprimary)"),
+        "0\n")
         << parent << ": a leaf that is no plain table or has no primary key";
     if (by_date) {
       EXPECT_EQ(
-          PgRows(url, "SELECT count(*) FROM (" + leaves +
-                          ") l WHERE NOT EXISTS (SELECT 1 FROM pg_index x JOIN "
-                          "pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = x.indkey[0] WHERE x.indrelid = "
-                          "l.oid AND x.indnatts = 1 AND a.attname = 'date')"),
+          StoreRows(url, "SELECT count(*) FROM (" + leaves +
+                             ") l WHERE NOT EXISTS (SELECT 1 FROM pg_index x JOIN "
+                             "pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = x.indkey[0] WHERE x.indrelid = "
+                             "l.oid AND x.indnatts = 1 AND a.attname = 'date')"),
           "0\n")
           << parent << ": a leaf without an index on date";
     }
   }
-  EXPECT_EQ(PgRows(url, "SELECT count(*) FROM pg_class WHERE relname LIKE '%\\_load\\_b%'"), "0\n");
+  EXPECT_EQ(StoreRows(url, "SELECT count(*) FROM pg_class WHERE relname LIKE '%\\_load\\_b%'"), "0\n");
 }
 
 //! EXPLAIN's text for `sql` (seq scans off: test tables are tiny, the point is which
@@ -846,15 +824,15 @@ TEST_P(ServingStoreTest, DatePartitionsHoldOneBucketsYearsEach) {
   std::string expected;
   for (const auto& [bucket, year] : bucket_years) expected += std::to_string(bucket) + "\t" + year + "\n";
   for (const std::string table : {"stocks", "indicators"}) {
-    EXPECT_EQ(PgRows(url, "SELECT min(bucket), min(extract(year from \"date\")) FROM " + table +
-                              " GROUP BY tableoid HAVING min(extract(year from \"date\")) = max(extract(year from "
-                              "\"date\")) AND min(bucket) = max(bucket) ORDER BY 1, 2"),
+    EXPECT_EQ(StoreRows(url, "SELECT min(bucket), min(extract(year from \"date\")) FROM " + table +
+                                 " GROUP BY tableoid HAVING min(extract(year from \"date\")) = max(extract(year from "
+                                 "\"date\")) AND min(bucket) = max(bucket) ORDER BY 1, 2"),
               expected)
         << table;
-    EXPECT_EQ(PgRows(url,
-                     "SELECT count(*) FROM pg_inherits l JOIN pg_inherits i ON l.inhparent = i.inhrelid WHERE "
-                     "i.inhparent = '" +
-                         table + "'::regclass"),
+    EXPECT_EQ(StoreRows(url,
+                        "SELECT count(*) FROM pg_inherits l JOIN pg_inherits i ON l.inhparent = i.inhrelid WHERE "
+                        "i.inhparent = '" +
+                            table + "'::regclass"),
               std::to_string(bucket_years.size()) + "\n");
   }
   // A ticker's year reads one leaf; a cross-section one leaf per bucket, through the
@@ -1085,7 +1063,7 @@ TEST_P(ServingStoreTest, TickerPagesTotalsAndRejectCountsAgreeWithTheLake) {
 
 TEST_P(ServingStoreTest, UpgradesAnOlderSchema) {
   const std::string lake = GeneratedLake("lake", 6, 120);
-  for (int from = 1; from < LatestVersion(); ++from) {
+  for (int from = 1; from < LatestSchemaVersion(); ++from) {
     SCOPED_TRACE("upgrading from version " + std::to_string(from));
     UpgradeFrom(from, lake);
   }

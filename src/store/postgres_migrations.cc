@@ -158,6 +158,21 @@ CREATE TABLE stream_partitions (
   next_offset bigint NOT NULL CHECK (next_offset >= 0), state text NOT NULL, updated_at timestamptz NOT NULL,
   PRIMARY KEY (topic, "partition"));
 )sql",
+      // 7: the pipeline history mirrored from the lake (orchestrate/pipeline_mirror.h):
+      // one row per run, one per attempt of each task (attempt 0: a task without one).
+      // Times are NULL while not yet known.
+      R"sql(
+CREATE TABLE pipeline_runs (
+  run_id text COLLATE "C" PRIMARY KEY CHECK (run_id <> ''), pipeline text COLLATE "C" NOT NULL,
+  "trigger" text NOT NULL, quarter text NOT NULL, state text NOT NULL, started timestamptz NOT NULL,
+  ended timestamptz, record_json text NOT NULL, updated_at timestamptz NOT NULL);
+CREATE INDEX pipeline_runs_pipeline_idx ON pipeline_runs (pipeline, started);
+CREATE TABLE task_runs (
+  run_id text COLLATE "C" NOT NULL, task text COLLATE "C" NOT NULL, attempt integer NOT NULL CHECK (attempt >= 0),
+  task_state text NOT NULL, started timestamptz, ended timestamptz, exit_status integer, reason text NOT NULL,
+  log_path text NOT NULL,
+  PRIMARY KEY (run_id, task, attempt));
+)sql",
   };
   return kMigrations;
 }

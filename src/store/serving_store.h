@@ -342,7 +342,8 @@ class ServingStore {
   // ---- Pipeline history (mirrored by the pipeline runner) ----
 
   //! In ONE transaction: UPSERTs the run's pipeline_runs row and replaces its task_runs
-  //! rows by `tasks`.
+  //! rows by `tasks`. On error (e.g. an attempt given twice) nothing of it is visible.
+  //! InvalidArgument for a run without a start time (started_ms 0).
   virtual Status ReplacePipelineRun(const PipelineRunRow& run, const std::vector<TaskRunRow>& tasks) = 0;
 
   //! Runs of `pipeline` ("" every pipeline), newest first (started_ms, then run_id), at

@@ -93,6 +93,9 @@ class SqlStore : public ServingStore {
   Status CommitStreamBatch(std::string_view topic, const std::vector<IntradayBarRow>& bars,
                            const std::map<int, StreamPartitionCheckpoint>& checkpoints) override;
   Result<Table> IntradayBars(const IntradayBarsQuery& query) override;
+  Status ReplacePipelineRun(const PipelineRunRow& run, const std::vector<TaskRunRow>& tasks) override;
+  Result<std::vector<PipelineRunRow>> PipelineRuns(std::string_view pipeline, int64_t limit) override;
+  Result<std::vector<TaskRunRow>> TaskRuns(std::string_view run_id) override;
 
   //! Applies the migrations after the database's current version, up to `target`
   //! (0 = all), each in its own transaction together with its schema_migrations row.
@@ -159,6 +162,7 @@ class SqlStore : public ServingStore {
   Status ReplacePartitionInTransaction(const StoreTableDef& def, const PartitionContents& contents, bool* replaced);
   Status CommitStreamBatchInTransaction(std::string_view topic, const std::vector<IntradayBarRow>& bars,
                                         const std::map<int, StreamPartitionCheckpoint>& checkpoints);
+  Status ReplacePipelineRunInTransaction(const PipelineRunRow& run, const std::vector<TaskRunRow>& tasks);
   //! The bucket holding `ticker`'s rows, from the tickers table (refreshing
   //! bucket_cache_); nullopt for a ticker not in the store.
   Result<std::optional<int64_t>> BucketOf(const std::string& ticker);

@@ -106,6 +106,21 @@ CREATE TABLE stream_partitions (
   next_offset INTEGER NOT NULL CHECK (next_offset >= 0), state TEXT NOT NULL, updated_at INTEGER NOT NULL,
   PRIMARY KEY (topic, "partition")) WITHOUT ROWID;
 )sql",
+      // 5: the pipeline history mirrored from the lake (orchestrate/pipeline_mirror.h):
+      // one row per run, one per attempt of each task (attempt 0: a task without one).
+      // Times are Unix milliseconds, UTC (INTEGER), NULL while not yet known.
+      R"sql(
+CREATE TABLE pipeline_runs (
+  run_id TEXT PRIMARY KEY CHECK (run_id <> ''), pipeline TEXT NOT NULL, "trigger" TEXT NOT NULL,
+  quarter TEXT NOT NULL, state TEXT NOT NULL, started INTEGER NOT NULL, ended INTEGER,
+  record_json TEXT NOT NULL, updated_at INTEGER NOT NULL) WITHOUT ROWID;
+CREATE INDEX pipeline_runs_pipeline_idx ON pipeline_runs (pipeline, started);
+CREATE TABLE task_runs (
+  run_id TEXT NOT NULL, task TEXT NOT NULL, attempt INTEGER NOT NULL CHECK (attempt >= 0),
+  task_state TEXT NOT NULL, started INTEGER, ended INTEGER, exit_status INTEGER, reason TEXT NOT NULL,
+  log_path TEXT NOT NULL,
+  PRIMARY KEY (run_id, task, attempt)) WITHOUT ROWID;
+)sql",
   };
   return kMigrations;
 }
