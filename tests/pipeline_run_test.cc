@@ -38,11 +38,11 @@ std::string ReadText(const std::string& path) {
 
 class PipelineRunTest : public ::testing::Test {
  protected:
-  std::string Lake() const { return dir_.Sub("lake"); }
+  std::string Lake() const { return dir_.Join("lake"); }
 
   // Writes a definition (name p, lake under the temp dir) with these task lines.
   std::string Define(const std::string& tasks, const std::string& extra = "") {
-    const std::string path = dir_.Sub("pipeline.yaml");
+    const std::string path = dir_.Join("pipeline.yaml");
     WriteTextFile(path, "name: p\nlake: " + Lake() + "\n" + extra + "tasks:\n" + tasks);
     return path;
   }
@@ -70,7 +70,7 @@ class PipelineRunTest : public ::testing::Test {
 };
 
 TEST_F(PipelineRunTest, RunsTheDagWithTheEnvironmentArgumentsAndLogsOfTheSpec) {
-  const std::string out = dir_.Sub("out");
+  const std::string out = dir_.Join("out");
   const std::string config = Define(
       "  first: {exec: [sh, -c, 'echo $STOCKLAKE_RUN_ID $STOCKLAKE_TASK $STOCKLAKE_ATTEMPT $STOCKLAKE_QUARTER > " +
       out +
@@ -79,9 +79,10 @@ TEST_F(PipelineRunTest, RunsTheDagWithTheEnvironmentArgumentsAndLogsOfTheSpec) {
       out +
       ".second', sh, '{quarter}', '{run_id}'], after: [first]}\n"
       "  generate: {run: [generate, --tickers, 2, --days, 20, --seed, 1, --out, " +
-      dir_.Sub("data") +
+      dir_.Join("data") +
       "], after: [first]}\n"
-      "  models: {run: [models, list], after: [second, generate]}\n");
+      "  load: {run: [run, --input, " +
+      dir_.Join("data") + ", --store, none], after: [second, generate]}\n");
   const testing::CommandResult result = Pipeline("run --quarter 2017Q3 --config " + config);
   ASSERT_EQ(result.exit_code, 0) << result.output;
 
@@ -92,7 +93,7 @@ TEST_F(PipelineRunTest, RunsTheDagWithTheEnvironmentArgumentsAndLogsOfTheSpec) {
   EXPECT_EQ(run["quarter"], "2017Q3");
   EXPECT_EQ(run["state"], "succeeded");
   const std::string run_id = run["run_id"];
-  for (const char* name : {"first", "second", "generate", "models"}) {
+  for (const char* name : {"first", "second", "generate", "load"}) {
     const json& task = Task(run, name);
     EXPECT_EQ(task["state"], "succeeded") << name;
     ASSERT_EQ(task["attempts"].size(), 1u) << name;
@@ -103,12 +104,14 @@ TEST_F(PipelineRunTest, RunsTheDagWithTheEnvironmentArgumentsAndLogsOfTheSpec) {
   EXPECT_EQ(ReadText(out + ".first"), run_id + " first 1 2017Q3\n");
   EXPECT_EQ(ReadText(out + ".second"), "2017Q3 " + run_id + "\n");
   EXPECT_NE(ReadText(Task(run, "first")["attempts"][0]["log_path"]).find("said-first"), std::string::npos);
-  // The run task of a command without --lake got none; generate wrote its data set.
-  EXPECT_TRUE(PathExists(dir_.Sub("data")));
+  // The run task of a command without --lake got none; generate wrote its data set, and
+  // `run` took the pipeline's lake (STOCKLAKE_LAKE) and loaded it there.
+  EXPECT_TRUE(PathExists(dir_.Join("data")));
+  EXPECT_TRUE(PathExists(Lake() + "/silver/bars"));
   // Dependencies ran after what they wait for.
   EXPECT_GE(Task(run, "second")["attempts"][0]["started_ms"].get<int64_t>(),
             Task(run, "first")["attempts"][0]["ended_ms"].get<int64_t>());
-  EXPECT_GE(Task(run, "models")["attempts"][0]["started_ms"].get<int64_t>(),
+  EXPECT_GE(Task(run, "load")["attempts"][0]["started_ms"].get<int64_t>(),
             Task(run, "generate")["attempts"][0]["ended_ms"].get<int64_t>());
 
   // The serving store mirrors the run.
@@ -165,14 +168,15 @@ TEST_F(PipelineRunTest, RetriesWithBackoffThenFailsAndMarksDownstreamUpstreamFai
 }
 
 TEST_F(PipelineRunTest, TimeoutKillsTheWholeProcessGroup) {
-  const std::string pid_file = dir_.Sub("grandchild.pid");
+  const std::string pid_file = dir_.Join("grandchild.pid");
   const std::string config =
       Define("  slow: {exec: [sh, -c, 'sleep 60 & echo $! > " + pid_file + "; wait'], timeout: 500ms}\n");
   const auto started = std::chrono::steady_clock::now();
   const testing::CommandResult result = Pipeline("run --config " + config);
   EXPECT_EQ(result.exit_code, 1) << result.output;
   EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(20));
-  const json& attempt = Task(History(config)[0], "slow")["attempts"][0];
+  const json run = History(config)[0];
+  const json& attempt = Task(run, "slow")["attempts"][0];
   EXPECT_NE(attempt["reason"].get<std::string>().find("timeout"), std::string::npos) << attempt.dump();
   const pid_t grandchild = std::stoi(ReadText(pid_file));
   // The background sleep was in the task's group: it is gone (or a zombie reaped by init).
@@ -202,7 +206,7 @@ TEST_F(PipelineRunTest, ABadDefinitionExitsTwoWithFileLineAndReason) {
     EXPECT_NE(result.output.find(config + ":4: tasks.a.after: unknown task \"nope\""), std::string::npos)
         << result.output;
   }
-  EXPECT_EQ(Pipeline("check --config " + dir_.Sub("missing.yaml")).exit_code, 2);
+  EXPECT_EQ(Pipeline("check --config " + dir_.Join("missing.yaml")).exit_code, 2);
   EXPECT_FALSE(PathExists(Lake() + "/_stocklake/pipeline/runs"));
 }
 
@@ -219,8 +223,8 @@ TEST_F(PipelineRunTest, NextPrintsFireTimesInUtc) {
 }
 
 TEST_F(PipelineRunTest, ResumeRerunsOnlyTheFailedTasksAndTheirDownstream) {
-  const std::string count = dir_.Sub("count");
-  const std::string marker = dir_.Sub("failed-once");
+  const std::string count = dir_.Join("count");
+  const std::string marker = dir_.Join("failed-once");
   const std::string config = Define("  a: {exec: [sh, -c, 'echo a >> " + count +
                                     "']}\n"
                                     "  b: {exec: [sh, -c, 'echo b >> " +
@@ -253,7 +257,7 @@ TEST_F(PipelineRunTest, ResumeRerunsOnlyTheFailedTasksAndTheirDownstream) {
 }
 
 TEST_F(PipelineRunTest, BackfillRunsOneRunPerQuarterOldestFirst) {
-  const std::string quarters = dir_.Sub("quarters");
+  const std::string quarters = dir_.Join("quarters");
   const std::string config = Define("  q: {exec: [sh, -c, 'echo $1 >> " + quarters + "', sh, '{quarter}']}\n");
   const testing::CommandResult result = Pipeline("backfill --config " + config + " --from 2015Q3 --to 2016Q2");
   ASSERT_EQ(result.exit_code, 0) << result.output;
@@ -269,8 +273,8 @@ TEST_F(PipelineRunTest, BackfillRunsOneRunPerQuarterOldestFirst) {
 }
 
 TEST_F(PipelineRunTest, ALakeHeldByAnotherRunIsRefusedWithoutRecordingARun) {
-  const std::string started = dir_.Sub("started");
-  const std::string release = dir_.Sub("release");
+  const std::string started = dir_.Join("started");
+  const std::string release = dir_.Join("release");
   const std::string config = Define("  hold: {exec: [sh, -c, 'touch " + started + "; while [ ! -e " + release +
                                     " ]; do sleep 0.05; done']}\n");
   std::thread first([&] { EXPECT_EQ(Pipeline("run --config " + config).exit_code, 0); });
@@ -284,8 +288,8 @@ TEST_F(PipelineRunTest, ALakeHeldByAnotherRunIsRefusedWithoutRecordingARun) {
 }
 
 TEST_F(PipelineRunTest, AKilledRunnerLeavesItsTaskToTheNextRunnerAsRunnerLost) {
-  const std::string marker = dir_.Sub("first-attempt");
-  const std::string child_pid = dir_.Sub("child.pid");
+  const std::string marker = dir_.Join("first-attempt");
+  const std::string child_pid = dir_.Join("child.pid");
   const std::string config =
       Define("  long: {exec: [sh, -c, 'echo $$ > " + child_pid + "; test -e " + marker + " || { touch " + marker +
              "; sleep 60; }'], retries: 1, retry_delay: 100ms}\n"
@@ -367,12 +371,13 @@ namespace {
 
 TEST_F(PipelineRunTest, JsonLogLinesCarryTheRunTaskAndAttempt) {
   const std::string config = Define("  fails: {run: [models, show, no-such-model]}\n");
-  const testing::CommandResult result =
-      RunCommand(StocklakeBinary() + " --log-format json pipeline run --config " + config + " 2>&1 >/dev/null");
+  const std::string stderr_path = dir_.Join("stderr");
+  const testing::CommandResult result = RunCommand(
+      "(" + StocklakeBinary() + " --log-format json pipeline run --config " + config + " 2>" + stderr_path + ")");
   EXPECT_EQ(result.exit_code, 1) << result.output;
   const json run = History(config)[0];
   // The runner's own lines: JSON objects naming the command.
-  std::istringstream runner_lines(result.output);
+  std::istringstream runner_lines(ReadText(stderr_path));
   int runner_count = 0;
   for (std::string line; std::getline(runner_lines, line);) {
     const json parsed = json::parse(line);

@@ -1,5 +1,6 @@
 #include "orchestrate/pipeline_scheduler.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <deque>
@@ -108,6 +109,9 @@ Status RunScheduler(const PipelineDefinition& definition, const SchedulerOptions
   // Fire times that came while no scheduler ran: caught up oldest first, or recorded as
   // skipped so that nothing is silently lost.
   int64_t last_fire = state.LastFire();
+  // The newest fire time that is run, queued to catch up, or recorded as skipped: what
+  // comes after it is what a run in progress makes the scheduler skip.
+  int64_t horizon = -1;
   std::deque<int64_t> catch_up;
   const int64_t started = NowMillis();
   // Fire times that come while a run is going are recorded as skipped as they pass.
@@ -117,10 +121,11 @@ Status RunScheduler(const PipelineDefinition& definition, const SchedulerOptions
   PipelineRunnerOptions runner_options{options.program, stop, nullptr, options.quiet};
   runner_options.on_tick = [&] {
     if (!run_going || !tick_error.ok()) return;
-    const int64_t next = clock.NextAfter(last_fire);
+    const int64_t next = clock.NextAfter(std::max(last_fire, horizon));
     if (next < 0 || next > NowMillis()) return;
     tick_error = runner_in_tick->RecordSkipped(next, Quarter(definition, next), "a run was still going");
-    last_fire = next;
+    horizon = next;
+    if (catch_up.empty()) last_fire = next;  // with a queue, its oldest must survive a crash
     if (tick_error.ok()) tick_error = state.SetLastFire(last_fire);
   };
   PipelineRunner runner(definition, runner_options);
@@ -139,6 +144,7 @@ Status RunScheduler(const PipelineDefinition& definition, const SchedulerOptions
       say(std::to_string(missed.size() + dropped) + " fire time(s) passed while no scheduler ran" +
           (definition.catchup ? ": catching up" : ": recorded as skipped (catchup: false)"));
     }
+    if (!missed.empty()) horizon = missed.back();
     if (definition.catchup) {
       catch_up = std::move(missed);
     } else {
@@ -159,7 +165,7 @@ Status RunScheduler(const PipelineDefinition& definition, const SchedulerOptions
       fire = catch_up.front();
       catch_up.pop_front();
     } else {
-      fire = clock.NextAfter(std::max(last_fire, NowMillis() - 1));
+      fire = clock.NextAfter(std::max({last_fire, horizon, NowMillis() - 1}));
       if (fire < 0) {
         say("the schedule never fires again; waiting for a stop");
         SleepUntil(INT64_MAX, stop);
@@ -170,6 +176,7 @@ Status RunScheduler(const PipelineDefinition& definition, const SchedulerOptions
       if (stopped()) break;
     }
     last_fire = fire;
+    horizon = std::max(horizon, fire);
     SL_RETURN_IF_ERROR(state.SetLastFire(last_fire));  // before the run: a crash never fires it twice
     const std::string quarter = Quarter(definition, fire);
     Result<PipelineLock> lock = PipelineLock::Acquire(definition.lake);
