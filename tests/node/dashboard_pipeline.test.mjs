@@ -2,7 +2,8 @@
 // a lake made by the real binary, two pipeline runs made by `stocklake pipeline run` (one
 // whose task fails both attempts, one that succeeds), the view opened from the top bar.
 // Checks the runs table against `pipeline history --json`, the failed run's timeline (one
-// bar per attempt, in order, coloured by outcome) and its failed attempts' reason and log.
+// bar per attempt, in order, coloured by outcome) and its failed attempts' reason and log,
+// and a run an admin starts with POST /api/v1/pipeline/runs (serve --pipeline) showing up.
 // Run: STOCKLAKE_BINARY=build/stocklake node --test <this>.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -39,6 +40,8 @@ describe('dashboard pipeline view against stocklake serve', { timeout: 150000 },
   let context;
   let page;
   let runs;
+  let base;
+  let admin;
   const server_log = [];
   const page_errors = [];
 
@@ -73,8 +76,9 @@ describe('dashboard pipeline view against stocklake serve', { timeout: 150000 },
     runs = History(config);
     assert.deepEqual(runs.map((r) => r.state), ['succeeded', 'failed']);
 
-    let base;
-    ({ server, base } = await StartServe(binary, lake, server_log));
+    admin = execFileSync(binary, ['token', 'create', '--lake', lake, '--role', 'admin', '--name', 'ops'],
+      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    ({ server, base } = await StartServe(binary, lake, server_log, ['--pipeline', config]));
     context = await LaunchChromium(chromium_path, dir, { width: 1280, height: 860 });
     page = await OpenDashboard(context, base, page_errors);
     await page.click('#views button[data-view="pipelines"]');
@@ -150,5 +154,29 @@ describe('dashboard pipeline view against stocklake serve', { timeout: 150000 },
     const shot = path.join(dir, 'pipeline-view.png');
     await page.screenshot({ path: shot });
     console.log(`screenshot: ${shot}`);
+  });
+
+  it('lists a run an admin started through the API once Refresh is pressed', async () => {
+    const response = await fetch(`${base}/api/v1/pipeline/runs`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${admin}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ quarter: '2017Q4' }),
+    });
+    assert.equal(response.status, 202, await response.clone().text());
+    const { run_id: id } = await response.json();
+    const deadline = Date.now() + 30000;
+    let run;
+    while (Date.now() < deadline) {
+      run = History(config).find((r) => r.run_id === id);
+      if (run && run.state !== 'running') break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(run?.state, 'succeeded', `run ${id} in the history: ${JSON.stringify(run)}`);
+    await page.click('#pipeline-refresh');
+    await page.waitForSelector(`#pipeline-runs tr[data-run-id="${id}"]`, { timeout: 15000 });
+    assert.equal(await page.getAttribute('#pipeline-runs tbody tr:first-child', 'data-run-id'), id,
+      'the newest run is listed first');
+    assert.equal(await page.textContent(`#pipeline-runs tr[data-run-id="${id}"] [data-col="quarter"]`), '2017Q4');
+    assert.deepEqual(page_errors, [], 'no uncaught page errors');
   });
 });
