@@ -125,7 +125,7 @@ class ApiPipelineTest : public ::testing::Test {
   //! in the history may still be exiting (it holds the lake until it has).
   static httplib::Result PostOnceIdle(const std::string& body) {
     httplib::Result r = Post(body, *admin_);
-    for (int i = 0; i < 100 && r && r->status == 409; ++i) {
+    for (int i = 0; i < 200 && r && r->status == 409; ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
       r = Post(body, *admin_);
     }
