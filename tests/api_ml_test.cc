@@ -70,28 +70,14 @@ class ApiMlTest : public ::testing::Test {
   }
 
   static httplib::Result Get(const std::string& path, const std::string& token) {
-    httplib::Client c("127.0.0.1", server_->port());
-    httplib::Headers headers;
-    if (!token.empty()) headers.emplace("Authorization", "Bearer " + token);
-    return c.Get(path, headers);
+    return testing::GetAs(server_->port(), path, token);
   }
-  static json GetJson(const std::string& path) {
-    auto r = Get(path, *viewer_);
-    EXPECT_TRUE(r) << path;
-    if (!r) return json();
-    EXPECT_EQ(r->status, 200) << path << ": " << r->body;
-    return json::parse(r->body, nullptr, false);
-  }
+  static json GetJson(const std::string& path) { return testing::GetJsonAs(server_->port(), path, *viewer_); }
   //! A refusal with `status` and `code` whose message mentions `words`.
   static void ExpectError(const std::string& path, const std::string& token, int status, const std::string& code,
                           const std::string& words = "") {
-    auto r = Get(path, token);
-    ASSERT_TRUE(r) << path;
-    EXPECT_EQ(r->status, status) << path << ": " << r->body;
-    const json j = json::parse(r->body, nullptr, false);
-    ASSERT_TRUE(j.is_object()) << r->body;
-    EXPECT_EQ(j["error"]["code"], code) << path;
-    EXPECT_NE(j["error"]["message"].get<std::string>().find(words), std::string::npos) << r->body;
+    SCOPED_TRACE(path);
+    testing::ExpectApiError(Get(path, token), status, code, words);
   }
 
   //! `rows` (gold/predictions, in rank order) as the API's JSON rows.

@@ -102,13 +102,7 @@ class ApiTest : public ::testing::Test {
   }
   //! Checks a refusal: status and the contract's error body.
   static void ExpectError(const httplib::Result& r, int status, const std::string& code) {
-    ASSERT_TRUE(r);
-    EXPECT_EQ(r->status, status) << r->body;
-    const json j = json::parse(r->body, nullptr, false);
-    ASSERT_TRUE(j.is_object()) << r->body;
-    EXPECT_EQ(j["error"]["code"], code) << r->body;
-    EXPECT_TRUE(j["error"]["message"].is_string());
-    EXPECT_EQ(r->get_header_value("Content-Type"), "application/json; charset=utf-8");
+    testing::ExpectApiError(r, status, code);
   }
 
   static const Table& T(std::string_view name) { return tables_->find(name)->second; }

@@ -3,11 +3,11 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include <chrono>
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "core/clock.h"
 #include "stream/trade_event.h"
 
 namespace stocklake::cli {
@@ -20,11 +20,6 @@ std::string LevelOf(const std::string& line) {
   if (line.find("warning") != std::string::npos) return "warn";
   if (line.rfind("stocklake ", 0) == 0 || line.find("error") != std::string::npos) return "error";
   return "info";
-}
-
-int64_t NowMillis() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
 }
 
 }  // namespace

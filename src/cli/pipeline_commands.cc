@@ -47,11 +47,6 @@ Result<std::string> CheckedQuarter(const std::string& text, const std::string& o
   return FormatQuarter(key);
 }
 
-int64_t NowMillis() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 int ExitStatusOf(const std::vector<PipelineRunRecord>& runs) {
   for (const PipelineRunRecord& run : runs) {
     if (run.state != RunState::kSucceeded) return kExitFailure;

@@ -44,6 +44,8 @@ CommandRunner AddServeCommand(CLI::App& app) {
   cmd->add_option("--rate-limit", parsed->rate, "Requests per second per token unless the token sets its own (0: none)")
       ->capture_default_str();
   cmd->add_option("--run-input", parsed->serve.run_inputs, "Input of the run POST /api/v1/runs starts (repeatable)");
+  cmd->add_option("--pipeline", parsed->serve.pipeline_configs,
+                  "Pipeline definition POST /api/v1/pipeline/runs may start (repeatable; its lake must be --lake)");
   cmd->add_option("--threads", parsed->serve.threads, "Worker threads")
       ->capture_default_str()
       ->check(CLI::Range(1, 256));

@@ -14,6 +14,10 @@ std::string FormatUtc(std::time_t t, const char* format) {
 }
 }  // namespace
 
+int64_t NowMillis() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
 std::string UtcTimestampNow() {
   return FormatRfc3339Utc(std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()));
 }

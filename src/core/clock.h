@@ -2,10 +2,13 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <string>
 
 namespace stocklake {
 
+//! Now as Unix milliseconds (UTC): the pipeline runner's and the scheduler's time.
+int64_t NowMillis();
 //! "2026-11-25T07:32:02Z".
 std::string UtcTimestampNow();
 //! "2026-11-25".

@@ -10,6 +10,7 @@
 #include <random>
 #include <thread>
 
+#include "core/clock.h"
 #include "core/date.h"
 #include "core/files.h"
 #include "orchestrate/child_process.h"
@@ -24,11 +25,6 @@ namespace {
 constexpr int64_t kLoopMillis = 10;  // how often the runner looks at its children
 constexpr std::string_view kRunnerLost = "runner_lost";
 constexpr std::string_view kInterrupted = "interrupted: the runner was stopped; the next runner starts it again";
-
-int64_t NowMillis() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // Attempts that count against `retries`: every finished one except those handed back
 // by a stopped runner (the task did not fail; its runner went away politely).

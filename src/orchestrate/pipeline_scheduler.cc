@@ -20,11 +20,6 @@ namespace {
 // older ones are summarised in the first record's reason.
 constexpr size_t kMaxMissedFireTimes = 1000;
 
-int64_t NowMillis() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 // The schedule and zone of a definition, both already validated by its parser.
 struct Clock {
   CronSchedule schedule;

@@ -1,32 +1,40 @@
 // What the REST API's handlers share: the options, a pool of store connections (one per
 // request in flight), the lake's current snapshot (re-read when CURRENT changes), the
 // token table (re-read when the token file changes), metrics, the audit log, the rate
-// limiter and the run POST /api/v1/runs started. Thread-safe.
+// limiter, the pipelines serve may start and the children the POST endpoints started.
+// Thread-safe.
 #pragma once
 
 #include <sys/stat.h>
 #include <sys/types.h>
 
-#include <cstdio>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
 #include <unordered_map>
 #include <vector>
 
 #include "core/status.h"
 #include "lake/snapshot.h"
+#include "orchestrate/pipeline_definition.h"
 #include "serve/api_metrics.h"
 #include "serve/api_server.h"
 #include "serve/audit_log.h"
 #include "serve/http_util.h"
 #include "serve/rate_limiter.h"
+#include "serve/spawned_child.h"
 #include "serve/tokens.h"
 #include "store/serving_store.h"
 
 namespace stocklake {
+
+//! A pipeline POST /api/v1/pipeline/runs may start: its definition file (absolute) and
+//! what it defines.
+struct ConfiguredPipeline {
+  std::string config;
+  PipelineDefinition definition;
+};
 
 class ApiContext {
  public:
@@ -52,10 +60,13 @@ class ApiContext {
   template <typename F>
   void WithStore(const httplib::Request& req, httplib::Response& res, F&& body);
 
-  // The run POST /api/v1/runs started, if any.
-  std::mutex run_mu;
-  pid_t run_pid = 0;
-  std::thread run_reaper;
+  //! The pipelines of --pipeline (loaded and checked at start; read-only after).
+  std::vector<ConfiguredPipeline> pipelines;
+
+  //! The `stocklake run` POST /api/v1/runs started; serve waits for it when it stops.
+  SpawnedChild run_child{SpawnedChild::OnStop::kWait};
+  //! The `stocklake pipeline run` POST /api/v1/pipeline/runs started; it outlives serve.
+  SpawnedChild pipeline_child{SpawnedChild::OnStop::kLeave};
 
  private:
   std::mutex pool_mu_;
@@ -89,9 +100,8 @@ void ApiContext::WithStore(const httplib::Request& req, httplib::Response& res, 
   }
   Status st = body(**store, **snap);
   if (!st.ok()) {
-    std::fprintf(stderr, "stocklake serve: %s %s: %s\n", req.method.c_str(), req.path.c_str(), st.ToString().c_str());
     // A failed connection is dropped rather than reused.
-    SendError(res, {500, "internal", "the query failed; see the server log"});
+    SendInternalError(req, res, st, "the query failed");
     return;
   }
   Release(std::move(*store));

@@ -5,7 +5,6 @@
 
 #include <chrono>
 #include <cmath>
-#include <thread>
 
 #include "core/files.h"
 #include "serve/api_context.h"
@@ -189,16 +188,7 @@ struct ApiServer::Impl {
 
 ApiServer::ApiServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
-ApiServer::~ApiServer() {
-  Stop();
-  // The reaper touches Impl: wait for a run still in progress.
-  std::thread reaper;
-  {
-    std::lock_guard lock(impl_->ctx.run_mu);
-    reaper = std::move(impl_->ctx.run_reaper);
-  }
-  if (reaper.joinable()) reaper.join();
-}
+ApiServer::~ApiServer() { Stop(); }
 
 Result<std::unique_ptr<ApiServer>> ApiServer::Create(const ServeOptions& options) {
   auto impl = std::make_unique<Impl>();
@@ -221,6 +211,7 @@ Result<std::unique_ptr<ApiServer>> ApiServer::Create(const ServeOptions& options
     const ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
     if (n > 0) o.stocklake_binary.assign(buf, static_cast<size_t>(n));
   }
+  SL_ASSIGN_OR_RETURN(impl->ctx.pipelines, LoadConfiguredPipelines(o));
   impl->ctx.store_url = o.store_url.empty() ? "sqlite:" + o.lake_dir + "/_store/stocklake.sqlite" : o.store_url;
   if (impl->ctx.store_url.starts_with("sqlite:") && !PathExists(impl->ctx.store_url.substr(7))) {
     return Status::NotFound("no serving store at " + impl->ctx.store_url.substr(7) +

@@ -28,7 +28,10 @@ struct ServeOptions {
   double rate_limit = 100;
   //! Inputs of the run POST /api/v1/runs starts; empty = 501 Not Implemented.
   std::vector<std::string> run_inputs;
-  //! The stocklake binary POST /api/v1/runs executes ("" = this process's own binary).
+  //! Pipeline definitions POST /api/v1/pipeline/runs may start (their `lake` must be
+  //! lake_dir); empty = 501 Not Implemented.
+  std::vector<std::string> pipeline_configs;
+  //! The stocklake binary POST /api/v1/runs and /api/v1/pipeline/runs execute ("" = this process's own binary).
   std::string stocklake_binary;
   int threads = 8;
 };
@@ -42,7 +45,8 @@ bool IsLoopbackHost(std::string_view host);
 class ApiServer {
  public:
   //! Checks the options (InvalidArgument for anonymous access off loopback, a missing
-  //! lake, half a TLS pair), opens the store and audit log and binds the socket.
+  //! lake, half a TLS pair, a bad --pipeline definition), opens the store and audit log
+  //! and binds the socket.
   static Result<std::unique_ptr<ApiServer>> Create(const ServeOptions& options);
   ~ApiServer();
 

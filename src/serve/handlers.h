@@ -6,6 +6,7 @@
 
 #include <optional>
 #include <string_view>
+#include <vector>
 
 #include "serve/api_context.h"
 #include "serve/http.h"
@@ -52,6 +53,14 @@ void HandlePredictions(ApiContext& ctx, const httplib::Request& req, httplib::Re
 void HandlePredictionQuarters(ApiContext& ctx, const httplib::Request& req, httplib::Response& res);
 void HandleBacktests(ApiContext& ctx, const httplib::Request& req, httplib::Response& res);
 void HandleBacktest(ApiContext& ctx, const httplib::Request& req, httplib::Response& res);
+
+// handlers_pipeline.cc
+void HandlePipelineRuns(ApiContext& ctx, const httplib::Request& req, httplib::Response& res);
+void HandlePipelineRun(ApiContext& ctx, const httplib::Request& req, httplib::Response& res);
+void HandleStartPipelineRun(ApiContext& ctx, const httplib::Request& req, httplib::Response& res);
+//! The definitions of options.pipeline_configs, each checked (its file:line errors, its
+//! lake the same directory as options.lake_dir, no two of one name), config made absolute.
+Result<std::vector<ConfiguredPipeline>> LoadConfiguredPipelines(const ServeOptions& options);
 
 // handlers_tokens.cc
 void HandleListTokens(ApiContext& ctx, const httplib::Request& req, httplib::Response& res);

@@ -1,7 +1,5 @@
 // /api/v1/models: the model registry (ml/model_registry.h) under the lake, read on every
 // request (registering a model commits no lake snapshot, so answers carry no ETag).
-#include <cstdio>
-
 #include "ml/model_registry.h"
 #include "serve/handlers.h"
 
@@ -13,8 +11,7 @@ using nlohmann::json;
 
 //! A registry read that failed for another reason than an unknown name: logged, 500.
 void SendRegistryError(const httplib::Request& req, httplib::Response& res, const Status& st) {
-  std::fprintf(stderr, "stocklake serve: %s %s: %s\n", req.method.c_str(), req.path.c_str(), st.ToString().c_str());
-  SendError(res, {500, "internal", "the model registry cannot be read; see the server log"});
+  SendInternalError(req, res, st, "the model registry cannot be read");
 }
 
 json AliasesToJson(const std::map<std::string, int>& aliases) {

@@ -1,15 +1,5 @@
 // /api/v1/runs: the lake's runs, and starting one (admin).
-#include <fcntl.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <cstring>
-
 #include "serve/handlers.h"
-
-extern char** environ;
 
 namespace stocklake {
 
@@ -69,49 +59,18 @@ void HandleStartRun(ApiContext& ctx, const httplib::Request& req, httplib::Respo
   if (options.run_inputs.empty()) {
     return SendError(res, {501, "internal", "no inputs configured: start serve with --run-input PATH"});
   }
-  std::lock_guard lock(ctx.run_mu);
-  if (ctx.run_pid > 0)
-    return SendError(res,
-                     {409, "bad_request", "a run is already in progress (pid " + std::to_string(ctx.run_pid) + ")"});
-  if (ctx.run_reaper.joinable()) ctx.run_reaper.join();
   std::vector<std::string> args = {options.stocklake_binary, "run"};
   for (const std::string& in : options.run_inputs) {
     args.push_back("--input");
     args.push_back(in);
   }
   args.insert(args.end(), {"--lake", options.lake_dir, "--store", ctx.store_url, "--quiet"});
-  std::vector<char*> argv;
-  for (std::string& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  const std::string log_path = options.lake_dir + "/_stocklake/serve-runs.log";
-  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-  posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
-  // `serve` blocks SIGINT and SIGTERM in every thread (a sigwait thread takes them), and
-  // a spawned process inherits the mask: without resetting it the run would ignore the
-  // SIGTERM that stops it. Empty mask, default dispositions.
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  sigset_t none, all;
-  sigemptyset(&none);
-  sigfillset(&all);
-  posix_spawnattr_setsigmask(&attr, &none);
-  posix_spawnattr_setsigdefault(&attr, &all);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-  pid_t pid = 0;
-  const int rc = posix_spawn(&pid, argv[0], &actions, &attr, argv.data(), environ);
-  posix_spawnattr_destroy(&attr);
-  posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) return SendError(res, {500, "internal", std::string("could not start the run: ") + std::strerror(rc)});
-  ctx.run_pid = pid;
-  ctx.run_reaper = std::thread([&ctx, pid] {
-    int status = 0;
-    waitpid(pid, &status, 0);
-    std::lock_guard l(ctx.run_mu);
-    ctx.run_pid = 0;
-  });
-  SendJson(res, {{"status", "started"}, {"pid", pid}}, 202);
+  auto pid = ctx.run_child.Start(args, options.lake_dir + "/_stocklake/serve-runs.log");
+  if (!pid.ok() && pid.status().IsAborted()) {
+    return SendError(res, {409, "bad_request", "a run is already in progress (" + pid.status().message() + ")"});
+  }
+  if (!pid.ok()) return SendError(res, {500, "internal", "could not start the run: " + pid.status().message()});
+  SendJson(res, {{"status", "started"}, {"pid", *pid}}, 202);
 }
 
 }  // namespace stocklake

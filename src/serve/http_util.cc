@@ -30,6 +30,11 @@ void SendError(httplib::Response& res, const ApiError& e) {
 
 void SendBadRequest(httplib::Response& res, const Status& st) { SendError(res, BadRequest(st.message())); }
 
+void SendInternalError(const httplib::Request& req, httplib::Response& res, const Status& st, const std::string& what) {
+  std::fprintf(stderr, "stocklake serve: %s %s: %s\n", req.method.c_str(), req.path.c_str(), st.ToString().c_str());
+  SendError(res, {500, "internal", what + "; see the server log"});
+}
+
 void SendJson(httplib::Response& res, const json& body, int status) {
   res.status = status;
   res.set_content(JsonText(body), "application/json; charset=utf-8");

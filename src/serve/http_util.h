@@ -29,6 +29,10 @@ void SendError(httplib::Response& res, const ApiError& e);
 //! A 400 carrying `st`'s message (the request parsers' InvalidArgument).
 void SendBadRequest(httplib::Response& res, const Status& st);
 
+//! A failure of the server's own (a query, a registry or history read): logged on stderr
+//! with the request and `st`, answered 500 with "`what`; see the server log".
+void SendInternalError(const httplib::Request& req, httplib::Response& res, const Status& st, const std::string& what);
+
 void SendJson(httplib::Response& res, const nlohmann::json& body, int status = 200);
 
 //! Writes one page of a table in `format`; `next` goes in X-Next-Cursor and, for JSON,

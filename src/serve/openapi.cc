@@ -99,7 +99,7 @@ json BuildDocument() {
                  {"description",
                   "Daily bars, indicators, period bars, cross-sections, runs, rejects, data quality, "
                   "and the ML application's models, predictions and backtests of a stocklake lake. "
-                  "Roles: viewer reads, analyst also exports CSV/Parquet, admin also starts runs."}};
+                  "Roles: viewer reads, analyst also exports CSV/Parquet, admin also starts runs and pipeline runs."}};
   doc["servers"] = json::array({{{"url", "/"}}});
   doc["security"] = json::array({{{"bearer", json::array()}}});
 
@@ -217,6 +217,48 @@ json BuildDocument() {
                                                                           {"model", nullable_metrics},
                                                                           {"baseline", nullable_metrics}})}}}})})}};
 
+  // Pipeline runs: the objects of `pipeline history --json` (orchestrate/pipeline_history.h).
+  const json time_or_null = {{"type", "string"}, {"format", "date-time"}, {"nullable", true}};
+  const json ms_or_null = {{"type", "integer"}, {"format", "int64"}, {"nullable", true}};
+  s["PipelineAttempt"] = Object({{"attempt", {{"type", "integer"}}},
+                                 {"started", time_or_null},
+                                 {"ended", time_or_null},
+                                 {"exit_status", {{"type", "integer"}, {"nullable", true}}},
+                                 {"reason", {{"type", "string"}, {"nullable", true}}},
+                                 {"started_ms", ms_or_null},
+                                 {"ended_ms", ms_or_null},
+                                 {"log_path", kStr}});
+  s["PipelineTask"] =
+      Object({{"task", kStr},
+              {"state",
+               {{"type", "string"},
+                {"enum", {"pending", "running", "succeeded", "failed", "up_for_retry", "upstream_failed", "skipped"}}}},
+              {"retry_at_ms", kInt},
+              {"attempts", {{"type", "array"}, {"items", Ref("PipelineAttempt")}}}});
+  s["PipelineRun"] = Object({{"run_id", kStr},
+                             {"trigger", {{"type", "string"}, {"enum", {"schedule", "manual", "backfill", "resume"}}}},
+                             {"quarter", kStr},
+                             {"state", {{"type", "string"}, {"enum", {"running", "succeeded", "failed", "skipped"}}}},
+                             {"started", time_or_null},
+                             {"ended", time_or_null},
+                             {"tasks", {{"type", "array"}, {"items", Ref("PipelineTask")}}},
+                             {"pipeline", kStr},
+                             {"fire_time", time_or_null},
+                             {"started_ms", ms_or_null},
+                             {"ended_ms", ms_or_null},
+                             {"reason", kStr},
+                             {"resumed_from", kStr}});
+  const json attempt_with_log = {
+      {"allOf", json::array({Ref("PipelineAttempt"),
+                             Object({{"log_tail", {{"type", "string"}, {"description", "The log's last 4 kB"}}},
+                                     {"log_size", kInt}})})}};
+  const json task_with_logs = {
+      {"allOf",
+       json::array({Ref("PipelineTask"), Object({{"attempts", {{"type", "array"}, {"items", attempt_with_log}}}})})}};
+  s["PipelineRunDetail"] = {
+      {"allOf",
+       json::array({Ref("PipelineRun"), Object({{"tasks", {{"type", "array"}, {"items", task_with_logs}}}})})}};
+
   // Descriptions by path and method; which paths and methods exist, who may call them
   // and which export CSV / Parquet come from the route table below.
   json p;
@@ -333,6 +375,46 @@ json BuildDocument() {
           {{{"name", "backtest_id"}, {"in", "path"}, {"required", true}, {"schema", kStr}}},
           Ok("The backtest", Ref("BacktestDetail")));
   p["/api/v1/backtests/{backtest_id}"]["get"]["responses"]["404"] = {{"$ref", "#/components/responses/NotFound"}};
+  p["/api/v1/pipeline/runs"] =
+      Get("listPipelineRuns", "Pipeline runs of the lake, newest first (the objects of `pipeline history --json`)",
+          {QueryParam("pipeline", "Only this pipeline's runs", kStr),
+           QueryParam("limit", "Runs", {{"type", "integer"}, {"minimum", 1}, {"maximum", 1000}, {"default", 50}})},
+          Ok("Runs", Object({{"data", {{"type", "array"}, {"items", Ref("PipelineRun")}}}})));
+  p["/api/v1/pipeline/runs"]["post"] = {
+      {"operationId", "startPipelineRun"},
+      {"summary",
+       "Start `stocklake pipeline run` of a --pipeline definition (admin); the runner's own output goes to "
+       "_stocklake/pipeline/logs/RUN_ID/runner.log in the lake"},
+      {"requestBody",
+       {{"required", false},
+        {"content",
+         {{"application/json",
+           {{"schema", Object({{"pipeline", {{"type", "string"}, {"description", "Optional with one pipeline"}}},
+                               {"quarter", {{"type", "string"}, {"pattern", "^[0-9]{4}[Qq][1-4]$"}}}})}}}}}}},
+      {"responses",
+       {{"202",
+         {{"description", "Started; the run appears in the history under run_id once the runner takes the lake"},
+          {"content", {{"application/json", {{"schema", Object({{"run_id", kStr}, {"status", kStr}})}}}}}}},
+        {"400", {{"$ref", "#/components/responses/BadRequest"}}},
+        {"401", {{"$ref", "#/components/responses/Unauthorized"}}},
+        {"403", {{"$ref", "#/components/responses/Forbidden"}}},
+        {"409",
+         {{"description", "A pipeline run holds the lake"},
+          {"content", {{"application/json", {{"schema", Ref("Error")}}}}}}},
+        {"429", {{"$ref", "#/components/responses/RateLimited"}}},
+        {"501",
+         {{"description", "No pipeline configured (serve --pipeline)"},
+          {"content", {{"application/json", {{"schema", Ref("Error")}}}}}}}}}};
+  p["/api/v1/pipeline/runs/{run_id}"] =
+      Get("getPipelineRun", "One pipeline run with its tasks, attempts and the tail of each attempt's log",
+          {{{"name", "run_id"}, {"in", "path"}, {"required", true}, {"schema", kStr}}},
+          Ok("The run", Ref("PipelineRunDetail")));
+  p["/api/v1/pipeline/runs/{run_id}"]["get"]["responses"]["404"] = {{"$ref", "#/components/responses/NotFound"}};
+  for (const char* path : {"/api/v1/pipeline/runs", "/api/v1/pipeline/runs/{run_id}"}) {
+    json& responses = p[path]["get"]["responses"];  // read anew each time: no ETag, no 304
+    responses.erase("304");
+    responses["200"].erase("headers");
+  }
   const json token_row = Object({{"id", kStr},
                                  {"name", kStr},
                                  {"role", kStr},

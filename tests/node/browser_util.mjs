@@ -1,12 +1,31 @@
 // What the dashboard's browser tests share: DuckDB over a lake's files, a free port, waiting
 // for `stocklake serve`, and counting the pixels a chart drew in a colour.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
+
+//! Builds web/dist with vite unless it is there (`make web` keeps it fresh).
+export function BuildWebDistIfMissing(source_dir) {
+  if (fs.existsSync(path.join(source_dir, 'web/dist/index.html'))) return;
+  execFileSync('npx', ['--no-install', 'vite', 'build', '--logLevel', 'warn'], {
+    cwd: path.join(source_dir, 'web'),
+    stdio: 'inherit',
+  });
+}
+
+//! Removes everything under `dir` but the screenshots, whose paths the tests print.
+export function KeepOnlyScreenshots(dir) {
+  if (!dir) return;
+  for (const entry of fs.readdirSync(dir)) {
+    if (!entry.endsWith('.png')) fs.rmSync(path.join(dir, entry), { recursive: true, force: true });
+  }
+}
 
 export function DuckDb(sql) {
   const out = execFileSync('node', [path.join(here, 'duckdb_query.mjs'), sql], { encoding: 'utf8' });
@@ -26,6 +45,54 @@ export async function FreePort() {
       server.close(() => resolve(port));
     });
   });
+}
+
+//! Starts `stocklake serve --lake LAKE ... --allow-anonymous` on a free loopback port and
+//! waits until it answers; its output goes to `server_log`. Returns { server, base }.
+export async function StartServe(binary, lake, server_log, extra_args = []) {
+  const port = await FreePort();
+  const base = `http://127.0.0.1:${port}`;
+  const server = spawn(binary, ['serve', '--lake', lake, '--listen', `127.0.0.1:${port}`, '--allow-anonymous',
+    ...extra_args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  server.stdout.on('data', (d) => server_log.push(String(d)));
+  server.stderr.on('data', (d) => server_log.push(String(d)));
+  await WaitForHealth(base, server_log, server);
+  return { server, base };
+}
+
+//! SIGTERM, then SIGKILL after 5 s.
+export async function StopServe(server) {
+  if (!server || server.exitCode !== null) return;
+  server.kill('SIGTERM');
+  await new Promise((r) => {
+    const timer = setTimeout(() => {
+      server.kill('SIGKILL');
+      r();
+    }, 5000);
+    server.once('exit', () => {
+      clearTimeout(timer);
+      r();
+    });
+  });
+}
+
+//! Headless Chromium (Debian's, at `executable`) with a fresh profile under `dir`.
+export function LaunchChromium(executable, dir, viewport) {
+  return chromium.launchPersistentContext(fs.mkdtempSync(path.join(dir, 'chromium-profile-')), {
+    executablePath: executable,
+    headless: true,
+    viewport,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+  });
+}
+
+//! The dashboard at `base`/ in `context`'s page, its uncaught errors collected in `page_errors`.
+export async function OpenDashboard(context, base, page_errors) {
+  const page = context.pages()[0] ?? (await context.newPage());
+  page.on('pageerror', (e) => page_errors.push(e.message));
+  await page.goto(`${base}/`, { waitUntil: 'load' });
+  return page;
 }
 
 export async function WaitForHealth(base, server_log, child) {

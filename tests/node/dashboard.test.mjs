@@ -5,13 +5,22 @@
 // read independently with DuckDB. Run: STOCKLAKE_BINARY=build/stocklake node --test <this>.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
-import { DuckDb, FreePort, Parquet, WaitForHealth, WaitForPixels } from './browser_util.mjs';
+import {
+  BuildWebDistIfMissing,
+  DuckDb,
+  KeepOnlyScreenshots,
+  LaunchChromium,
+  OpenDashboard,
+  Parquet,
+  StartServe,
+  StopServe,
+  WaitForPixels,
+} from './browser_util.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const source_dir = process.env.STOCKLAKE_SOURCE_DIR ?? path.resolve(here, '../..');
@@ -55,13 +64,7 @@ describe('dashboard against stocklake serve', { timeout: 120000 }, () => {
   before(async () => {
     assert.ok(fs.existsSync(binary), `no stocklake binary at ${binary} (set STOCKLAKE_BINARY)`);
     assert.ok(fs.existsSync(chromium_path), `no chromium at ${chromium_path} (scripts/install-deps.sh)`);
-    const dist = path.join(source_dir, 'web/dist/index.html');
-    if (!fs.existsSync(dist)) {
-      execFileSync('npx', ['--no-install', 'vite', 'build', '--logLevel', 'warn'], {
-        cwd: path.join(source_dir, 'web'),
-        stdio: 'inherit',
-      });
-    }
+    BuildWebDistIfMissing(source_dir);
 
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stocklake-dashboard-'));
     lake = path.join(dir, 'lake');
@@ -73,48 +76,15 @@ describe('dashboard against stocklake serve', { timeout: 120000 }, () => {
       .map((r) => r.ticker);
     assert.ok(tickers.length >= 2, 'the generated lake has tickers');
 
-    const port = await FreePort();
-    base = `http://127.0.0.1:${port}`;
-    server = spawn(binary, ['serve', '--lake', lake, '--listen', `127.0.0.1:${port}`,
-      '--allow-anonymous'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    server.stdout.on('data', (d) => server_log.push(String(d)));
-    server.stderr.on('data', (d) => server_log.push(String(d)));
-    await WaitForHealth(base, server_log, server);
-
-    const profile = fs.mkdtempSync(path.join(dir, 'chromium-profile-'));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: chromium_path,
-      headless: true,
-      viewport: { width: 1280, height: 800 },
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-        '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-    });
-    page = context.pages()[0] ?? (await context.newPage());
-    page.on('pageerror', (e) => page_errors.push(e.message));
-    await page.goto(`${base}/`, { waitUntil: 'load' });
+    ({ server, base } = await StartServe(binary, lake, server_log));
+    context = await LaunchChromium(chromium_path, dir, { width: 1280, height: 800 });
+    page = await OpenDashboard(context, base, page_errors);
   });
 
   after(async () => {
     await context?.close();
-    if (server && server.exitCode === null) {
-      server.kill('SIGTERM');
-      await new Promise((r) => {
-        const timer = setTimeout(() => {
-          server.kill('SIGKILL');
-          r();
-        }, 5000);
-        server.once('exit', () => {
-          clearTimeout(timer);
-          r();
-        });
-      });
-    }
-    // Keep the screenshots (their paths are printed); drop the lake and the profile.
-    if (dir) {
-      for (const entry of fs.readdirSync(dir)) {
-        if (!entry.endsWith('.png')) fs.rmSync(path.join(dir, entry), { recursive: true, force: true });
-      }
-    }
+    await StopServe(server);
+    KeepOnlyScreenshots(dir);
   });
 
   it('serves the built dashboard at /', async () => {

@@ -6,13 +6,22 @@
 // Run: STOCKLAKE_BINARY=build/stocklake STOCKLAKE_ML_FIXTURE=build/tests/ml_lake_fixture node --test <this>.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
-import { DuckDb, FreePort, Parquet, WaitForHealth, WaitForPixels } from './browser_util.mjs';
+import {
+  BuildWebDistIfMissing,
+  DuckDb,
+  KeepOnlyScreenshots,
+  LaunchChromium,
+  OpenDashboard,
+  Parquet,
+  StartServe,
+  StopServe,
+  WaitForPixels,
+} from './browser_util.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const source_dir = process.env.STOCKLAKE_SOURCE_DIR ?? path.resolve(here, '../..');
@@ -54,12 +63,7 @@ describe('dashboard model view against stocklake serve', { timeout: 150000 }, ()
     assert.ok(fs.existsSync(binary), `no stocklake binary at ${binary} (set STOCKLAKE_BINARY)`);
     assert.ok(fs.existsSync(fixture), `no ml_lake_fixture at ${fixture} (set STOCKLAKE_ML_FIXTURE)`);
     assert.ok(fs.existsSync(chromium_path), `no chromium at ${chromium_path} (scripts/install-deps.sh)`);
-    if (!fs.existsSync(path.join(source_dir, 'web/dist/index.html'))) {
-      execFileSync('npx', ['--no-install', 'vite', 'build', '--logLevel', 'warn'], {
-        cwd: path.join(source_dir, 'web'),
-        stdio: 'inherit',
-      });
-    }
+    BuildWebDistIfMissing(source_dir);
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stocklake-model-view-'));
     lake = path.join(dir, 'lake');
     const data = path.join(dir, 'data');
@@ -68,24 +72,10 @@ describe('dashboard model view against stocklake serve', { timeout: 150000 }, ()
     execFileSync(binary, ['run', '--input', data, '--lake', lake], { stdio: 'pipe' });
     execFileSync(fixture, [lake], { stdio: 'pipe' });
 
-    const port = await FreePort();
-    const base = `http://127.0.0.1:${port}`;
-    server = spawn(binary, ['serve', '--lake', lake, '--listen', `127.0.0.1:${port}`, '--allow-anonymous'],
-      { stdio: ['ignore', 'pipe', 'pipe'] });
-    server.stdout.on('data', (d) => server_log.push(String(d)));
-    server.stderr.on('data', (d) => server_log.push(String(d)));
-    await WaitForHealth(base, server_log, server);
-
-    context = await chromium.launchPersistentContext(fs.mkdtempSync(path.join(dir, 'profile-')), {
-      executablePath: chromium_path,
-      headless: true,
-      viewport: { width: 1280, height: 900 },
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-        '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-    });
-    page = context.pages()[0] ?? (await context.newPage());
-    page.on('pageerror', (e) => page_errors.push(e.message));
-    await page.goto(`${base}/`, { waitUntil: 'load' });
+    let base;
+    ({ server, base } = await StartServe(binary, lake, server_log));
+    context = await LaunchChromium(chromium_path, dir, { width: 1280, height: 900 });
+    page = await OpenDashboard(context, base, page_errors);
     await page.click('#views button[data-view="model"]');
     await page.waitForSelector('#ic-card[data-state="ready"]', { timeout: 15000 });
     await page.waitForSelector('#predictions-card[data-state="ready"]', { timeout: 15000 });
@@ -93,24 +83,8 @@ describe('dashboard model view against stocklake serve', { timeout: 150000 }, ()
 
   after(async () => {
     await context?.close();
-    if (server && server.exitCode === null) {
-      server.kill('SIGTERM');
-      await new Promise((r) => {
-        const timer = setTimeout(() => {
-          server.kill('SIGKILL');
-          r();
-        }, 5000);
-        server.once('exit', () => {
-          clearTimeout(timer);
-          r();
-        });
-      });
-    }
-    if (dir) {
-      for (const entry of fs.readdirSync(dir)) {
-        if (!entry.endsWith('.png')) fs.rmSync(path.join(dir, entry), { recursive: true, force: true });
-      }
-    }
+    await StopServe(server);
+    KeepOnlyScreenshots(dir);
   });
 
   it('switches to the model view and back', async () => {

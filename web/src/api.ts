@@ -105,6 +105,12 @@ export class ApiError extends Error {
   }
 }
 
+//! A one-line description of any error a call may throw, for the page.
+export function DescribeError(e: unknown): string {
+  if (e instanceof ApiError) return e.describe();
+  return e instanceof Error ? e.message : String(e);
+}
+
 const kTokenKey = 'stocklake.token';
 // Follows next_cursor at most this many pages: 20 x 5000 rows is 80 years of daily bars.
 const kMaxPages = 20;
@@ -340,4 +346,63 @@ export async function GetModels(signal?: AbortSignal): Promise<ModelInfo[]> {
 
 export function GetModel(name: string, signal?: AbortSignal): Promise<ModelDetail> {
   return GetJson<ModelDetail>(`/api/v1/models/${encodeURIComponent(name)}`, signal);
+}
+
+//! One attempt of a pipeline task (pipeline.md; times RFC 3339 UTC and Unix ms).
+export interface PipelineAttempt {
+  attempt: number;
+  started: string | null;
+  ended: string | null;
+  exit_status: number | null;
+  reason: string | null;
+  started_ms: number | null;
+  ended_ms: number | null;
+  log_path: string;
+  //! Only in GET /api/v1/pipeline/runs/{id}: the log's last 4 kB and its whole size.
+  log_tail?: string;
+  log_size?: number;
+}
+
+export type PipelineTaskState =
+  | 'pending'
+  | 'running'
+  | 'succeeded'
+  | 'failed'
+  | 'up_for_retry'
+  | 'upstream_failed'
+  | 'skipped';
+
+export interface PipelineTask {
+  task: string;
+  state: PipelineTaskState;
+  retry_at_ms?: number;
+  attempts: PipelineAttempt[];
+}
+
+//! One pipeline run, as `stocklake pipeline history --json` prints it.
+export interface PipelineRun {
+  run_id: string;
+  pipeline: string;
+  trigger: 'schedule' | 'manual' | 'backfill' | 'resume';
+  quarter: string;
+  state: 'running' | 'succeeded' | 'failed' | 'skipped';
+  started: string | null;
+  ended: string | null;
+  started_ms: number | null;
+  ended_ms: number | null;
+  fire_time: string | null;
+  reason?: string;
+  resumed_from?: string;
+  tasks: PipelineTask[];
+}
+
+//! The lake's pipeline runs, newest first.
+export async function GetPipelineRuns(limit: number, signal?: AbortSignal): Promise<PipelineRun[]> {
+  const body = await GetJson<{ data: PipelineRun[] }>(WithQuery('/api/v1/pipeline/runs', { limit }), signal);
+  return body.data;
+}
+
+//! One run with the tail of each attempt's log.
+export function GetPipelineRun(run_id: string, signal?: AbortSignal): Promise<PipelineRun> {
+  return GetJson<PipelineRun>(`/api/v1/pipeline/runs/${encodeURIComponent(run_id)}`, signal);
 }

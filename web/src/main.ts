@@ -2,7 +2,7 @@
 // toggles, the token field and the side panels to the API, and shows every API error.
 import './style.css';
 import {
-  ApiError,
+  DescribeError,
   GetDayBars,
   GetIndicators,
   GetPeriodBars,
@@ -15,20 +15,18 @@ import {
 } from './api';
 import { PriceView, kOverlays, type ChartData } from './chart';
 import { ModelView, kIcLines } from './model_view';
+import { PipelineView } from './pipeline_view';
 import { RenderQuality, RenderRuns } from './panels';
 import { TickerSearch } from './search';
 
 const kIntervals: Interval[] = ['day', 'week', 'month', 'quarter'];
+const kViews = ['prices', 'model', 'pipelines'] as const;
+type View = (typeof kViews)[number];
 
 function Find<T extends HTMLElement>(id: string): T {
   const el = document.getElementById(id);
   if (el === null) throw new Error(`the page has no #${id}`);
   return el as T;
-}
-
-function Describe(e: unknown): string {
-  if (e instanceof ApiError) return e.describe();
-  return e instanceof Error ? e.message : String(e);
 }
 
 //! The API errors currently shown, one per source (search, chart, runs, quality), so that a
@@ -78,7 +76,8 @@ class Dashboard {
   private load: AbortController | undefined;
   private readonly cache = new Map<string, ChartData>();
   private model_view: ModelView | undefined;
-  private shown: 'prices' | 'model' = 'prices';
+  private pipeline_view: PipelineView | undefined;
+  private shown: View = 'prices';
 
   Start(): void {
     new TickerSearch(
@@ -92,6 +91,7 @@ class Dashboard {
     this.BuildTokenField();
     this.BuildViewSwitch();
     Find('refresh').addEventListener('click', () => void this.RefreshPanels());
+    Find('pipeline-refresh').addEventListener('click', () => void this.PipelineViewOf().Show());
     window.addEventListener('hashchange', () => this.FromHash());
 
     void this.RefreshPanels();
@@ -131,7 +131,9 @@ class Dashboard {
     Find('views')
       .querySelectorAll<HTMLButtonElement>('button')
       .forEach((button) =>
-        button.addEventListener('click', () => this.ShowView(button.dataset.view === 'model' ? 'model' : 'prices')),
+        button.addEventListener('click', () =>
+          this.ShowView(kViews.find((v) => v === button.dataset.view) ?? 'prices'),
+        ),
       );
     const keys = Find('ic-keys');
     for (const line of kIcLines) {
@@ -145,15 +147,36 @@ class Dashboard {
     }
   }
 
-  //! Shows the price view or the model view; the model view loads each time it is shown.
-  private ShowView(view: 'prices' | 'model'): void {
+  //! Shows the price, model or pipeline view; the model and pipeline views load each
+  //! time they are shown.
+  private ShowView(view: View): void {
     this.shown = view;
     Find('views')
       .querySelectorAll<HTMLButtonElement>('button')
       .forEach((b) => b.setAttribute('aria-pressed', String(b.dataset.view === view)));
     document.querySelector<HTMLElement>('main.layout')!.hidden = view !== 'prices';
     Find('model-view').hidden = view !== 'model';
+    Find('pipeline-view').hidden = view !== 'pipelines';
     if (view === 'model') void this.LoadModelView();
+    if (view === 'pipelines') void this.PipelineViewOf().Show();
+    else this.pipeline_view?.Hide();
+  }
+
+  private PipelineViewOf(): PipelineView {
+    this.pipeline_view ??= new PipelineView(
+      {
+        runs_card: Find('pipeline-runs-card'),
+        runs: Find('pipeline-runs'),
+        runs_meta: Find('pipeline-runs-meta'),
+        run_card: Find('pipeline-run-card'),
+        run_meta: Find('pipeline-run-meta'),
+        timeline: Find('pipeline-timeline'),
+        tasks: Find('pipeline-tasks'),
+        failures: Find('pipeline-failures'),
+      },
+      (source, message) => this.errors.Set(source, message),
+    );
+    return this.pipeline_view;
   }
 
   private async LoadModelView(): Promise<void> {
@@ -181,7 +204,7 @@ class Dashboard {
       } catch (e) {
         failed = true;
         card.dataset.state = 'error';
-        this.errors.Set(source, `${what}: ${Describe(e)}`);
+        this.errors.Set(source, `${what}: ${DescribeError(e)}`);
       }
     };
     let model_name: string | undefined;
@@ -232,6 +255,7 @@ class Dashboard {
       this.cache.clear();
       void this.RefreshPanels();
       if (this.shown === 'model') void this.LoadModelView();
+      if (this.shown === 'pipelines') void this.PipelineViewOf().Show();
       if (this.ticker !== '') this.Select(this.ticker, this.interval);
       else void this.PickFirstTicker();
     });
@@ -253,7 +277,7 @@ class Dashboard {
       this.errors.Set('search', null);
       if (first.length > 0 && this.ticker === '') this.Select(first[0].ticker, this.interval);
     } catch (e) {
-      this.errors.Set('search', Describe(e));
+      this.errors.Set('search', DescribeError(e));
     }
   }
 
@@ -302,7 +326,7 @@ class Dashboard {
       this.view.Clear();
       Find('ticker-meta').textContent = '';
       host.dataset.state = 'error';
-      this.errors.Set('chart', `Could not load ${ticker} (${interval}): ${Describe(e)}`);
+      this.errors.Set('chart', `Could not load ${ticker} (${interval}): ${DescribeError(e)}`);
     }
   }
 
@@ -321,7 +345,7 @@ class Dashboard {
         .catch((e) => {
           quality.dataset.state = 'error';
           quality.textContent = 'Unavailable';
-          this.errors.Set('quality', `Data quality: ${Describe(e)}`);
+          this.errors.Set('quality', `Data quality: ${DescribeError(e)}`);
         }),
       GetRuns()
         .then((list) => {
@@ -332,7 +356,7 @@ class Dashboard {
         .catch((e) => {
           runs.dataset.state = 'error';
           runs.textContent = 'Unavailable';
-          this.errors.Set('runs', `Run history: ${Describe(e)}`);
+          this.errors.Set('runs', `Run history: ${DescribeError(e)}`);
         }),
     ]);
   }

@@ -15,6 +15,7 @@ import {
   type ModelDetail,
   type Prediction,
 } from './api';
+import { El, Table } from './dom';
 
 //! The four lines of the IC chart: predictor, metric, colour.
 export const kIcLines: { predictor: 'model' | 'baseline'; metric: 'ic' | 'rank_ic'; label: string; color: string }[] =
@@ -27,13 +28,6 @@ export const kIcLines: { predictor: 'model' | 'baseline'; metric: 'ic' | 'rank_i
 
 //! Rows shown in each of the top and bottom tables.
 const kShown = 10;
-
-function El<K extends keyof HTMLElementTagNameMap>(tag: K, text?: string, class_name?: string): HTMLElementTagNameMap[K] {
-  const el = document.createElement(tag);
-  if (text !== undefined) el.textContent = text;
-  if (class_name !== undefined) el.className = class_name;
-  return el;
-}
 
 //! Four decimals, '–' for a missing value: how every metric and prediction is shown.
 export function Fixed(value: number | null | undefined): string {
@@ -56,25 +50,6 @@ function QuarterEnd(quarter: string): string {
   const m = /^(\d{4})Q([1-4])$/.exec(quarter);
   if (!m) return '1970-01-01';
   return `${m[1]}-${['03-31', '06-30', '09-30', '12-31'][Number(m[2]) - 1]}`;
-}
-
-function Table(headers: [string, string?][], rows: HTMLTableRowElement[], empty: string): HTMLTableElement {
-  const table = El('table');
-  const head_row = El('tr');
-  for (const [label, cls] of headers) head_row.append(El('th', label, cls));
-  const head = El('thead');
-  head.append(head_row);
-  const body = El('tbody');
-  if (rows.length === 0) {
-    const row = El('tr');
-    const cell = El('td', empty, 'empty');
-    cell.colSpan = headers.length;
-    row.append(cell);
-    body.append(row);
-  }
-  body.append(...rows);
-  table.append(head, body);
-  return table;
 }
 
 function Cell(text: string, key: string, cls = 'num'): HTMLTableCellElement {

@@ -1,17 +1,7 @@
 // The side panels: the data-quality summary of the current snapshot and the run history
 // with each run's reject counts. Built with DOM nodes (no HTML strings from API data).
 import type { QualitySummary, RunInfo } from './api';
-
-function El<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  text?: string,
-  class_name?: string,
-): HTMLElementTagNameMap[K] {
-  const el = document.createElement(tag);
-  if (text !== undefined) el.textContent = text;
-  if (class_name !== undefined) el.className = class_name;
-  return el;
-}
+import { El } from './dom';
 
 function Count(value: number | null | undefined): string {
   return typeof value === 'number' ? value.toLocaleString('en-US') : '–';
