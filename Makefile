@@ -58,6 +58,8 @@ demo: program
 	sed -e 's#/data/lake#$(abspath $(DEMO_DIR))/lake#' -e 's#/data/incoming#$(abspath $(DEMO_DIR))/data#' deploy/quarterly.yaml > $(DEMO_DIR)/quarterly.yaml
 	$(BUILD_DIR)/stocklake pipeline run --config $(DEMO_DIR)/quarterly.yaml --quarter 2017Q4
 	$(BUILD_DIR)/stocklake pipeline history --config $(DEMO_DIR)/quarterly.yaml
+	@echo "--- what the train and report tasks printed (their attempt logs) ---"
+	@cat $(DEMO_DIR)/lake/_stocklake/pipeline/logs/*/train.1.log $(DEMO_DIR)/lake/_stocklake/pipeline/logs/*/report.1.log
 	$(BUILD_DIR)/stocklake pipeline next --config $(DEMO_DIR)/quarterly.yaml -n 4
 	@echo
 	@echo "--- browse it: $(BUILD_DIR)/stocklake serve --lake $(DEMO_DIR)/lake --listen 127.0.0.1:8080 --allow-anonymous"
