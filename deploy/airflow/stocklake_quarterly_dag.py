@@ -1,10 +1,11 @@
 """stocklake's quarterly pipeline as an Airflow DAG, for teams that already run Airflow.
 
-The same work as deploy/quarterly.yaml (`stocklake scheduler`), with Airflow scheduling and
-retrying it: ingest the new input files, train the model of the quarter that just ended,
-predict that quarter. Every task calls the `stocklake` command line, so the Airflow
-workers need the binary (the image of deploy/Dockerfile has it at /usr/local/bin) and
-the lake's file system.
+The same tasks, order, schedule and retries as deploy/quarterly.yaml (which
+`stocklake scheduler` runs), with Airflow scheduling and retrying them: ingest the new
+input files, bring the serving store up to date, train the model of the quarter that just
+ended, predict that quarter, report the model registry. Every task calls the `stocklake`
+command line, so the Airflow workers need the binary (deploy/Dockerfile's image has it)
+and the lake's file system.
 
 Works on Airflow 2.7+ and 3.x: the DAG comes from `airflow.sdk` (3.x) or `airflow` (2.x),
 the BashOperator from the standard provider (3.x) or `airflow.operators.bash` (2.x).
@@ -13,8 +14,9 @@ Settings, read from the environment of the process that parses the DAG:
   STOCKLAKE_BIN     the stocklake binary (default: stocklake, found on PATH)
   STOCKLAKE_LAKE    the lake directory (default /data/lake)
   STOCKLAKE_INPUT   the input directory the ingest task reads (default /data/incoming)
-  STOCKLAKE_STORE   the serving store URL (default: SQLite inside the lake); a PostgreSQL
-                    password comes from PGPASSWORD in the workers' environment.
+  STOCKLAKE_STORE   the serving store URL of the store and predict tasks (default: SQLite
+                    inside the lake); a PostgreSQL password comes from PGPASSWORD in the
+                    workers' environment, never from this file.
 
 Runs made here are Airflow's: they are not in the lake's pipeline history, so the
 stocklake_pipeline_* metrics of `stocklake serve` do not count them (Airflow's own
@@ -26,6 +28,8 @@ from __future__ import annotations
 import os
 import shlex
 from datetime import datetime, timedelta, timezone
+
+import pendulum
 
 try:  # Airflow 3.x
     from airflow.sdk import DAG
@@ -56,15 +60,17 @@ def stocklake_quarter(interval_start=None):
     return "%dQ%d" % (interval_start.year, (interval_start.month - 1) // 3 + 1)
 
 
-def stocklake_command(*args: str) -> str:
-    """A shell command line running `stocklake ARGS --lake LAKE [--store STORE]`."""
+def stocklake(*args: str, store: bool = False) -> str:
+    """The shell command `stocklake ARGS --lake LAKE`, with `--store STORE` when asked and set."""
     words = [STOCKLAKE, *args, "--lake", LAKE]
-    if STORE:
+    if store and STORE:
         words += ["--store", STORE]
     return " ".join(shlex.quote(w) for w in words)
 
 
-QUARTER = "{{ stocklake_quarter(data_interval_start) }}"
+# train and predict read the quarter from STOCKLAKE_QUARTER (their --quarter default), as
+# in stocklake's own pipeline tasks.
+QUARTER_ENV = {"STOCKLAKE_QUARTER": "{{ stocklake_quarter(data_interval_start) }}"}
 
 default_args = {
     "owner": "stocklake",
@@ -77,10 +83,12 @@ default_args = {
 
 with DAG(
     dag_id="stocklake_quarterly",
-    description="stocklake: ingest, train and predict once a quarter",
-    schedule="0 0 1 */3 *",  # 00:00 UTC on the first day of every quarter
-    start_date=datetime(2024, 1, 1, tzinfo=timezone.utc),
-    catchup=False,
+    description="stocklake: daily bars -> lake -> serving store -> quarterly model -> predictions",
+    # 06:00 New York time on the first day of each quarter; the cron is read in the zone
+    # of start_date, daylight saving included.
+    schedule="0 6 1 1,4,7,10 *",
+    start_date=pendulum.datetime(2024, 1, 1, tz="America/New_York"),
+    catchup=False,  # a quarter missed while down is not replayed
     max_active_runs=1,  # one run at a time per lake, as `stocklake scheduler` does
     default_args=default_args,
     user_defined_macros={"stocklake_quarter": stocklake_quarter},
@@ -88,21 +96,31 @@ with DAG(
 ) as dag:
     ingest = BashOperator(
         task_id="ingest",
-        bash_command=stocklake_command("run", "--input", INPUT, "--quiet"),
+        bash_command=stocklake("run", "--input", INPUT, "--store", "none", "--quiet"),
     )
-    # The quarter reaches train and predict as STOCKLAKE_QUARTER, which their --quarter
-    # option defaults to (as in stocklake's own pipeline tasks).
+    store = BashOperator(
+        task_id="store",
+        bash_command=stocklake("sync-store", store=True),
+    )
     train = BashOperator(
         task_id="train",
-        bash_command=stocklake_command("train"),
-        env={"STOCKLAKE_QUARTER": QUARTER},
+        bash_command=stocklake("train", "--store", "none"),
+        env=QUARTER_ENV,
         append_env=True,
         retries=1,
     )
     predict = BashOperator(
         task_id="predict",
-        bash_command=stocklake_command("predict"),
-        env={"STOCKLAKE_QUARTER": QUARTER},
+        bash_command=stocklake("predict", store=True),
+        env=QUARTER_ENV,
         append_env=True,
     )
-    ingest >> train >> predict
+    report = BashOperator(
+        task_id="report",
+        bash_command=stocklake("models", "list"),
+        retries=0,
+        execution_timeout=timedelta(minutes=5),
+    )
+    ingest >> [store, train]
+    [train, store] >> predict
+    predict >> report

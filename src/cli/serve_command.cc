@@ -45,7 +45,8 @@ CommandRunner AddServeCommand(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--run-input", parsed->serve.run_inputs, "Input of the run POST /api/v1/runs starts (repeatable)");
   cmd->add_option("--pipeline", parsed->serve.pipeline_configs,
-                  "Pipeline definition POST /api/v1/pipeline/runs may start (repeatable; its lake must be --lake)");
+                  "Pipeline definition POST /api/v1/pipeline/runs may start and /metrics reports from its first "
+                  "run on (repeatable; its lake must be --lake)");
   cmd->add_option("--threads", parsed->serve.threads, "Worker threads")
       ->capture_default_str()
       ->check(CLI::Range(1, 256));

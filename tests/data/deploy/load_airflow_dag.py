@@ -1,5 +1,6 @@
-"""Loads an Airflow DAG file against stand-ins for Airflow's modules and prints what it
-declared as JSON, so deploy_files_test can check the DAG where Airflow is not installed.
+"""Loads an Airflow DAG file against stand-ins for Airflow's modules (and pendulum's
+datetime) and prints what it declared as JSON, so deploy_files_test can check the DAG
+where Airflow is not installed.
 
 usage: python3 load_airflow_dag.py DAG_FILE 2|3
   3: only Airflow 3's modules exist (airflow.sdk, the standard provider's BashOperator)
@@ -11,6 +12,7 @@ import json
 import shlex
 import sys
 import types
+import zoneinfo
 
 dag_file, layout = sys.argv[1], sys.argv[2]
 current = []
@@ -34,8 +36,14 @@ class BashOperator:
         current[-1].tasks.append(self)
 
     def __rshift__(self, other):
-        other.upstream.append(self.task_id)
+        for task in other if isinstance(other, list) else [other]:
+            task.upstream.append(self.task_id)
         return other
+
+    def __rrshift__(self, others):  # [a, b] >> self
+        for task in others:
+            self.upstream.append(task.task_id)
+        return self
 
 
 def module(name, **attrs):
@@ -45,6 +53,11 @@ def module(name, **attrs):
     sys.modules[name] = m
 
 
+def pendulum_datetime(year, month, day, tz="UTC"):
+    return datetime.datetime(year, month, day, tzinfo=zoneinfo.ZoneInfo(tz))
+
+
+module("pendulum", datetime=pendulum_datetime)
 module("airflow")
 if layout == "3":
     module("airflow.sdk", DAG=DAG)
@@ -71,7 +84,7 @@ for d in dags:
         "schedule": kw.get("schedule"),
         "schedule_interval": kw.get("schedule_interval"),
         "catchup": kw.get("catchup"),
-        "start_date_aware": bool(kw.get("start_date") and kw["start_date"].tzinfo),
+        "start_date_zone": str(kw["start_date"].tzinfo) if kw.get("start_date") else None,
         "default_retries": kw.get("default_args", {}).get("retries"),
         "quarters": {
             "2017-07-01": quarter(datetime.datetime(2017, 7, 1, tzinfo=datetime.timezone.utc)) if quarter else None,
@@ -83,6 +96,8 @@ for d in dags:
             "argv": shlex.split(t.bash_command),
             "env": t.kwargs.get("env", {}),
             "retries": t.kwargs.get("retries", kw.get("default_args", {}).get("retries")),
+            "timeout_s": (t.kwargs.get("execution_timeout") or kw.get("default_args", {}).get("execution_timeout")
+                          or datetime.timedelta(0)).total_seconds(),
             "upstream": t.upstream,
         } for t in d.tasks],
     })
