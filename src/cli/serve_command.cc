@@ -34,7 +34,8 @@ CommandRunner AddServeCommand(CLI::App& app) {
   auto* cmd = app.add_subcommand("serve", "REST API, dashboard and /metrics over the lake's serving store");
   AddLakeOption(cmd, &parsed->serve.lake_dir);
   cmd->add_option("--store", parsed->serve.store_url,
-                  "sqlite:PATH | postgresql://USER@HOST:PORT/DB?... (default sqlite:LAKE/_store/stocklake.sqlite)");
+                  "sqlite:PATH | postgresql://USER@HOST:PORT/DB?... (default sqlite:LAKE/_store/stocklake.sqlite)")
+      ->envname("STOCKLAKE_STORE");
   cmd->add_option("--listen", parsed->listen, "HOST:PORT to listen on (port 0: any free port)")->capture_default_str();
   cmd->add_option("--tls-cert", parsed->serve.tls_cert, "PEM certificate: serve HTTPS (with --tls-key)");
   cmd->add_option("--tls-key", parsed->serve.tls_key, "PEM private key of --tls-cert");
