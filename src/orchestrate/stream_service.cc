@@ -6,6 +6,7 @@
 #include <chrono>
 #include <map>
 #include <memory>
+#include <set>
 #include <vector>
 
 #include "core/crash_point.h"
@@ -74,16 +75,41 @@ Status RunStream(const StreamOptions& options, const std::atomic<bool>& stop, St
   StreamReport totals;
   std::map<int, PartitionProcessor> processors;
   std::vector<int> owned_before;
+  std::vector<int> assigned_before;
+  std::set<int> fenced;  // lost to another processor's claim; cleared by a rebalance
   bool idle = false;
   auto last_status = std::chrono::steady_clock::now();
   int64_t events_since_status = 0;
   const int poll_ms = static_cast<int>(options.poll_seconds * 1000);
+  // A partition's processor from its store checkpoint (an empty state: none committed yet).
+  auto resume = [&](int p, const StreamPartitionCheckpoint& checkpoint) -> Result<PartitionProcessor> {
+    if (checkpoint.state.empty()) {
+      SL_ASSIGN_OR_RETURN(const int64_t begin, log->BeginOffset(topic, p));
+      return PartitionProcessor(p, options.window_ms, options.lateness_ms, std::max(begin, checkpoint.next_offset));
+    }
+    return PartitionProcessor::Restore(p, checkpoint.next_offset, checkpoint.state, options.window_ms,
+                                       options.lateness_ms);
+  };
+  std::map<int, int64_t> epochs;  // partition -> the owner epoch this processor claimed
   while (!stop.load()) {
-    SL_ASSIGN_OR_RETURN(std::vector<int> owned, PollOrStop(member.get(), idle ? poll_ms : 0, stop));
+    SL_ASSIGN_OR_RETURN(const std::vector<int> assigned, PollOrStop(member.get(), idle ? poll_ms : 0, stop));
+    // Partitions another processor claimed are left alone until the group's assignment
+    // changes (the rebalance that gave them away, or one that gives them back).
+    if (assigned != assigned_before) {
+      fenced.clear();
+      assigned_before = assigned;
+    }
+    std::vector<int> owned = assigned;
+    std::erase_if(owned, [&](int p) { return fenced.count(p) > 0; });
     if (owned != owned_before) {
-      // Partitions gained resume from what the store recorded for them; partitions lost
-      // are dropped (their new owner resumes them the same way).
-      SL_ASSIGN_OR_RETURN(auto checkpoints, store->LoadStreamCheckpoints(topic));
+      // Partitions gained are claimed in the store (raising their owner epoch fences a
+      // processor that still thinks it owns them) and resume from what it recorded;
+      // partitions lost are dropped (their new owner resumes them the same way).
+      std::vector<int> gained;
+      for (int p : owned) {
+        if (!processors.count(p)) gained.push_back(p);
+      }
+      SL_ASSIGN_OR_RETURN(auto claimed, store->ClaimStreamPartitions(topic, gained));
       std::map<int, PartitionProcessor> kept;
       for (int p : owned) {
         auto it = processors.find(p);
@@ -91,16 +117,9 @@ Status RunStream(const StreamOptions& options, const std::atomic<bool>& stop, St
           kept.emplace(p, std::move(it->second));
           continue;
         }
-        const auto checkpoint = checkpoints.find(p);
-        if (checkpoint == checkpoints.end()) {
-          SL_ASSIGN_OR_RETURN(const int64_t begin, log->BeginOffset(topic, p));
-          kept.emplace(p, PartitionProcessor(p, options.window_ms, options.lateness_ms, begin));
-        } else {
-          SL_ASSIGN_OR_RETURN(PartitionProcessor resumed,
-                              PartitionProcessor::Restore(p, checkpoint->second.next_offset, checkpoint->second.state,
-                                                          options.window_ms, options.lateness_ms));
-          kept.emplace(p, std::move(resumed));
-        }
+        SL_ASSIGN_OR_RETURN(PartitionProcessor resumed, resume(p, claimed.at(p)));
+        kept.emplace(p, std::move(resumed));
+        epochs[p] = claimed.at(p).epoch;
       }
       processors = std::move(kept);
       ReportServiceLine(kService, "owns partitions %s", PartitionRanges(owned).c_str());
@@ -136,7 +155,7 @@ Status RunStream(const StreamOptions& options, const std::atomic<bool>& stop, St
       totals.late += after.late - before.late;
       totals.invalid += after.invalid - before.invalid;
       if (from < end || !changes.empty()) {
-        checkpoints[p] = {processor.next_offset(), processor.windows().Serialize(), end};
+        checkpoints[p] = {processor.next_offset(), processor.windows().Serialize(), end, epochs[p]};
       }
     }
     // Dead letters first: a crash before the store commit sends them again (the spec lets
@@ -149,7 +168,25 @@ Status RunStream(const StreamOptions& options, const std::atomic<bool>& stop, St
     if (did_work) {
       // Tests kill the processor around its third commit, when earlier ones are durable.
       if (totals.commits == 2) CrashPoint("stream-before-third-commit");
-      SL_RETURN_IF_ERROR(store->CommitStreamBatch(topic, rows, checkpoints));
+      const Status committed = store->CommitStreamBatch(topic, rows, checkpoints);
+      if (committed.IsAborted()) {
+        // Fenced: another processor claimed a partition. Nothing of this batch was
+        // committed: partitions still ours restart from their checkpoint, the others go.
+        ReportServiceLine(kService, "%s", committed.message().c_str());
+        SL_ASSIGN_OR_RETURN(auto stored, store->LoadStreamCheckpoints(topic));
+        for (auto it = processors.begin(); it != processors.end();) {
+          const auto checkpoint = stored.find(it->first);
+          if (checkpoint != stored.end() && checkpoint->second.epoch == epochs[it->first]) {
+            SL_ASSIGN_OR_RETURN(it->second, resume(it->first, checkpoint->second));
+            ++it;
+          } else {
+            fenced.insert(it->first);
+            it = processors.erase(it);
+          }
+        }
+        continue;
+      }
+      SL_RETURN_IF_ERROR(committed);
       if (totals.commits == 2) CrashPoint("stream-after-third-commit");
       ++totals.commits;
       totals.bars_written += static_cast<int64_t>(rows.size());

@@ -179,6 +179,11 @@ CREATE TABLE task_runs (
       R"sql(
 ALTER TABLE stream_partitions ADD COLUMN log_end_offset bigint NOT NULL DEFAULT 0 CHECK (log_end_offset >= 0);
 )sql",
+      // 9: the owner epoch of each partition: a processor claims a partition by raising it
+      // and commits only while it is unchanged, so one that lost the partition is fenced.
+      R"sql(
+ALTER TABLE stream_partitions ADD COLUMN owner_epoch bigint NOT NULL DEFAULT 0 CHECK (owner_epoch >= 0);
+)sql",
   };
   return kMigrations;
 }

@@ -187,6 +187,9 @@ struct StreamPartitionCheckpoint {
   //! The end of the partition's log when the processor committed (its high watermark), so
   //! readers see the lag it left without asking the log; 0 when unknown.
   int64_t log_end_offset = 0;
+  //! The owner epoch (ClaimStreamPartitions) the checkpoint was read or is committed
+  //! under; 0 commits without fencing (tools and tests that own the store alone).
+  int64_t epoch = 0;
 };
 
 //! The stream processors' progress over every checkpointed partition of every topic, as
@@ -343,9 +346,19 @@ class ServingStore {
   //! each row stamped with the commit's updated_at. Partitions absent from `checkpoints`
   //! keep theirs. On error (e.g. a bar breaking a constraint: empty symbol, window_end <=
   //! window_start, negative volume, trades < 1; a negative next_offset) nothing of it is
-  //! visible.
+  //! visible. A checkpoint with an epoch > 0 is written only if the partition's owner
+  //! epoch is still that epoch; otherwise nothing is committed and the result is Aborted
+  //! naming the partition (another processor claimed it: this one has lost it).
   virtual Status CommitStreamBatch(std::string_view topic, const std::vector<IntradayBarRow>& bars,
                                    const std::map<int, StreamPartitionCheckpoint>& checkpoints) = 0;
+
+  //! Claims `partitions` of `topic` for the calling processor, in one transaction: each
+  //! partition's owner epoch is raised by one (a partition never seen gets a row with
+  //! next_offset 0 and an empty state: no checkpoint yet). Returns each partition's
+  //! checkpoint with its new epoch. A processor commits with those epochs, and a commit
+  //! of any partition claimed since by another processor is refused (see CommitStreamBatch).
+  virtual Result<std::map<int, StreamPartitionCheckpoint>> ClaimStreamPartitions(std::string_view topic,
+                                                                                 const std::vector<int>& partitions) = 0;
 
   //! Totals over every row of stream_partitions (all zero when there are none).
   virtual Result<StreamProgress> LoadStreamProgress() = 0;

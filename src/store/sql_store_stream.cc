@@ -41,8 +41,10 @@ Result<std::map<int, StreamPartitionCheckpoint>> SqlStore::LoadStreamCheckpoints
                {"next_offset", ColumnType::kInt64, false},
                {"state", ColumnType::kString, false},
                {"log_end_offset", ColumnType::kInt64, false}};
-  Status st = Query("SELECT \"partition\", next_offset, state, log_end_offset FROM stream_partitions WHERE topic = $1",
-                    {std::string(topic)}, &t);
+  t.columns.push_back({"owner_epoch", ColumnType::kInt64, false});
+  Status st = Query(
+      "SELECT \"partition\", next_offset, state, log_end_offset, owner_epoch FROM stream_partitions WHERE topic = $1",
+      {std::string(topic)}, &t);
   if (!st.ok()) {
     return st.WithContext("reading the checkpoints of topic '" + std::string(topic) + "' from the " +
                           std::string(backend()) + " store");
@@ -50,7 +52,39 @@ Result<std::map<int, StreamPartitionCheckpoint>> SqlStore::LoadStreamCheckpoints
   std::map<int, StreamPartitionCheckpoint> out;
   for (size_t r = 0; r < t.num_rows(); ++r) {
     out[static_cast<int>(t.columns[0].i64[r])] = {t.columns[1].i64[r], std::string(t.columns[2].StringAt(r)),
-                                                  t.columns[3].i64[r]};
+                                                  t.columns[3].i64[r], t.columns[4].i64[r]};
+  }
+  return out;
+}
+
+Result<std::map<int, StreamPartitionCheckpoint>> SqlStore::ClaimStreamPartitions(std::string_view topic,
+                                                                                 const std::vector<int>& partitions) {
+  std::map<int, StreamPartitionCheckpoint> out;
+  SL_RETURN_IF_ERROR(Begin());
+  Status st;
+  for (const int partition : partitions) {
+    Table t;
+    t.columns = {{"next_offset", ColumnType::kInt64, false},
+                 {"state", ColumnType::kString, false},
+                 {"log_end_offset", ColumnType::kInt64, false},
+                 {"owner_epoch", ColumnType::kInt64, false}};
+    st = Query(
+        "INSERT INTO stream_partitions (topic, \"partition\", next_offset, state, log_end_offset, owner_epoch, "
+        "updated_at) VALUES ($1, $2, 0, '', 0, 1, " +
+            CurrentTimestamp() +
+            ") ON CONFLICT (topic, \"partition\") DO UPDATE SET owner_epoch = stream_partitions.owner_epoch + 1 "
+            "RETURNING next_offset, state, log_end_offset, owner_epoch",
+        {std::string(topic), int64_t{partition}}, &t);
+    if (st.ok() && t.num_rows() != 1) st = Status::Corruption("the store returned no claimed row");
+    if (!st.ok()) break;
+    out[partition] = {t.columns[0].i64[0], std::string(t.columns[1].StringAt(0)), t.columns[2].i64[0],
+                      t.columns[3].i64[0]};
+  }
+  if (st.ok()) st = Execute("COMMIT");
+  if (!st.ok()) {
+    RollbackAfterError();
+    return st.WithContext("claiming partitions of topic '" + std::string(topic) + "' in the " + std::string(backend()) +
+                          " store");
   }
   return out;
 }
@@ -129,6 +163,24 @@ Status SqlStore::CommitStreamBatchInTransaction(std::string_view topic, const st
   }
 
   for (const auto& [partition, checkpoint] : checkpoints) {
+    if (checkpoint.epoch > 0) {
+      // Fenced: written only while this processor's claim is the partition's newest.
+      Table updated;
+      updated.columns = {{"partition", ColumnType::kInt64, false}};
+      SL_RETURN_IF_ERROR(Query(
+          "UPDATE stream_partitions SET next_offset = $4, state = $5, log_end_offset = $6, "
+          "updated_at = " +
+              updated_at_sql + " WHERE topic = $2 AND \"partition\" = $3 AND owner_epoch = $7 RETURNING \"partition\"",
+          {updated_at, std::string(topic), int64_t{partition}, checkpoint.next_offset, checkpoint.state,
+           checkpoint.log_end_offset, checkpoint.epoch},
+          &updated));
+      if (updated.num_rows() != 1) {
+        return Status::Aborted("partition " + std::to_string(partition) + " of topic '" + std::string(topic) +
+                               "' was claimed by another processor since epoch " + std::to_string(checkpoint.epoch) +
+                               ": this processor no longer owns it");
+      }
+      continue;
+    }
     SL_RETURN_IF_ERROR(
         Command("INSERT INTO stream_partitions (topic, \"partition\", next_offset, state, log_end_offset, "
                 "updated_at) VALUES ($2, $3, $4, $5, $6, " +
