@@ -16,7 +16,8 @@ packages=(
   libyaml-cpp-dev     # pipeline definitions (src/orchestrate)
   libxgboost-dev      # the quarterly model (src/ml); --no-install-recommends keeps R out
   libhowardhinnant-date-dev tzdata  # IANA time zones for the pipeline's cron (src/orchestrate)
-  wrk prometheus      # API benchmark; the Prometheus scrape test
+  wrk prometheus      # API benchmark; the Prometheus scrape test, promtool for deploy/prometheus
+  docker-compose yamllint  # checkers of deploy/ (deploy_files_test): `docker-compose config`, yamllint
   chromium            # the dashboard's browser test (driven by playwright-core)
 )
 # Node.js may come from elsewhere (NodeSource bundles npm and conflicts with Debian's

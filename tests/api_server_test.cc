@@ -30,6 +30,7 @@
 #include "lake/parquet_reader.h"
 #include "lake/snapshot.h"
 #include "lake/table_schemas.h"
+#include "prometheus_harness.h"
 #include "serve/http.h"
 #include "serve/tokens.h"
 #include "store/serving_store.h"
@@ -41,7 +42,9 @@ namespace {
 using nlohmann::json;
 using testing::RunCommand;
 using testing::RunningServer;
+using testing::SpawnServe;
 using testing::StocklakeBinary;
+using testing::StopChild;
 using testing::TempDir;
 
 // ---- The shared lake --------------------------------------------------------------------
@@ -773,39 +776,6 @@ TEST_F(ApiTest, ASpawnedRunHasNoBlockedSignals) {
 
 // ---- The real binary, TLS, Prometheus ----------------------------------------------------------
 
-//! Starts `stocklake serve ARGS` and returns its pid and port (from its first line).
-std::pair<pid_t, int> SpawnServe(const std::vector<std::string>& args) {
-  int out[2];
-  if (pipe(out) != 0) return {-1, 0};
-  const pid_t pid = fork();
-  if (pid == 0) {
-    dup2(out[1], STDOUT_FILENO);
-    close(out[0]);
-    close(out[1]);
-    std::vector<std::string> all = {StocklakeBinary(), "serve"};
-    all.insert(all.end(), args.begin(), args.end());
-    std::vector<char*> argv;
-    for (std::string& a : all) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    execv(argv[0], argv.data());
-    _exit(127);
-  }
-  close(out[1]);
-  std::string line;
-  char ch;
-  while (read(out[0], &ch, 1) == 1 && ch != '\n') line.push_back(ch);
-  close(out[0]);
-  const size_t colon = line.rfind(':');
-  return {pid, colon == std::string::npos ? 0 : std::atoi(line.c_str() + colon + 1)};
-}
-
-int StopChild(pid_t pid) {
-  kill(pid, SIGTERM);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
 TEST_F(ApiTest, RealBinaryServesAndRefusesAnonymousOffLoopback) {
   auto refused = RunCommand(StocklakeBinary() + " serve --lake " + lake_ + " --listen 0.0.0.0:0 --allow-anonymous");
   EXPECT_EQ(refused.exit_code, 2);
@@ -859,54 +829,16 @@ TEST_F(ApiTest, ServesOverTls) {
 }
 
 TEST_F(ApiTest, PrometheusScrapesTheMetrics) {
-  if (RunCommand("command -v prometheus").exit_code != 0) GTEST_SKIP() << "prometheus not installed";
-  // A free port for Prometheus: bind one, release it.
-  int prom_port = 0;
-  {
-    const int fd = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof addr;
-    if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
-        getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
-      prom_port = ntohs(addr.sin_port);
-    }
-    close(fd);
-  }
-  ASSERT_GT(prom_port, 0);
   const std::string conf = dir_->Join("prometheus.yml");
   testing::WriteTextFile(conf,
                          "global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: stocklake\n"
                          "    authorization:\n      type: Bearer\n      credentials: " +
                              tokens_->viewer + "\n    static_configs:\n      - targets: ['127.0.0.1:" +
                              std::to_string(server_->port()) + "']\n");
-  const pid_t pid = fork();
-  if (pid == 0) {
-    const std::string cfg = "--config.file=" + conf, data = "--storage.tsdb.path=" + dir_->Join("prom"),
-                      listen = "--web.listen-address=127.0.0.1:" + std::to_string(prom_port);
-    freopen("/dev/null", "w", stderr);
-    execlp("prometheus", "prometheus", cfg.c_str(), data.c_str(), listen.c_str(), static_cast<char*>(nullptr));
-    _exit(127);
-  }
-  httplib::Client prom("127.0.0.1", prom_port);
-  prom.set_connection_timeout(1, 0);
-  prom.set_read_timeout(2, 0);
-  auto query = [&](const std::string& q) -> json {
-    auto r = prom.Get("/api/v1/query", httplib::Params{{"query", q}}, httplib::Headers{});
-    if (!r || r->status != 200) return json();
-    return json::parse(r->body, nullptr, false);
-  };
-  bool up = false;
-  for (int i = 0; i < 150 && !up; ++i) {
-    const json j = query("up{job=\"stocklake\"}");
-    up = j.is_object() && !j["data"]["result"].empty() && j["data"]["result"][0]["value"][1] == "1";
-    if (!up) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  EXPECT_TRUE(up);
-  const json rows = query("stocklake_table_rows{table=\"silver/bars\"}");
-  kill(pid, SIGTERM);
-  waitpid(pid, nullptr, 0);
+  testing::PrometheusServer prom(conf, dir_->Join("prom"));
+  ASSERT_TRUE(prom.running()) << prom.error();
+  EXPECT_TRUE(prom.WaitUntilUp("stocklake", std::chrono::seconds(15)));
+  const json rows = prom.Query("stocklake_table_rows{table=\"silver/bars\"}");
   ASSERT_TRUE(rows.is_object());
   ASSERT_FALSE(rows["data"]["result"].empty()) << rows.dump();
   EXPECT_EQ(rows["data"]["result"][0]["value"][1], std::to_string(T(kSilverBars).num_rows()));

@@ -1,18 +1,26 @@
-// The REST API server running in-process on a thread, for the API tests: started on a
-// free loopback port, ready once /healthz answers, stopped on destruction; and the
-// requests and checks the API tests share.
+// The REST API server for the API tests: in-process on a thread (started on a free
+// loopback port, ready once /healthz answers, stopped on destruction), or as the real
+// binary in a child process (SpawnServe, StopChild); and the requests and checks the API
+// tests share.
 #pragma once
 
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "serve/api_server.h"
 #include "serve/http.h"
+#include "test_util.h"
 
 namespace stocklake::testing {
 
@@ -80,6 +88,41 @@ inline void ExpectApiError(const httplib::Result& r, int status, const std::stri
   EXPECT_EQ(j["error"]["code"], code) << r->body;
   ASSERT_TRUE(j["error"]["message"].is_string()) << r->body;
   EXPECT_NE(j["error"]["message"].get<std::string>().find(words), std::string::npos) << r->body;
+}
+
+//! Starts `stocklake serve ARGS` and returns its pid and port (from its first line);
+//! port 0 when it did not start.
+inline std::pair<pid_t, int> SpawnServe(const std::vector<std::string>& args) {
+  int out[2];
+  if (pipe(out) != 0) return {-1, 0};
+  const pid_t pid = fork();
+  if (pid == 0) {
+    dup2(out[1], STDOUT_FILENO);
+    close(out[0]);
+    close(out[1]);
+    std::vector<std::string> all = {StocklakeBinary(), "serve"};
+    all.insert(all.end(), args.begin(), args.end());
+    std::vector<char*> argv;
+    for (std::string& a : all) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  close(out[1]);
+  std::string line;
+  char ch;
+  while (read(out[0], &ch, 1) == 1 && ch != '\n') line.push_back(ch);
+  close(out[0]);
+  const size_t colon = line.rfind(':');
+  return {pid, colon == std::string::npos ? 0 : std::atoi(line.c_str() + colon + 1)};
+}
+
+//! SIGTERMs the child and returns its exit status (128 + N for a signal N).
+inline int StopChild(pid_t pid) {
+  kill(pid, SIGTERM);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
 }  // namespace stocklake::testing

@@ -1,11 +1,12 @@
 // The serving store's speed-layer tables (intraday_bars, stream_partitions) against both
 // backends (SQLite, and a real PostgreSQL from tests/pg_harness): bars and checkpoints
 // round-trip exactly, a commit UPSERTs bars by (symbol, window_start), a commit that fails
-// part-way leaves neither its bars nor its checkpoints, and upgrading a store of the
-// previous schema adds the tables and keeps its rows. The serving layer's queries: bars
-// rolled up into 5 minutes, hours and days (against a computation here), intervals that
-// do not fit the windows refused, updates read in commit order from a position, the
-// symbols listed, and the speed layer's days compared with the batch's bars.
+// part-way leaves neither its bars nor its checkpoints, the progress totals (last commit,
+// records left behind) add up the checkpoints, and upgrading a store of the previous
+// schema adds the tables (and the log end offsets) and keeps its rows. The serving
+// layer's queries: bars rolled up into 5 minutes, hours and days (against a computation
+// here), intervals that do not fit the windows refused, updates read in commit order from
+// a position, the symbols listed, and the speed layer's days compared with the batch's bars.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -243,6 +244,40 @@ TEST_P(ServingStoreStreamTest, CheckpointsRoundTripPerTopic) {
   const Status nul = store->CommitStreamBatch("trades", {}, {{0, {11, std::string("a\0b", 3)}}});
   EXPECT_FALSE(nul.ok());
   EXPECT_EQ(store->LoadStreamCheckpoints("trades")->at(0).next_offset, 10);
+}
+
+TEST_P(ServingStoreStreamTest, ProgressAddsUpTheLagEveryPartitionLeft) {
+  auto store = OpenFresh();
+  ASSERT_NE(store, nullptr);
+  auto none = store->LoadStreamProgress();
+  ASSERT_TRUE(none.ok()) << none.status().ToString();
+  EXPECT_EQ(none->partitions, 0);
+  EXPECT_EQ(none->last_commit_ms, 0);
+  EXPECT_EQ(none->lag_records, 0);
+
+  const int64_t before = NowMs();
+  // Partition 0 left 15 records, 1 none, and 2 recorded no log end (an older processor):
+  // no lag known, never a negative one.
+  ASSERT_TRUE(store->CommitStreamBatch("trades", {}, {{0, {10, "s0", 25}}, {1, {7, "s1", 7}}, {2, {9, "s2", 0}}}).ok());
+  ASSERT_TRUE(store->CommitStreamBatch("other", {}, {{0, {100, "o", 105}}}).ok());
+  const int64_t after = NowMs();
+  auto loaded = store->LoadStreamCheckpoints("trades");
+  ASSERT_TRUE(loaded.ok());
+  EXPECT_EQ(loaded->at(0).log_end_offset, 25);
+  EXPECT_EQ(loaded->at(1).log_end_offset, 7);
+  EXPECT_EQ(loaded->at(2).log_end_offset, 0);
+  auto progress = store->LoadStreamProgress();
+  ASSERT_TRUE(progress.ok()) << progress.status().ToString();
+  EXPECT_EQ(progress->partitions, 4);
+  EXPECT_EQ(progress->lag_records, 15 + 5);
+  // The commit's time comes from the database's clock; allow for a coarse one.
+  EXPECT_GE(progress->last_commit_ms, before - 1000);
+  EXPECT_LE(progress->last_commit_ms, after + 1000);
+
+  // The next commit of partition 0 caught up: its lag is gone.
+  ASSERT_TRUE(store->CommitStreamBatch("trades", {}, {{0, {25, "s0'", 25}}}).ok());
+  EXPECT_EQ(store->LoadStreamProgress()->lag_records, 5);
+  EXPECT_FALSE(store->CommitStreamBatch("trades", {}, {{0, {25, "s0'", -1}}}).ok()) << "a negative log end";
 }
 
 TEST_P(ServingStoreStreamTest, AFailedCommitLeavesNeitherBarsNorCheckpoints) {
@@ -652,6 +687,25 @@ TEST_P(ServingStoreStreamTest, TheSpeedLayersDaysAreComparedWithTheBatch) {
   auto loose = store->CompareSpeedWithBatch(1e-5, 10);
   ASSERT_TRUE(loose.ok());
   EXPECT_EQ(loose->days_differing, 2) << "only the volumes differ beyond 1e-5";
+}
+
+TEST_P(ServingStoreStreamTest, UpgradingAddsTheLogEndOffsetColumn) {
+  const std::string url = FreshStoreUrl();
+  ASSERT_FALSE(url.empty());
+  {
+    StoreOptions old_schema;
+    old_schema.schema_version = LatestSchemaVersion() - 1;
+    auto old = Open(url, old_schema);
+    ASSERT_NE(old, nullptr);
+    EXPECT_EQ(*old->SchemaVersion(), LatestSchemaVersion() - 1);
+    EXPECT_FALSE(old->LoadStreamProgress().ok()) << "no log_end_offset before the upgrade";
+  }
+  auto store = Open(url);
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(*store->SchemaVersion(), LatestSchemaVersion());
+  ASSERT_TRUE(store->CommitStreamBatch("trades", {}, {{0, {3, "s", 8}}}).ok());
+  EXPECT_EQ(store->LoadStreamCheckpoints("trades")->at(0).log_end_offset, 8);
+  EXPECT_EQ(store->LoadStreamProgress()->lag_records, 5);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, ServingStoreStreamTest, ::testing::Values("sqlite", "postgresql"),

@@ -74,7 +74,7 @@ class StoreBackendTest : public ::testing::TestWithParam<std::string> {
 
   //! The newest schema version of the parameter's backend (PostgreSQL has two more:
   //! its versions 3 and 4 partition the ticker-keyed tables by bucket, then by years).
-  int LatestSchemaVersion() const { return GetParam() == "postgresql" ? 7 : 5; }
+  int LatestSchemaVersion() const { return GetParam() == "postgresql" ? 8 : 6; }
 
   //! Opens (and migrates) the store at `url`; nullptr, with a test failure, on error.
   std::unique_ptr<ServingStore> Open(const std::string& url, StoreOptions options = {}) {

@@ -1,7 +1,8 @@
 // `stocklake stream` end to end on the embedded log and SQLite: the intraday bars equal an
 // independent implementation of stream.md over the published records, every late and
 // invalid record is dead-lettered, and a processor killed before or after a commit then
-// restarted ends exactly where one uninterrupted pass ends.
+// restarted ends exactly where one uninterrupted pass ends; its checkpoints record the
+// log's end it saw, so the lag it left is known without the log.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -102,6 +103,16 @@ std::map<std::pair<std::string, int64_t>, Bar> StoredBars(const std::string& lak
   return out;
 }
 
+// The store's totals over the stream's checkpoints.
+StreamProgress StreamProgressOf(const std::string& lake) {
+  auto store = OpenServingStore("sqlite:" + lake + "/_store/stocklake.sqlite");
+  EXPECT_TRUE(store.ok()) << store.status().ToString();
+  if (!store.ok()) return {};
+  auto progress = (*store)->LoadStreamProgress();
+  EXPECT_TRUE(progress.ok()) << progress.status().ToString();
+  return progress.ok() ? *progress : StreamProgress{};
+}
+
 void ExpectSameBars(const std::map<std::pair<std::string, int64_t>, Bar>& expected,
                     const std::map<std::pair<std::string, int64_t>, Bar>& actual) {
   ASSERT_EQ(actual.size(), expected.size());
@@ -165,11 +176,26 @@ TEST(StreamService, AProcessorKilledAroundACommitResumesExactly) {
     const std::string stream = "stream --once --fetch-bytes 20000 --lake " + lake;
     const auto killed = RunCommand("STOCKLAKE_CRASH_AT=" + std::string(point) + " " + Stocklake(stream));
     EXPECT_NE(killed.exit_code, 0) << killed.output;
+    // The checkpoints say how far behind the log's end the killed processor was.
+    EXPECT_GT(StreamProgressOf(lake).lag_records, 0);
     const auto resumed = RunCommand(Stocklake(stream));
     ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
     int64_t late = 0, invalid = 0;
     const auto expected = Expected(input, &late, &invalid);
     ExpectSameBars(expected, StoredBars(lake, expected));
+    const StreamProgress caught_up = StreamProgressOf(lake);
+    EXPECT_EQ(caught_up.lag_records, 0);
+    EXPECT_GT(caught_up.last_commit_ms, 0);
+    auto store = OpenServingStore("sqlite:" + lake + "/_store/stocklake.sqlite");
+    ASSERT_TRUE(store.ok());
+    auto checkpoints = (*store)->LoadStreamCheckpoints("trades");
+    ASSERT_TRUE(checkpoints.ok()) << checkpoints.status().ToString();
+    int64_t consumed = 0;
+    for (const auto& [partition, checkpoint] : *checkpoints) {
+      EXPECT_EQ(checkpoint.log_end_offset, checkpoint.next_offset) << "partition " << partition;
+      consumed += checkpoint.next_offset;
+    }
+    EXPECT_EQ(consumed, 40'000) << "every published record, dead letters included";
   }
 }
 

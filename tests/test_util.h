@@ -27,6 +27,9 @@ std::string FixturePath(const std::string& name);
 //! Writes `contents` to `path`, creating parent directories; aborts the test on error.
 void WriteTextFile(const std::string& path, const std::string& contents);
 
+//! The whole file at `path`; "" with a test failure when it cannot be read.
+std::string ReadTextFile(const std::string& path);
+
 struct CommandResult {
   int exit_code = -1;
   std::string output;  // stdout and stderr interleaved
@@ -36,5 +39,9 @@ CommandResult RunCommand(const std::string& command_line);
 
 //! Path of the built stocklake binary.
 std::string StocklakeBinary();
+
+//! A TCP port on 127.0.0.1 that was free a moment ago (bound by the kernel, then
+//! released); 0 on failure.
+int FreeLoopbackPort();
 
 }  // namespace stocklake::testing

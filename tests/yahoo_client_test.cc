@@ -199,19 +199,6 @@ std::string TickerAt(const BarBatch& batch, size_t row) {
 
 bool Contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
-// A loopback port with nothing listening: bound by the kernel, then released.
-int UnusedPort() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof(address);
-  EXPECT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
-  EXPECT_EQ(getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length), 0);
-  close(fd);
-  return ntohs(address.sin_port);
-}
-
 // ---- Success: the saved body is an input stocklake reads ----------------------------------
 
 TEST(YahooClientTest, SavedChartReadsBackAsTheFixtureRows) {
@@ -419,7 +406,7 @@ TEST(YahooClientTest, RetriesADroppedConnectionAndATimeout) {
 }
 
 TEST(YahooClientTest, RefusedConnectionIsRetriedThenAnIOError) {
-  const std::string url = "http://127.0.0.1:" + std::to_string(UnusedPort());
+  const std::string url = "http://127.0.0.1:" + std::to_string(testing::FreeLoopbackPort());
   YahooClientOptions options = FastOptions(url);
   options.max_attempts = 3;
   auto client = MakeClient(options);
@@ -550,7 +537,7 @@ TEST(YahooClientTest, EnvironmentReplacesOnlyTheDefaultBaseUrl) {
   }
   {
     // An explicit base URL wins over the environment (which points nowhere here).
-    ScopedEnv env(kYahooBaseUrlEnv, "http://127.0.0.1:" + std::to_string(UnusedPort()));
+    ScopedEnv env(kYahooBaseUrlEnv, "http://127.0.0.1:" + std::to_string(testing::FreeLoopbackPort()));
     auto client = MakeClient(FastOptions(yahoo.url() + "/proxy"));
     EXPECT_EQ(client->base_url(), yahoo.url() + "/proxy");
     ASSERT_TRUE(client->FetchChart("AAPL", "1d").ok());

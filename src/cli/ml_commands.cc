@@ -48,7 +48,8 @@ CommandRunner AddTrainCommand(CLI::App& app) {
       ->envname("STOCKLAKE_QUARTER")
       ->required();
   cmd->add_option("--name", options->name, "Model name in the registry");
-  cmd->add_option("--store", options->store_url, "Serving store to update (as for run; none: no store)");
+  cmd->add_option("--store", options->store_url, "Serving store to update (as for run; none: no store)")
+      ->envname("STOCKLAKE_STORE");
   cmd->add_option("--window", options->walk_forward.window, "Train on the K quarters before (0: all)")
       ->check(CLI::Range(0, 1000));
   AddModelOptions(cmd, &options->walk_forward);
@@ -88,7 +89,8 @@ CommandRunner AddPredictCommand(CLI::App& app) {
       ->required();
   cmd->add_option("--model", options->model,
                   "NAME[:VERSION|@ALIAS] (default: quarterly@champion, else the newest quarterly)");
-  cmd->add_option("--store", options->store_url, "Serving store to update (as for run; none: no store)");
+  cmd->add_option("--store", options->store_url, "Serving store to update (as for run; none: no store)")
+      ->envname("STOCKLAKE_STORE");
   return [cmd, options]() -> int {
     if (!cmd->parsed()) return -1;
     auto report = PredictJob(*options);
@@ -109,7 +111,8 @@ CommandRunner AddBacktestCommand(CLI::App& app) {
   cmd->add_option("--window", options->walk_forward.window, "Train on the K quarters before each (0: all)")
       ->check(CLI::Range(0, 1000));
   cmd->add_option("--name", options->name, "Name in the backtest id");
-  cmd->add_option("--store", options->store_url, "Serving store to update (as for run; none: no store)");
+  cmd->add_option("--store", options->store_url, "Serving store to update (as for run; none: no store)")
+      ->envname("STOCKLAKE_STORE");
   AddModelOptions(cmd, &options->walk_forward);
   auto quiet = std::make_shared<bool>(false);
   cmd->add_flag("--quiet", *quiet, "No per-quarter progress lines");

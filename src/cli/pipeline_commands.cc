@@ -2,6 +2,7 @@
 // (../shared/spec/pipeline.md). A bad definition exits 2 with FILE:LINE and the reason;
 // run, resume and backfill exit 0 when every run they made succeeded, 1 otherwise.
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 
 #include "cli/commands.h"
@@ -37,6 +38,10 @@ void AddConfigOptions(CLI::App* cmd, PipelineOptions* options) {
 Result<PipelineDefinition> LoadDefinition(const PipelineOptions& options) {
   SL_ASSIGN_OR_RETURN(PipelineDefinition definition, LoadPipelineDefinition(options.config));
   if (!options.lake.empty()) definition.lake = options.lake;
+  // As every --store: the definition's, else $STOCKLAKE_STORE, else the lake's SQLite.
+  if (const char* store = std::getenv("STOCKLAKE_STORE"); definition.store.empty() && store != nullptr) {
+    definition.store = store;
+  }
   return definition;
 }
 

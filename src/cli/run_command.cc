@@ -24,8 +24,9 @@ CommandRunner AddRunCommand(CLI::App& app) {
   AddLakeOption(cmd, &parsed->run.lake_dir);
   cmd->add_option("--log", parsed->run.log_url, "file:DIR (default LAKE/_log) or kafka://HOST:PORT[,...][?options]");
   cmd->add_option(
-      "--store", parsed->run.store_url,
-      "none | sqlite:PATH | postgresql://USER@HOST:PORT/DB?... (default sqlite:LAKE/_store/stocklake.sqlite)");
+         "--store", parsed->run.store_url,
+         "none | sqlite:PATH | postgresql://USER@HOST:PORT/DB?... (default sqlite:LAKE/_store/stocklake.sqlite)")
+      ->envname("STOCKLAKE_STORE");
   cmd->add_option("--partitions", parsed->run.partitions, "Partitions (ticker buckets) for a new lake")
       ->check(CLI::Range(1, 1024));
   cmd->add_option("--replication", parsed->replication, "Replication factor of topics the run creates (Kafka)")
@@ -56,7 +57,8 @@ CommandRunner AddSyncStoreCommand(CLI::App& app) {
   auto parsed = std::make_shared<Parsed>();
   auto* cmd = app.add_subcommand("sync-store", "Bring the serving store up to date with the lake's current snapshot");
   AddLakeOption(cmd, &parsed->lake_dir);
-  cmd->add_option("--store", parsed->store, "sqlite:PATH | postgresql://... (default: SQLite under the lake)");
+  cmd->add_option("--store", parsed->store, "sqlite:PATH | postgresql://... (default: SQLite under the lake)")
+      ->envname("STOCKLAKE_STORE");
   cmd->add_option("--threads", parsed->threads, "Connections loading in parallel (PostgreSQL)")
       ->check(CLI::Range(1, 64));
   return [cmd, parsed]() -> int {

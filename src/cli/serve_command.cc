@@ -34,7 +34,8 @@ CommandRunner AddServeCommand(CLI::App& app) {
   auto* cmd = app.add_subcommand("serve", "REST API, dashboard and /metrics over the lake's serving store");
   AddLakeOption(cmd, &parsed->serve.lake_dir);
   cmd->add_option("--store", parsed->serve.store_url,
-                  "sqlite:PATH | postgresql://USER@HOST:PORT/DB?... (default sqlite:LAKE/_store/stocklake.sqlite)");
+                  "sqlite:PATH | postgresql://USER@HOST:PORT/DB?... (default sqlite:LAKE/_store/stocklake.sqlite)")
+      ->envname("STOCKLAKE_STORE");
   cmd->add_option("--listen", parsed->listen, "HOST:PORT to listen on (port 0: any free port)")->capture_default_str();
   cmd->add_option("--tls-cert", parsed->serve.tls_cert, "PEM certificate: serve HTTPS (with --tls-key)");
   cmd->add_option("--tls-key", parsed->serve.tls_key, "PEM private key of --tls-cert");
@@ -45,7 +46,8 @@ CommandRunner AddServeCommand(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--run-input", parsed->serve.run_inputs, "Input of the run POST /api/v1/runs starts (repeatable)");
   cmd->add_option("--pipeline", parsed->serve.pipeline_configs,
-                  "Pipeline definition POST /api/v1/pipeline/runs may start (repeatable; its lake must be --lake)");
+                  "Pipeline definition POST /api/v1/pipeline/runs may start and /metrics reports from its first "
+                  "run on (repeatable; its lake must be --lake)");
   cmd->add_option("--threads", parsed->serve.threads, "Worker threads")
       ->capture_default_str()
       ->check(CLI::Range(1, 256));

@@ -112,8 +112,9 @@ CommandRunner AddLoaderCommand(CLI::App& app) {
       app, "loader", "Service: lake buckets -> serving store as processed-stock-data advances (group stocklake-loader)",
       [](CLI::App* cmd, ServiceOptions* o) {
         cmd->add_option(
-            "--store", o->store_url,
-            "sqlite:PATH | postgresql://USER@HOST:PORT/DB?... (default sqlite:LAKE/_store/stocklake.sqlite)");
+               "--store", o->store_url,
+               "sqlite:PATH | postgresql://USER@HOST:PORT/DB?... (default sqlite:LAKE/_store/stocklake.sqlite)")
+            ->envname("STOCKLAKE_STORE");
       },
       RunLoader);
 }

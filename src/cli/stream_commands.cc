@@ -38,7 +38,8 @@ CommandRunner AddStreamCommand(CLI::App& app) {
       app.add_subcommand("stream", "The speed layer: trades -> event-time windows -> intraday_bars, exactly once");
   AddLakeOption(cmd, &options->lake_dir);
   cmd->add_option("--log", options->log_url, "Message log: file:DIR or kafka://HOST:PORT (default <lake>/_log)");
-  cmd->add_option("--store", options->store_url, "Serving store (default sqlite:<lake>/_store/stocklake.sqlite)");
+  cmd->add_option("--store", options->store_url, "Serving store (default sqlite:<lake>/_store/stocklake.sqlite)")
+      ->envname("STOCKLAKE_STORE");
   AddDurationOption(cmd, "--window", &options->window_ms, "Tumbling window length (default 60s)");
   AddDurationOption(cmd, "--lateness", &options->lateness_ms, "Allowed lateness behind a symbol's newest event (60s)");
   AddDurationOption(cmd, "--idle-close", &options->idle_close_ms,

@@ -265,6 +265,8 @@ Result<PipelineRunRecord> PipelineRunner::Drive(PipelineRunRecord run) {
                         {"STOCKLAKE_QUARTER", run.quarter},
                         {"STOCKLAKE_PIPELINE", definition_.name},
                         {"STOCKLAKE_LAKE", definition_.lake}};
+    // The definition's store is every task's store too (cli: every --store defaults to it).
+    if (!definition_.store.empty()) spec.environment.emplace_back("STOCKLAKE_STORE", definition_.store);
     spec.log_path = attempt.log_path;
     SL_RETURN_IF_ERROR(CreateDirectories(log_dir));
     Result<ChildProcess> child = ChildProcess::Start(spec);

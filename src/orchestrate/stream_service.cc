@@ -135,7 +135,9 @@ Status RunStream(const StreamOptions& options, const std::atomic<bool>& stop, St
       totals.accepted += after.accepted - before.accepted;
       totals.late += after.late - before.late;
       totals.invalid += after.invalid - before.invalid;
-      if (from < end || !changes.empty()) checkpoints[p] = {processor.next_offset(), processor.windows().Serialize()};
+      if (from < end || !changes.empty()) {
+        checkpoints[p] = {processor.next_offset(), processor.windows().Serialize(), end};
+      }
     }
     // Dead letters first: a crash before the store commit sends them again (the spec lets
     // a DLQ consumer see a record twice; partition and offset identify it).

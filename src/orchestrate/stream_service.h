@@ -1,8 +1,9 @@
 // `stocklake stream`: the speed layer's processor (stream.md). A consumer-group member on
 // topic `trades`: for every partition it owns it folds new records into the partition's
 // windows, dead-letters late and invalid records to `trades-dlq`, and commits the changed
-// windows (UPSERT into intraday_bars) together with each partition's next offset and
-// window state in ONE store transaction. On start, and whenever it gains a partition, it
+// windows (UPSERT into intraday_bars) together with each partition's next offset, window
+// state and the log's end it saw (the lag it left, for `serve`'s metrics) in ONE store
+// transaction. On start, and whenever it gains a partition, it
 // resumes from what the store recorded, so a crash at any point, a clean stop or a
 // partition moving to another processor changes nothing in the final bars.
 #pragma once

@@ -24,6 +24,7 @@
 #include "serve/api_server.h"
 #include "serve/audit_log.h"
 #include "serve/http_util.h"
+#include "serve/metrics_sources.h"
 #include "serve/rate_limiter.h"
 #include "serve/spawned_child.h"
 #include "serve/tokens.h"
@@ -43,6 +44,7 @@ class ApiContext {
   ServeOptions options;
   std::string store_url;
   ApiMetrics metrics;
+  std::unique_ptr<MetricsSources> metrics_sources;  //!< set once the options are
   AuditLog audit;
   RateLimiter limiter;
 

@@ -1,13 +1,19 @@
 // The server's Prometheus metrics (prometheus-cpp, text exposition format): request
-// counts and latency per endpoint, plus gauges describing the lake's current snapshot
-// (rows per table, the last run's rows and stage times, when it committed).
+// counts and latency per endpoint, gauges describing the lake's current snapshot (rows
+// per table, the last run's rows and stage times, when it committed, its bytes), the
+// pipelines' runs, the stream's progress and the lake's file system. Every gauge the
+// deploy/ dashboard and alert rules name exists from the start, zero until known.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "lake/snapshot.h"
+#include "orchestrate/pipeline_history.h"
+#include "store/serving_store.h"
 
 namespace stocklake {
 
@@ -25,6 +31,18 @@ class ApiMetrics {
   //! Sets the lake gauges from `snapshot` (a no-op when it is the one already shown).
   //! Thread-safe.
   void UpdateLake(const LakeSnapshot& snapshot);
+
+  //! Sets the pipeline gauges from `runs` (a lake's history, any order): one set of series
+  //! per pipeline named in `pipelines` or in `runs`, zeros for one without runs.
+  //! Thread-safe.
+  void UpdatePipelines(const std::vector<std::string>& pipelines, const std::vector<PipelineRunRecord>& runs);
+
+  //! Sets the stream gauges (last commit time, records left behind). Thread-safe.
+  void UpdateStream(const StreamProgress& progress);
+
+  //! Sets the lake file system's gauges (bytes available to the server's user, total).
+  //! Thread-safe.
+  void UpdateFileSystem(double free_bytes, double size_bytes);
 
   //! Everything, in the Prometheus text format.
   std::string Render() const;

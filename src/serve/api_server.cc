@@ -223,6 +223,10 @@ Result<std::unique_ptr<ApiServer>> ApiServer::Create(const ServeOptions& options
     impl->ctx.Release(std::move(store));
   }
   SL_RETURN_IF_ERROR(impl->ctx.audit.Open(o.lake_dir + "/_stocklake/audit.log"));
+  // The pipelines of --pipeline have their /metrics series before their first run.
+  std::vector<std::string> pipeline_names;
+  for (const ConfiguredPipeline& p : impl->ctx.pipelines) pipeline_names.push_back(p.definition.name);
+  impl->ctx.metrics_sources = std::make_unique<MetricsSources>(o.lake_dir, std::move(pipeline_names));
 
   if (!o.tls_cert.empty()) {
     if (!PathExists(o.tls_cert) || !PathExists(o.tls_key)) {

@@ -20,6 +20,12 @@ void HandleReadyz(ApiContext& ctx, const httplib::Request&, httplib::Response& r
 void HandleMetrics(ApiContext& ctx, const httplib::Request&, httplib::Response& res) {
   auto snap = ctx.Snapshot();
   if (snap.ok()) ctx.metrics.UpdateLake(**snap);
+  ctx.metrics_sources->Refresh(ctx.metrics, [&ctx]() -> Result<StreamProgress> {
+    SL_ASSIGN_OR_RETURN(std::unique_ptr<ServingStore> store, ctx.Acquire());
+    Result<StreamProgress> progress = store->LoadStreamProgress();
+    if (progress.ok()) ctx.Release(std::move(store));
+    return progress;
+  });
   res.set_content(ctx.metrics.Render(), "text/plain; version=0.0.4; charset=utf-8");
 }
 

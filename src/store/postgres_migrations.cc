@@ -173,6 +173,12 @@ CREATE TABLE task_runs (
   log_path text NOT NULL,
   PRIMARY KEY (run_id, task, attempt));
 )sql",
+      // 8: the end of each partition's log as the stream processor saw it at its commit,
+      // so the lag it left (log_end_offset - next_offset) can be read without the log.
+      // Rows of older processors get 0 (no lag known).
+      R"sql(
+ALTER TABLE stream_partitions ADD COLUMN log_end_offset bigint NOT NULL DEFAULT 0 CHECK (log_end_offset >= 0);
+)sql",
   };
   return kMigrations;
 }

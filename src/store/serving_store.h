@@ -184,6 +184,19 @@ struct IntradayBarRow {
 struct StreamPartitionCheckpoint {
   int64_t next_offset = 0;
   std::string state;
+  //! The end of the partition's log when the processor committed (its high watermark), so
+  //! readers see the lag it left without asking the log; 0 when unknown.
+  int64_t log_end_offset = 0;
+};
+
+//! The stream processors' progress over every checkpointed partition of every topic, as
+//! their last commits recorded it (for the server's metrics).
+struct StreamProgress {
+  int64_t partitions = 0;      //!< partitions with a checkpoint
+  int64_t last_commit_ms = 0;  //!< the newest commit (Unix ms, UTC); 0 when none
+  //! Records left behind: the sum over partitions of log_end_offset - next_offset (each
+  //! at least 0).
+  int64_t lag_records = 0;
 };
 
 //! intraday_bars rows of one symbol, ordered by window_start, at most `limit` of them.
@@ -398,6 +411,9 @@ class ServingStore {
   //! visible.
   virtual Status CommitStreamBatch(std::string_view topic, const std::vector<IntradayBarRow>& bars,
                                    const std::map<int, StreamPartitionCheckpoint>& checkpoints) = 0;
+
+  //! Totals over every row of stream_partitions (all zero when there are none).
+  virtual Result<StreamProgress> LoadStreamProgress() = 0;
 
   //! Columns: symbol (string), window_start, window_end (int64 Unix ms, UTC), open, high,
   //! low, close, vwap (double), volume, trades (int64), final (int32, 0 or 1), updated_at

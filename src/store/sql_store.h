@@ -90,6 +90,7 @@ class SqlStore : public ServingStore {
   Result<std::vector<std::string>> BacktestIds() override;
   Result<Table> BacktestQuarters(std::string_view backtest_id) override;
   Result<std::map<int, StreamPartitionCheckpoint>> LoadStreamCheckpoints(std::string_view topic) override;
+  Result<StreamProgress> LoadStreamProgress() override;
   Status CommitStreamBatch(std::string_view topic, const std::vector<IntradayBarRow>& bars,
                            const std::map<int, StreamPartitionCheckpoint>& checkpoints) override;
   Result<Table> IntradayBars(const IntradayBarsQuery& query) override;

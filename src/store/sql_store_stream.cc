@@ -40,8 +40,9 @@ Result<std::map<int, StreamPartitionCheckpoint>> SqlStore::LoadStreamCheckpoints
   Table t;
   t.columns = {{"partition", ColumnType::kInt64, false},
                {"next_offset", ColumnType::kInt64, false},
-               {"state", ColumnType::kString, false}};
-  Status st = Query("SELECT \"partition\", next_offset, state FROM stream_partitions WHERE topic = $1",
+               {"state", ColumnType::kString, false},
+               {"log_end_offset", ColumnType::kInt64, false}};
+  Status st = Query("SELECT \"partition\", next_offset, state, log_end_offset FROM stream_partitions WHERE topic = $1",
                     {std::string(topic)}, &t);
   if (!st.ok()) {
     return st.WithContext("reading the checkpoints of topic '" + std::string(topic) + "' from the " +
@@ -49,9 +50,24 @@ Result<std::map<int, StreamPartitionCheckpoint>> SqlStore::LoadStreamCheckpoints
   }
   std::map<int, StreamPartitionCheckpoint> out;
   for (size_t r = 0; r < t.num_rows(); ++r) {
-    out[static_cast<int>(t.columns[0].i64[r])] = {t.columns[1].i64[r], std::string(t.columns[2].StringAt(r))};
+    out[static_cast<int>(t.columns[0].i64[r])] = {t.columns[1].i64[r], std::string(t.columns[2].StringAt(r)),
+                                                  t.columns[3].i64[r]};
   }
   return out;
+}
+
+Result<StreamProgress> SqlStore::LoadStreamProgress() {
+  Table t;
+  t.columns = {{"partitions", ColumnType::kInt64, false},
+               {"last_commit", ColumnType::kInt64, false},
+               {"lag", ColumnType::kInt64, false}};
+  Status st = Query("SELECT COUNT(*), COALESCE(" + TimestampToMillis("MAX(updated_at)") +
+                        ", 0), CAST(COALESCE(SUM(CASE WHEN log_end_offset > next_offset THEN log_end_offset - "
+                        "next_offset ELSE 0 END), 0) AS BIGINT) FROM stream_partitions",
+                    {}, &t);
+  if (!st.ok()) return st.WithContext("reading the stream's progress from the " + std::string(backend()) + " store");
+  if (t.num_rows() != 1) return Status::Corruption("the store returned no totals of stream_partitions");
+  return StreamProgress{t.columns[0].i64[0], t.columns[1].i64[0], t.columns[2].i64[0]};
 }
 
 Status SqlStore::CommitStreamBatch(std::string_view topic, const std::vector<IntradayBarRow>& bars,
@@ -115,12 +131,14 @@ Status SqlStore::CommitStreamBatchInTransaction(std::string_view topic, const st
 
   for (const auto& [partition, checkpoint] : checkpoints) {
     SL_RETURN_IF_ERROR(
-        Command("INSERT INTO stream_partitions (topic, \"partition\", next_offset, state, updated_at) "
-                "VALUES ($2, $3, $4, $5, " +
+        Command("INSERT INTO stream_partitions (topic, \"partition\", next_offset, state, log_end_offset, "
+                "updated_at) VALUES ($2, $3, $4, $5, $6, " +
                     updated_at_sql +
                     ") ON CONFLICT (topic, \"partition\") DO UPDATE SET next_offset = excluded.next_offset, "
-                    "state = excluded.state, updated_at = excluded.updated_at",
-                {updated_at, std::string(topic), int64_t{partition}, checkpoint.next_offset, checkpoint.state}));
+                    "state = excluded.state, log_end_offset = excluded.log_end_offset, "
+                    "updated_at = excluded.updated_at",
+                {updated_at, std::string(topic), int64_t{partition}, checkpoint.next_offset, checkpoint.state,
+                 checkpoint.log_end_offset}));
   }
   return Status::OK();
 }

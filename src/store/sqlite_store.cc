@@ -121,6 +121,12 @@ CREATE TABLE task_runs (
   log_path TEXT NOT NULL,
   PRIMARY KEY (run_id, task, attempt)) WITHOUT ROWID;
 )sql",
+      // 6: the end of each partition's log as the stream processor saw it at its commit,
+      // so the lag it left (log_end_offset - next_offset) can be read without the log.
+      // Rows of older processors get 0 (no lag known).
+      R"sql(
+ALTER TABLE stream_partitions ADD COLUMN log_end_offset INTEGER NOT NULL DEFAULT 0 CHECK (log_end_offset >= 0);
+)sql",
   };
   return kMigrations;
 }
