@@ -71,14 +71,22 @@ bool ApiContext::TryAcquireStreamSlot() {
 }
 
 void ApiContext::ReleaseStreamSlot() {
-  std::lock_guard lock(stream_mu_);
-  --streams_;
+  {
+    std::lock_guard lock(stream_mu_);
+    --streams_;
+  }
+  stream_cv_.notify_all();
 }
 
 bool ApiContext::WaitWhileServing(std::chrono::milliseconds timeout) {
   std::unique_lock lock(stream_mu_);
   stream_cv_.wait_for(lock, timeout, [this] { return stopping_; });
   return stopping_;
+}
+
+bool ApiContext::WaitForStreamsToEnd(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(stream_mu_);
+  return stream_cv_.wait_for(lock, timeout, [this] { return streams_ == 0; });
 }
 
 void ApiContext::BeginStop() {

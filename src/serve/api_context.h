@@ -84,6 +84,8 @@ class ApiContext {
   bool WaitWhileServing(std::chrono::milliseconds timeout);
   //! Marks the server stopping and wakes every WaitWhileServing. Irreversible.
   void BeginStop();
+  //! Waits until every stream gave its slot back, at most `timeout`; true if they did.
+  bool WaitForStreamsToEnd(std::chrono::milliseconds timeout);
 
   //! The pipelines of --pipeline (loaded and checked at start; read-only after).
   std::vector<ConfiguredPipeline> pipelines;

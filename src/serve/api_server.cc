@@ -274,8 +274,10 @@ Status ApiServer::Run() {
 }
 
 void ApiServer::Stop() {
-  // Streams end first (they finish their chunked answer), then the listener stops.
+  // Streams end first: once the listener is stopped httplib no longer asks a stream for
+  // more, so it could not send the chunk that ends its answer.
   impl_->ctx.BeginStop();
+  impl_->ctx.WaitForStreamsToEnd(std::chrono::seconds(2));
   impl_->http->stop();
 }
 
