@@ -51,6 +51,23 @@ TEST(RequestParamsTest, Dates) {
   }
 }
 
+TEST(RequestParamsTest, Times) {
+  EXPECT_EQ(*ParseTimeParam("from", std::nullopt, false), std::nullopt);
+  const int64_t day = int64_t{DaysFromCivil(2025, 1, 2)} * 86'400'000;
+  EXPECT_EQ(*ParseTimeParam("from", "2025-01-02", false), day) << "a date from its first millisecond";
+  EXPECT_EQ(*ParseTimeParam("to", "2025-01-02", true), day + 86'400'000 - 1) << "to its last";
+  EXPECT_EQ(*ParseTimeParam("from", "2025-01-02T14:30:00Z", false), day + 52'200'000);
+  EXPECT_EQ(*ParseTimeParam("to", "2025-01-02T14:30:00.250Z", true), day + 52'200'250);
+  EXPECT_EQ(*ParseTimeParam("from", "2025-01-02T20:00:00+05:30", false), day + 52'200'000);
+  for (const char* bad : {"", "2025-13-01", "yesterday", "2025-01-02T14:30", "1735828200000"}) {
+    auto r = ParseTimeParam("from", std::string_view(bad), false);
+    ExpectInvalid(r.status(), std::string("time '") + bad + "'");
+    if (!r.ok()) {
+      EXPECT_NE(r.status().message().find("from must be"), std::string::npos);
+    }
+  }
+}
+
 TEST(RequestParamsTest, Tickers) {
   EXPECT_EQ(*NormalizeTicker("aapl"), "AAPL");
   EXPECT_EQ(*NormalizeTicker("brk.b"), "BRK.B");

@@ -3,16 +3,23 @@
 // round-trip exactly, a commit UPSERTs bars by (symbol, window_start), a commit that fails
 // part-way leaves neither its bars nor its checkpoints, the progress totals (last commit,
 // records left behind) add up the checkpoints, and upgrading a store of the previous
-// schema adds the tables (and the log end offsets) and keeps its rows.
+// schema adds the tables (and the log end offsets) and keeps its rows. The serving
+// layer's queries: bars rolled up into 5 minutes, hours and days (against a computation
+// here), intervals that do not fit the windows refused, updates read in commit order from
+// a position, the symbols listed, and the speed layer's days compared with the batch's bars.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <limits>
 #include <map>
+#include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "lake/table_schemas.h"
 #include "pg_harness.h"
 #include "store/serving_store.h"
 #include "store_backend_test.h"
@@ -407,6 +414,322 @@ TEST_P(ServingStoreStreamTest, UpgradingAddsTheStreamTablesAndKeepsExistingRows)
   store = Open(url);
   ASSERT_NE(store, nullptr);
   EXPECT_EQ(StoredBars(*store, "AAPL").size(), 1u);
+}
+
+//! A bar of the serving layer, computed here from the windows it rolls up.
+struct RolledUp {
+  int64_t start = 0;
+  double open = 0, high = 0, low = 0, close = 0, vwap_sum = 0;
+  int64_t volume = 0, trades = 0, windows = 0;
+  bool final = true;
+  double lone_vwap = 0;
+};
+
+//! `bars` (one symbol) rolled up into epoch-aligned buckets of `interval` ms, by start.
+std::map<int64_t, RolledUp> RollUp(std::vector<IntradayBarRow> bars, int64_t interval) {
+  std::sort(bars.begin(), bars.end(),
+            [](const IntradayBarRow& a, const IntradayBarRow& b) { return a.window_start_ms < b.window_start_ms; });
+  std::map<int64_t, RolledUp> out;
+  for (const IntradayBarRow& b : bars) {
+    const int64_t start = b.window_start_ms / interval * interval;
+    auto [it, fresh] = out.try_emplace(start);
+    RolledUp& r = it->second;
+    if (fresh) {
+      r.start = start;
+      r.open = b.open;
+      r.high = b.high;
+      r.low = b.low;
+    }
+    r.high = std::max(r.high, b.high);
+    r.low = std::min(r.low, b.low);
+    r.close = b.close;
+    r.volume += b.volume;
+    r.trades += b.trades;
+    r.vwap_sum += b.vwap * static_cast<double>(b.volume);
+    r.lone_vwap = b.vwap;
+    r.final = r.final && b.final;
+    ++r.windows;
+  }
+  return out;
+}
+
+//! The rolled-up bars the store answers for `symbol` at `interval`, between from and to.
+std::map<int64_t, RolledUp> StoredRollUp(ServingStore& store, const std::string& symbol, int64_t interval,
+                                         std::optional<int64_t> from = std::nullopt,
+                                         std::optional<int64_t> to = std::nullopt) {
+  IntradayBarsQuery q;
+  q.symbol = symbol;
+  q.interval_ms = interval;
+  q.from_ms = from;
+  q.to_ms = to;
+  q.limit = 100000;
+  auto t = store.IntradayBars(q);
+  EXPECT_TRUE(t.ok()) << t.status().ToString();
+  std::map<int64_t, RolledUp> out;
+  if (!t.ok()) return out;
+  EXPECT_EQ(t->columns.size(), 13u);
+  EXPECT_EQ(t->columns[12].name, "windows");
+  for (size_t r = 0; r < t->num_rows(); ++r) {
+    const auto& c = t->columns;
+    EXPECT_EQ(c[0].StringAt(r), symbol);
+    EXPECT_EQ(c[2].i64[r], c[1].i64[r] + interval) << "a bar spans the interval";
+    RolledUp& b = out[c[1].i64[r]];
+    b = {c[1].i64[r], c[3].f64[r], c[4].f64[r],  c[5].f64[r],       c[6].f64[r], c[7].f64[r],
+         c[8].i64[r], c[9].i64[r], c[12].i64[r], c[10].i32[r] != 0, c[7].f64[r]};
+  }
+  return out;
+}
+
+void ExpectRollUpsEqual(const std::map<int64_t, RolledUp>& got, const std::map<int64_t, RolledUp>& want) {
+  ASSERT_EQ(got.size(), want.size());
+  for (const auto& [start, w] : want) {
+    SCOPED_TRACE("bar at " + std::to_string(start));
+    auto it = got.find(start);
+    ASSERT_NE(it, got.end());
+    const RolledUp& g = it->second;
+    EXPECT_EQ(g.open, w.open);
+    EXPECT_EQ(g.high, w.high);
+    EXPECT_EQ(g.low, w.low);
+    EXPECT_EQ(g.close, w.close);
+    EXPECT_EQ(g.volume, w.volume);
+    EXPECT_EQ(g.trades, w.trades);
+    EXPECT_EQ(g.windows, w.windows);
+    EXPECT_EQ(g.final, w.final);
+    if (w.windows == 1) {
+      EXPECT_EQ(g.vwap_sum, w.lone_vwap) << "a lone window keeps its own vwap exactly";
+    } else {
+      const double vwap = w.vwap_sum / static_cast<double>(w.volume);
+      EXPECT_NEAR(g.vwap_sum, vwap, std::abs(vwap) * 1e-12);
+    }
+  }
+}
+
+TEST_P(ServingStoreStreamTest, RollUpsEqualTheirDefinition) {
+  auto store = OpenFresh();
+  ASSERT_NE(store, nullptr);
+  // Two symbols over two UTC days, with gaps, out of order, in several commits.
+  std::mt19937_64 rng(7);
+  std::map<std::string, std::vector<IntradayBarRow>> bars;
+  std::vector<IntradayBarRow> all;
+  for (const std::string symbol : {"AAPL", "MSFT"}) {
+    for (int minute = 0; minute < 36 * 60; minute += 1 + static_cast<int>(rng() % 4)) {
+      IntradayBarRow b = Bar(symbol, kT0 + minute * kMinute, 100 + static_cast<double>(rng() % 1000) / 7.0,
+                             1 + static_cast<int64_t>(rng() % 5000), rng() % 5 != 0);
+      b.open = b.close + static_cast<double>(rng() % 100) / 13.0 - 3;
+      b.high = std::max(b.open, b.close) + static_cast<double>(rng() % 50) / 11.0;
+      b.low = std::min(b.open, b.close) - static_cast<double>(rng() % 50) / 17.0;
+      b.vwap = (b.high + b.low) / 2 + 1.0 / 3.0;
+      bars[symbol].push_back(b);
+      all.push_back(b);
+    }
+  }
+  std::shuffle(all.begin(), all.end(), rng);
+  for (size_t begin = 0; begin < all.size(); begin += 700) {
+    const std::vector<IntradayBarRow> part(all.begin() + static_cast<ptrdiff_t>(begin),
+                                           all.begin() + static_cast<ptrdiff_t>(std::min(all.size(), begin + 700)));
+    ASSERT_TRUE(store->CommitStreamBatch("trades", part, {}).ok());
+  }
+  for (const auto& [symbol, rows] : bars) {
+    for (int64_t interval : {kMinute, 5 * kMinute, 60 * kMinute, 24 * 60 * kMinute}) {
+      SCOPED_TRACE(symbol + " every " + std::to_string(interval) + " ms");
+      ExpectRollUpsEqual(StoredRollUp(*store, symbol, interval), RollUp(rows, interval));
+    }
+  }
+  // A range takes whole bars: those whose interval holds from, to or anything between.
+  const int64_t hour = 60 * kMinute;
+  const int64_t from = kT0 + 2 * hour + 17 * kMinute, to = kT0 + 5 * hour + 59 * kMinute;  // 16:47, 20:29
+  std::map<int64_t, RolledUp> some;
+  for (const auto& [start, b] : RollUp(bars["AAPL"], hour)) {
+    if (start + hour > from && start <= to) some[start] = b;
+  }
+  ASSERT_EQ(some.size(), 5u) << "16:00 to 20:00";
+  ExpectRollUpsEqual(StoredRollUp(*store, "AAPL", hour, from, to), some);
+  // limit counts bars, not windows.
+  IntradayBarsQuery q;
+  q.symbol = "AAPL";
+  q.interval_ms = hour;
+  q.limit = 3;
+  EXPECT_EQ(store->IntradayBars(q)->num_rows(), 3u);
+  q.symbol = "NOPE";
+  EXPECT_EQ(store->IntradayBars(q)->num_rows(), 0u);
+}
+
+TEST_P(ServingStoreStreamTest, AnIntervalThatDoesNotFitTheWindowsIsRefused) {
+  auto store = OpenFresh();
+  ASSERT_NE(store, nullptr);
+  std::vector<IntradayBarRow> five;
+  for (int i = 0; i < 24; ++i) {
+    IntradayBarRow b = Bar("AAPL", kT0 + i * 5 * kMinute, 100 + i, 10);
+    b.window_end_ms = b.window_start_ms + 5 * kMinute;
+    five.push_back(b);
+  }
+  ASSERT_TRUE(store->CommitStreamBatch("trades", five, {}).ok());
+  for (int64_t interval : {kMinute, 7 * kMinute, 2 * kMinute + 30'000}) {
+    IntradayBarsQuery q;
+    q.symbol = "AAPL";
+    q.interval_ms = interval;
+    auto t = store->IntradayBars(q);
+    ASSERT_FALSE(t.ok()) << interval;
+    EXPECT_TRUE(t.status().IsInvalidArgument()) << t.status().ToString();
+    EXPECT_NE(t.status().message().find("5 minutes wide"), std::string::npos) << t.status().ToString();
+  }
+  ExpectRollUpsEqual(StoredRollUp(*store, "AAPL", 5 * kMinute), RollUp(five, 5 * kMinute));
+  ExpectRollUpsEqual(StoredRollUp(*store, "AAPL", 60 * kMinute), RollUp(five, 60 * kMinute));
+}
+
+//! (updated_at, symbol, window_start, close) of each row of an IntradayUpdates answer.
+std::vector<std::tuple<int64_t, std::string, int64_t, double>> Updates(ServingStore& store,
+                                                                       const IntradayUpdatesQuery& q) {
+  auto t = store.IntradayUpdates(q);
+  EXPECT_TRUE(t.ok()) << t.status().ToString();
+  std::vector<std::tuple<int64_t, std::string, int64_t, double>> out;
+  for (size_t r = 0; t.ok() && r < t->num_rows(); ++r) {
+    out.emplace_back(t->columns[11].i64[r], std::string(t->columns[0].StringAt(r)), t->columns[1].i64[r],
+                     t->columns[6].f64[r]);
+  }
+  return out;
+}
+
+TEST_P(ServingStoreStreamTest, UpdatesAreReadInCommitOrderFromAPosition) {
+  auto store = OpenFresh();
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store
+                  ->CommitStreamBatch("trades",
+                                      {Bar("MSFT", kT0, 400, 5), Bar("AAPL", kT0 + kMinute, 171, 5),
+                                       Bar("AAPL", kT0, 170, 5), Bar("IBM", kT0, 150, 5)},
+                                      {})
+                  .ok());
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));  // a later updated_at
+  ASSERT_TRUE(
+      store->CommitStreamBatch("trades", {Bar("AAPL", kT0, 169, 9), Bar("MSFT", kT0 + kMinute, 401, 1)}, {}).ok());
+  const auto all = Updates(*store, {{"AAPL", "MSFT"}, {0, "", 0}, 100});
+  ASSERT_EQ(all.size(), 4u);
+  const int64_t first = std::get<0>(all[0]), second = std::get<0>(all[2]);
+  ASSERT_LT(first, second);
+  using U = std::tuple<int64_t, std::string, int64_t, double>;
+  EXPECT_EQ(all, (std::vector<U>{{first, "AAPL", kT0 + kMinute, 171},
+                                 {first, "MSFT", kT0, 400},
+                                 {second, "AAPL", kT0, 169},
+                                 {second, "MSFT", kT0 + kMinute, 401}}))
+      << "(updated_at, symbol, window_start) order; the UPSERTed row only at its new place";
+  // Paging from the last row read, even inside one commit.
+  EXPECT_EQ(Updates(*store, {{"AAPL", "MSFT"}, {0, "", 0}, 1}), (std::vector<U>{all[0]}));
+  EXPECT_EQ(Updates(*store, {{"AAPL", "MSFT"}, {first, "AAPL", kT0 + kMinute}, 2}), (std::vector<U>{all[1], all[2]}));
+  EXPECT_EQ(Updates(*store, {{"AAPL", "MSFT"}, {second, "AAPL", kT0}, 10}), (std::vector<U>{all[3]}));
+  // An empty symbol stands after every row of its updated_at.
+  EXPECT_EQ(Updates(*store, {{"AAPL", "MSFT"}, {first, "", 0}, 10}), (std::vector<U>{all[2], all[3]}));
+  EXPECT_EQ(Updates(*store, {{"AAPL", "MSFT"}, {second, "", 0}, 10}), std::vector<U>{});
+  EXPECT_EQ(Updates(*store, {{"IBM"}, {0, "", 0}, 10}), (std::vector<U>{{first, "IBM", kT0, 150}}));
+  EXPECT_FALSE(store->IntradayUpdates({{}, {0, "", 0}, 10}).ok()) << "at least one symbol";
+
+  auto symbols = store->IntradaySymbols();
+  ASSERT_TRUE(symbols.ok()) << symbols.status().ToString();
+  ASSERT_EQ(symbols->num_rows(), 3u);
+  const auto& c = symbols->columns;
+  EXPECT_EQ(c[0].StringAt(0), "AAPL");
+  EXPECT_EQ(c[1].i64[0], 2);
+  EXPECT_EQ(c[2].i64[0], kT0);
+  EXPECT_EQ(c[3].i64[0], kT0 + kMinute);
+  EXPECT_EQ(c[4].i64[0], second);
+  EXPECT_EQ(c[5].i64[0], kMinute);
+  EXPECT_EQ(c[0].StringAt(2), "MSFT");
+  EXPECT_EQ(c[4].i64[2], second);
+}
+
+TEST_P(ServingStoreStreamTest, TheSpeedLayersDaysAreComparedWithTheBatch) {
+  auto store = OpenFresh();
+  ASSERT_NE(store, nullptr);
+  const Date day0 = static_cast<Date>(kT0 / (24 * 60 * kMinute));  // 2024-03-01
+  // The batch: AAPL on days 0..3, MSFT on day 0.
+  struct BatchBar {
+    std::string ticker;
+    Date date;
+    double open, high, low, close;
+    int64_t volume;
+  };
+  const std::vector<BatchBar> batch = {{"AAPL", day0, 170.5, 175.25, 168.125, 171.0625, 3000},
+                                       {"AAPL", day0 + 1, 171, 172, 170, 171.5, 3000},
+                                       {"AAPL", day0 + 2, 172, 173, 171, 172.5, 3000},
+                                       {"AAPL", day0 + 3, 173, 174, 172, 173.5, 3000},
+                                       {"MSFT", day0, 400, 401, 399, 400.5, 3000}};
+  BucketContents contents;
+  contents.bucket = 0;
+  contents.state = {1, 1, "bars\n"};
+  Table t = EmptyTableFor(kSilverBars);
+  StringColumnBuilder tickers(t.Find("ticker"));
+  for (const BatchBar& b : batch) {
+    tickers.Append(b.ticker);
+    t.Find("date")->AppendInt32(b.date);
+    t.Find("open")->AppendDouble(b.open);
+    t.Find("high")->AppendDouble(b.high);
+    t.Find("low")->AppendDouble(b.low);
+    t.Find("close")->AppendDouble(b.close);
+    t.Find("adj_close")->AppendDouble(b.close);
+    t.Find("volume")->AppendInt64(b.volume);
+  }
+  contents.tables.emplace(std::string(kSilverBars), std::move(t));
+  ASSERT_TRUE(store->ReplaceBucket(contents).ok());
+
+  // The speed layer: three windows a day from 14:30 UTC, built to equal the batch's bar
+  // unless changed below; day 4 only in the speed layer.
+  std::vector<IntradayBarRow> windows;
+  auto day = [&](const std::string& symbol, Date d, double open, double high, double low, double close,
+                 int64_t volume) {
+    const int64_t at = (int64_t{d} * 24 * 60 + 14 * 60 + 30) * kMinute;
+    IntradayBarRow a = Bar(symbol, at, open, volume - 2000), b = Bar(symbol, at + kMinute, close, 1000),
+                   c = Bar(symbol, at + 2 * kMinute, close, 1000);
+    a.open = open;
+    a.high = high;
+    a.low = (open + close) / 2;
+    b.high = b.low = c.high = (open + close) / 2;
+    b.low = low;
+    c.low = close;
+    c.close = close;
+    windows.insert(windows.end(), {c, a, b});
+  };
+  day("AAPL", day0, 170.5, 175.25, 168.125, 171.0625, 3000);                // equal
+  day("AAPL", day0 + 1, 171, 172, 170, 171.5 * (1 + 1e-6), 3000);           // close differs
+  day("AAPL", day0 + 2, 172, 173 * (1 + 1e-12), 171, 172.5, 3000);          // within tolerance
+  day("AAPL", day0 + 3, 173, 174, 172, 173.5, 3001);                        // volume differs
+  day("AAPL", day0 + 4, 174, 175, 173, 174.5, 3000);                        // no batch bar
+  day("MSFT", day0, 400 * (1 - 1e-8), 401, 399 * (1 + 2e-9), 400.5, 2999);  // open, low, volume
+  ASSERT_TRUE(store->CommitStreamBatch("trades", windows, {}).ok());
+
+  auto c = store->CompareSpeedWithBatch(1e-9, 10);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->days_compared, 5);
+  EXPECT_EQ(c->days_differing, 3);
+  ASSERT_EQ(c->differing.size(), 3u);
+  EXPECT_EQ(c->differing[0].ticker, "AAPL");
+  EXPECT_EQ(c->differing[0].date, day0 + 3) << "newest first";
+  EXPECT_EQ(c->differing[1].date, day0 + 1);
+  EXPECT_EQ(c->differing[2].ticker, "MSFT");
+  EXPECT_EQ(c->differing[2].date, day0);
+  auto fields = [](const SpeedBatchDay& d) {
+    std::vector<std::string> out;
+    for (const FieldDifference& f : DifferingFields(d, 1e-9)) out.emplace_back(f.field);
+    return out;
+  };
+  using S = std::vector<std::string>;
+  EXPECT_EQ(fields(c->differing[0]), (S{"volume"}));
+  EXPECT_EQ(fields(c->differing[1]), (S{"close"}));
+  EXPECT_EQ(fields(c->differing[2]), (S{"open", "low", "volume"}));
+  const SpeedBatchDay& msft = c->differing[2];
+  EXPECT_EQ(msft.speed.open, 400 * (1 - 1e-8));
+  EXPECT_EQ(msft.batch.open, 400);
+  EXPECT_EQ(msft.speed.high, 401);
+  EXPECT_EQ(msft.speed.close, 400.5);
+  EXPECT_EQ(msft.speed.volume, 2999);
+  EXPECT_EQ(msft.batch.volume, 3000);
+  EXPECT_NEAR(DifferingFields(msft, 1e-9)[0].relative, 1e-8, 1e-15);
+
+  auto one = store->CompareSpeedWithBatch(1e-9, 1);
+  ASSERT_TRUE(one.ok());
+  EXPECT_EQ(one->days_differing, 3) << "all counted";
+  EXPECT_EQ(one->differing.size(), 1u) << "the first listed";
+  auto loose = store->CompareSpeedWithBatch(1e-5, 10);
+  ASSERT_TRUE(loose.ok());
+  EXPECT_EQ(loose->days_differing, 2) << "only the volumes differ beyond 1e-5";
 }
 
 TEST_P(ServingStoreStreamTest, UpgradingAddsTheLogEndOffsetColumn) {

@@ -51,6 +51,10 @@ CommandRunner AddServeCommand(CLI::App& app) {
   cmd->add_option("--threads", parsed->serve.threads, "Worker threads")
       ->capture_default_str()
       ->check(CLI::Range(1, 256));
+  cmd->add_option("--max-streams", parsed->serve.max_streams,
+                  "Concurrent event streams (GET /api/v1/stream/bars), each on a thread of its own beside --threads")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 1024));
   return [cmd, parsed]() -> int {
     if (!cmd->parsed()) return -1;
     Status st = ParseListenAddress(parsed->listen, &parsed->serve.host, &parsed->serve.port);

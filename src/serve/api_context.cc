@@ -63,4 +63,38 @@ std::optional<TokenRecord> ApiContext::FindToken(const std::string& token_text, 
   return it->second;
 }
 
+bool ApiContext::TryAcquireStreamSlot() {
+  std::lock_guard lock(stream_mu_);
+  if (stopping_ || streams_ >= options.max_streams) return false;
+  ++streams_;
+  return true;
+}
+
+void ApiContext::ReleaseStreamSlot() {
+  {
+    std::lock_guard lock(stream_mu_);
+    --streams_;
+  }
+  stream_cv_.notify_all();
+}
+
+bool ApiContext::WaitWhileServing(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(stream_mu_);
+  stream_cv_.wait_for(lock, timeout, [this] { return stopping_; });
+  return stopping_;
+}
+
+bool ApiContext::WaitForStreamsToEnd(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(stream_mu_);
+  return stream_cv_.wait_for(lock, timeout, [this] { return streams_ == 0; });
+}
+
+void ApiContext::BeginStop() {
+  {
+    std::lock_guard lock(stream_mu_);
+    stopping_ = true;
+  }
+  stream_cv_.notify_all();
+}
+
 }  // namespace stocklake

@@ -1,13 +1,15 @@
 // What the REST API's handlers share: the options, a pool of store connections (one per
 // request in flight), the lake's current snapshot (re-read when CURRENT changes), the
 // token table (re-read when the token file changes), metrics, the audit log, the rate
-// limiter, the pipelines serve may start and the children the POST endpoints started.
-// Thread-safe.
+// limiter, the pipelines serve may start, the children the POST endpoints started, and
+// the slots of the server-sent event streams. Thread-safe.
 #pragma once
 
 #include <sys/stat.h>
 #include <sys/types.h>
 
+#include <chrono>
+#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -60,7 +62,30 @@ class ApiContext {
   //! Runs `body(store, snapshot)` with a pooled connection and the current snapshot,
   //! after answering 304 when the client has the answer; failures become 5xx answers.
   template <typename F>
-  void WithStore(const httplib::Request& req, httplib::Response& res, F&& body);
+  void WithStore(const httplib::Request& req, httplib::Response& res, F&& body) {
+    RunWithStore(req, res, true, std::forward<F>(body));
+  }
+
+  //! As WithStore, for answers that depend on more than the lake's snapshot (the speed
+  //! layer's rows change between snapshots): nothing is answered 304 before `body` runs;
+  //! the body tags its answer with NotModified(req, res, snapshot.id, version) once it
+  //! knows what the answer depends on.
+  template <typename F>
+  void WithStoreTaggedByBody(const httplib::Request& req, httplib::Response& res, F&& body) {
+    RunWithStore(req, res, false, std::forward<F>(body));
+  }
+
+  // ---- Server-sent event streams ----
+  //! Takes one of options.max_streams stream slots; false when all are taken.
+  bool TryAcquireStreamSlot();
+  //! Gives back a slot TryAcquireStreamSlot took.
+  void ReleaseStreamSlot();
+  //! Waits `timeout`, or less when the server starts stopping; true once it is stopping.
+  bool WaitWhileServing(std::chrono::milliseconds timeout);
+  //! Marks the server stopping and wakes every WaitWhileServing. Irreversible.
+  void BeginStop();
+  //! Waits until every stream gave its slot back, at most `timeout`; true if they did.
+  bool WaitForStreamsToEnd(std::chrono::milliseconds timeout);
 
   //! The pipelines of --pipeline (loaded and checked at start; read-only after).
   std::vector<ConfiguredPipeline> pipelines;
@@ -71,6 +96,14 @@ class ApiContext {
   SpawnedChild pipeline_child{SpawnedChild::OnStop::kLeave};
 
  private:
+  template <typename F>
+  void RunWithStore(const httplib::Request& req, httplib::Response& res, bool tag_by_snapshot, F&& body);
+
+  std::mutex stream_mu_;
+  std::condition_variable stream_cv_;
+  int streams_ = 0;
+  bool stopping_ = false;
+
   std::mutex pool_mu_;
   std::vector<std::unique_ptr<ServingStore>> pool_;
 
@@ -85,7 +118,7 @@ class ApiContext {
 };
 
 template <typename F>
-void ApiContext::WithStore(const httplib::Request& req, httplib::Response& res, F&& body) {
+void ApiContext::RunWithStore(const httplib::Request& req, httplib::Response& res, bool tag_by_snapshot, F&& body) {
   auto snap = Snapshot();
   if (!snap.ok()) {
     SendError(res, {503, "internal", "the lake cannot be read"});
@@ -96,7 +129,7 @@ void ApiContext::WithStore(const httplib::Request& req, httplib::Response& res, 
     SendError(res, {503, "internal", "the serving store cannot be reached"});
     return;
   }
-  if (NotModified(req, res, (*snap)->id)) {
+  if (tag_by_snapshot && NotModified(req, res, (*snap)->id)) {
     Release(std::move(*store));
     return;
   }

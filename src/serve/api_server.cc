@@ -240,7 +240,10 @@ Result<std::unique_ptr<ApiServer>> ApiServer::Create(const ServeOptions& options
   } else {
     impl->http = std::make_unique<httplib::Server>();
   }
-  const int threads = std::max(1, o.threads);
+  // A stream holds its worker for as long as it lasts: the pool has a thread per stream
+  // slot on top of the ordinary workers.
+  o.max_streams = std::max(0, o.max_streams);
+  const int threads = std::max(1, o.threads) + o.max_streams;
   impl->http->new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
   impl->http->set_keep_alive_max_count(10000);
   // Without TCP_NODELAY, Nagle and delayed ACKs add 40 ms to every keep-alive answer.
@@ -270,6 +273,12 @@ Status ApiServer::Run() {
   return Status::OK();
 }
 
-void ApiServer::Stop() { impl_->http->stop(); }
+void ApiServer::Stop() {
+  // Streams end first: once the listener is stopped httplib no longer asks a stream for
+  // more, so it could not send the chunk that ends its answer.
+  impl_->ctx.BeginStop();
+  impl_->ctx.WaitForStreamsToEnd(std::chrono::seconds(2));
+  impl_->http->stop();
+}
 
 }  // namespace stocklake

@@ -33,7 +33,14 @@ struct ServeOptions {
   std::vector<std::string> pipeline_configs;
   //! The stocklake binary POST /api/v1/runs and /api/v1/pipeline/runs execute ("" = this process's own binary).
   std::string stocklake_binary;
+  //! Worker threads for ordinary requests; the server-sent event streams get threads of
+  //! their own on top (max_streams), so streaming clients cannot starve other requests.
   int threads = 8;
+  //! Concurrent GET /api/v1/stream/bars streams; one more is answered 503.
+  int max_streams = 16;
+  //! A stream without news sends a comment this often, so proxies keep it open and a
+  //! client that went away is noticed (a write fails) and its slot freed.
+  int stream_keepalive_ms = 15000;
 };
 
 //! Splits "HOST:PORT" ("[::1]:8080" for IPv6). InvalidArgument when malformed.

@@ -44,6 +44,10 @@ void HandleStartRun(ApiContext& ctx, const httplib::Request& req, httplib::Respo
 void HandleRejects(ApiContext& ctx, const httplib::Request& req, httplib::Response& res);
 void HandleQuality(ApiContext& ctx, const httplib::Request& req, httplib::Response& res);
 
+// handlers_stream.cc
+void HandleStreamBars(ApiContext& ctx, const httplib::Request& req, httplib::Response& res);
+void HandleStreamSymbols(ApiContext& ctx, const httplib::Request& req, httplib::Response& res);
+
 // handlers_models.cc
 void HandleModels(ApiContext& ctx, const httplib::Request& req, httplib::Response& res);
 void HandleModel(ApiContext& ctx, const httplib::Request& req, httplib::Response& res);

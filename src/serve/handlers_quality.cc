@@ -1,10 +1,40 @@
-// /api/v1/rejects and /api/v1/quality: the rows a run refused, and totals over all runs.
+// /api/v1/rejects and /api/v1/quality: the rows a run refused, totals over all runs, and
+// the reconciliation of the speed layer's days with the batch's bars.
 #include "core/reject_reason.h"
 #include "serve/handlers.h"
 
 namespace stocklake {
 
 using nlohmann::json;
+
+namespace {
+
+//! Prices agree within this relative difference (volumes exactly).
+constexpr double kPriceTolerance = 1e-9;
+//! Differing days listed in the answer (all are counted).
+constexpr int kDifferencesShown = 50;
+
+json Reconciliation(const SpeedBatchComparison& c) {
+  json differences = json::array();
+  for (const SpeedBatchDay& day : c.differing) {
+    json fields = json::array();
+    for (const FieldDifference& f : DifferingFields(day, kPriceTolerance)) {
+      json speed = f.speed, batch = f.batch;
+      if (f.field == "volume") {
+        speed = day.speed.volume;
+        batch = day.batch.volume;
+      }
+      fields.push_back({{"field", f.field}, {"speed", speed}, {"batch", batch}, {"relative_difference", f.relative}});
+    }
+    differences.push_back({{"ticker", day.ticker}, {"date", FormatDate(day.date)}, {"fields", fields}});
+  }
+  return {{"days_compared", c.days_compared},
+          {"days_differing", c.days_differing},
+          {"price_tolerance", kPriceTolerance},
+          {"differences", differences}};
+}
+
+}  // namespace
 
 void HandleRejects(ApiContext& ctx, const httplib::Request& req, httplib::Response& res) {
   if (Status st = CheckParamNames(req.params, {"reason", "ticker", "limit", "cursor", "format"}); !st.ok())
@@ -44,7 +74,9 @@ void HandleRejects(ApiContext& ctx, const httplib::Request& req, httplib::Respon
 
 void HandleQuality(ApiContext& ctx, const httplib::Request& req, httplib::Response& res) {
   if (Status st = CheckParamNames(req.params, {}); !st.ok()) return SendBadRequest(res, st);
-  ctx.WithStore(req, res, [&](ServingStore& store, const LakeSnapshot& snap) -> Status {
+  // The reconciliation changes with the speed layer, between snapshots: the ETag covers
+  // the whole answer.
+  ctx.WithStoreTaggedByBody(req, res, [&](ServingStore& store, const LakeSnapshot& snap) -> Status {
     SL_ASSIGN_OR_RETURN(std::vector<RunRecord> runs, store.Runs());
     SL_ASSIGN_OR_RETURN(auto by_reason, store.RejectCountsByReason());
     SL_ASSIGN_OR_RETURN(TickerTotals totals, store.Totals());
@@ -59,16 +91,22 @@ void HandleQuality(ApiContext& ctx, const httplib::Request& req, httplib::Respon
     for (int r = 1; r < kRejectReasonCount; ++r)
       reasons[std::string(RejectReasonName(static_cast<RejectReason>(r)))] = 0;
     for (const auto& [reason, n] : by_reason) reasons[reason] = n;
-    SendJson(res, {{"snapshot_id", snap.id},
-                   {"runs", runs.size()},
-                   {"rows_read", rows_read},
-                   {"accepted", accepted},
-                   {"rejected", rejected},
-                   {"duplicates", duplicates},
-                   {"rejected_by_reason", reasons},
-                   {"tickers", totals.tickers},
-                   {"first_date", totals.first_date == kNullDate ? json(nullptr) : json(FormatDate(totals.first_date))},
-                   {"last_date", totals.last_date == kNullDate ? json(nullptr) : json(FormatDate(totals.last_date))}});
+    SL_ASSIGN_OR_RETURN(SpeedBatchComparison comparison,
+                        store.CompareSpeedWithBatch(kPriceTolerance, kDifferencesShown));
+    const json body = {
+        {"snapshot_id", snap.id},
+        {"runs", runs.size()},
+        {"rows_read", rows_read},
+        {"accepted", accepted},
+        {"rejected", rejected},
+        {"duplicates", duplicates},
+        {"rejected_by_reason", reasons},
+        {"tickers", totals.tickers},
+        {"first_date", totals.first_date == kNullDate ? json(nullptr) : json(FormatDate(totals.first_date))},
+        {"last_date", totals.last_date == kNullDate ? json(nullptr) : json(FormatDate(totals.last_date))},
+        {"reconciliation", Reconciliation(comparison)}};
+    if (NotModified(req, res, snap.id, body.dump())) return Status::OK();
+    SendJson(res, body);
     return Status::OK();
   });
 }

@@ -42,14 +42,10 @@ void SendJson(httplib::Response& res, const json& body, int status) {
 
 void SendPage(httplib::Response& res, Format format, const TableSlice& slice, const std::optional<std::string>& next,
               const char* file_stem) {
+  if (format == Format::kJson) return SendJsonRows(res, SliceToJsonText(slice), next);
   if (next) res.set_header("X-Next-Cursor", *next);
   switch (format) {
-    case Format::kJson:
-      // Written directly: the data endpoints' hot path (cursors are base64url, no escaping).
-      res.set_content(
-          "{\"data\":" + SliceToJsonText(slice) + ",\"next_cursor\":" + (next ? "\"" + *next + "\"" : "null") + "}",
-          "application/json; charset=utf-8");
-      return;
+    case Format::kJson: return;
     case Format::kCsv:
       res.set_header("Content-Disposition", std::string("attachment; filename=\"") + file_stem + ".csv\"");
       res.set_content(SliceToCsv(slice), "text/csv; charset=utf-8");
@@ -67,9 +63,17 @@ void SendPage(httplib::Response& res, Format format, const TableSlice& slice, co
   }
 }
 
-bool NotModified(const httplib::Request& req, httplib::Response& res, int64_t snapshot_id) {
+void SendJsonRows(httplib::Response& res, const std::string& rows, const std::optional<std::string>& next) {
+  if (next) res.set_header("X-Next-Cursor", *next);
+  // Written directly: the data endpoints' hot path (cursors are base64url, no escaping).
+  res.set_content("{\"data\":" + rows + ",\"next_cursor\":" + (next ? "\"" + *next + "\"" : "null") + "}",
+                  "application/json; charset=utf-8");
+}
+
+bool NotModified(const httplib::Request& req, httplib::Response& res, int64_t snapshot_id, std::string_view version) {
   const std::string accept_encoding = req.get_header_value("Accept-Encoding");
   uint64_t h = Fnv1a(std::to_string(snapshot_id));
+  if (!version.empty()) h = Fnv1a(version, Fnv1a("\n", h));
   h = Fnv1a(req.method, Fnv1a("\n", h));
   h = Fnv1a(req.target.empty() ? req.path : req.target, Fnv1a("\n", h));
   h = Fnv1a(req.get_header_value("Accept"), Fnv1a("\n", h));

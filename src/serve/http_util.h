@@ -40,10 +40,16 @@ void SendJson(httplib::Response& res, const nlohmann::json& body, int status = 2
 void SendPage(httplib::Response& res, Format format, const TableSlice& slice, const std::optional<std::string>& next,
               const char* file_stem);
 
-//! Sets ETag (covering the snapshot, the whole request target, the representation asked
-//! for and the content coding) and the caching headers; true, with status 304, when the
-//! client already has it.
-bool NotModified(const httplib::Request& req, httplib::Response& res, int64_t snapshot_id);
+//! A JSON page whose rows the caller wrote: {"data": `rows` (a JSON array's text),
+//! "next_cursor": ...}, `next` also in X-Next-Cursor.
+void SendJsonRows(httplib::Response& res, const std::string& rows, const std::optional<std::string>& next);
+
+//! Sets ETag (covering the snapshot, `version`, the whole request target, the
+//! representation asked for and the content coding) and the caching headers; true, with
+//! status 304, when the client already has it. `version` names what else the answer
+//! depends on (the speed layer's rows change without a new snapshot); "" for nothing.
+bool NotModified(const httplib::Request& req, httplib::Response& res, int64_t snapshot_id,
+                 std::string_view version = {});
 
 //! gzip of `in` (a gzip wrapper around deflate); nullopt if zlib fails.
 std::optional<std::string> Gzip(std::string_view in);

@@ -139,7 +139,8 @@ json BuildDocument() {
           {"properties",
            {{"code",
              {{"type", "string"},
-              {"enum", {"bad_request", "unauthorized", "forbidden", "not_found", "rate_limited", "internal"}}}},
+              {"enum",
+               {"bad_request", "unauthorized", "forbidden", "not_found", "rate_limited", "unavailable", "internal"}}}},
             {"message", kStr}}}}}}}};
   s["Ticker"] = Object({{"ticker", kStr}, {"first_date", kDate}, {"last_date", kDate}, {"days", kInt}});
   s["DayBar"] = Object({{"date", kDate},
@@ -147,8 +148,63 @@ json BuildDocument() {
                         {"high", kNum},
                         {"low", kNum},
                         {"close", kNum},
-                        {"adj_close", kNum},
-                        {"volume", kInt}});
+                        {"adj_close", kNumNull},
+                        {"volume", kInt},
+                        {"provisional",
+                         {{"type", "boolean"},
+                          {"description",
+                           "Only on the speed layer's bars of days the batch does not have yet (always true; "
+                           "absent on batch bars): rolled up from intraday_bars, adj_close null. Such a bar "
+                           "disappears once the batch loads its day."}}}});
+  const json time = {{"type", "string"}, {"format", "date-time"}};
+  s["IntradayBar"] = {
+      {"type", "object"},
+      {"description",
+       "A bar of the speed layer: the stored windows of intraday_bars rolled up into epoch-aligned bars of the "
+       "interval (open of the earliest window, close of the latest, max high, min low, summed volume and trades, "
+       "vwap = sum(vwap * volume) / sum(volume)). Times are RFC 3339 UTC with milliseconds; CSV and Parquet write "
+       "final as 0 or 1."},
+      {"properties",
+       {{"window_start", time},
+        {"window_end", time},
+        {"open", kNum},
+        {"high", kNum},
+        {"low", kNum},
+        {"close", kNum},
+        {"vwap", kNumNull},
+        {"volume", kInt},
+        {"trades", kInt},
+        {"final",
+         {{"type", "boolean"},
+          {"description", "Every window in the bar is final (its watermark passed): no event can change them"}}},
+        {"updated_at", {{"type", "string"}, {"format", "date-time"}, {"description", "Newest commit of its windows"}}},
+        {"windows", {{"type", "integer"}, {"description", "Stored windows rolled up into the bar"}}}}}};
+  json stream_bar = s["IntradayBar"];
+  stream_bar["properties"].erase("windows");
+  stream_bar["properties"]["symbol"] = kStr;
+  stream_bar["description"] = "One intraday_bars window as a stream processor last committed it";
+  s["StreamBar"] = stream_bar;
+  s["Reconciliation"] = Object(
+      {{"days_compared", kInt},
+       {"days_differing", kInt},
+       {"price_tolerance", kNum},
+       {"differences",
+        {{"type", "array"},
+         {"description", "The newest differing days (date descending, then ticker), at most 50"},
+         {"items",
+          Object({{"ticker", kStr},
+                  {"date", kDate},
+                  {"fields",
+                   {{"type", "array"},
+                    {"items",
+                     Object({{"field", {{"type", "string"}, {"enum", {"open", "high", "low", "close", "volume"}}}},
+                             {"speed", kNum},
+                             {"batch", kNum},
+                             {"relative_difference", kNum}})}}}})}}}});
+  s["Reconciliation"]["description"] =
+      "The speed layer's days (intraday_bars rolled up per UTC day: open of the first window, high, low, close of "
+      "the last, volume) against the batch's daily bars of the same ticker and date. A day differs when a price's "
+      "|speed - batch| / max(|speed|, |batch|) exceeds price_tolerance or the volumes differ.";
   s["PeriodBar"] = Object({{"period_start", kDate},
                            {"period_end", kDate},
                            {"open", kNum},
@@ -186,7 +242,8 @@ json BuildDocument() {
                          {"rejected_by_reason", {{"type", "object"}, {"additionalProperties", kInt}}},
                          {"tickers", kInt},
                          {"first_date", {{"type", "string"}, {"format", "date"}, {"nullable", true}}},
-                         {"last_date", {{"type", "string"}, {"format", "date"}, {"nullable", true}}}});
+                         {"last_date", {{"type", "string"}, {"format", "date"}, {"nullable", true}}},
+                         {"reconciliation", Ref("Reconciliation")}});
 
   s["Prediction"] = RowSchemaOf(EmptyTableFor(kGoldPredictions), {});
   s["PredictionSet"] =
@@ -300,18 +357,25 @@ json BuildDocument() {
                              {QueryParam("prefix", "Ticker prefix (case-insensitive)", kStr), ParamRef("limit"),
                               ParamRef("cursor"), ParamRef("format")},
                              Ok("A page of tickers", Page("Ticker")));
-  json bars_ok = Ok("A page of bars ordered by date",
-                    {{"type", "object"},
-                     {"properties",
-                      {{"data", {{"type", "array"}, {"items", {{"oneOf", {Ref("DayBar"), Ref("PeriodBar")}}}}}},
-                       {"next_cursor", {{"type", "string"}, {"nullable", true}}}}}});
-  p["/api/v1/tickers/{ticker}/bars"] =
-      Get("getBars", "Bars of one ticker (day, week, month or quarter)",
-          {ParamRef("ticker"),
-           QueryParam("interval", "Bar interval",
-                      {{"type", "string"}, {"enum", {"day", "week", "month", "quarter"}}, {"default", "day"}}),
-           ParamRef("from"), ParamRef("to"), ParamRef("limit"), ParamRef("cursor"), ParamRef("format")},
-          bars_ok);
+  json bars_ok = Ok(
+      "A page of bars ordered by time. JSON daily bars end with the speed layer's provisional bars (one per UTC "
+      "day with windows after the ticker's newest batch bar); CSV and Parquet daily bars are the batch's only.",
+      {{"type", "object"},
+       {"properties",
+        {{"data", {{"type", "array"}, {"items", {{"oneOf", {Ref("DayBar"), Ref("PeriodBar"), Ref("IntradayBar")}}}}}},
+         {"next_cursor", {{"type", "string"}, {"nullable", true}}}}}});
+  p["/api/v1/tickers/{ticker}/bars"] = Get(
+      "getBars",
+      "Bars of one ticker: the batch's (day, week, month, quarter) or the speed layer's (1m, 5m, 1h); an "
+      "intraday interval finer than or not a multiple of the stored windows (stream --window) is a 400",
+      {ParamRef("ticker"),
+       QueryParam(
+           "interval", "Bar interval",
+           {{"type", "string"}, {"enum", {"day", "week", "month", "quarter", "1m", "5m", "1h"}}, {"default", "day"}}),
+       QueryParam("from", "First date, inclusive; for 1m, 5m and 1h also an RFC 3339 time (the bar holding it)", kStr),
+       QueryParam("to", "Last date, inclusive; for 1m, 5m and 1h also an RFC 3339 time", kStr), ParamRef("limit"),
+       ParamRef("cursor"), ParamRef("format")},
+      bars_ok);
   p["/api/v1/tickers/{ticker}/bars"]["get"]["responses"]["404"] = {{"$ref", "#/components/responses/NotFound"}};
   p["/api/v1/tickers/{ticker}/indicators"] = Get(
       "getIndicators", "Technical indicators of one ticker",
@@ -355,8 +419,47 @@ json BuildDocument() {
           {QueryParam("reason", "Reject reason", {{"type", "string"}, {"enum", RejectReasonNames()}}),
            QueryParam("ticker", "Exact ticker", kStr), ParamRef("limit"), ParamRef("cursor"), ParamRef("format")},
           Ok("A page of rejects", Page("Reject")));
-  p["/api/v1/quality"] =
-      Get("getQuality", "Data-quality summary over every run", json::array(), Ok("Totals", Ref("Quality")));
+  p["/api/v1/quality"] = Get("getQuality", "Data-quality summary over every run, and the speed layer's reconciliation",
+                             json::array(), Ok("Totals", Ref("Quality")));
+  p["/api/v1/stream/bars"] = {
+      {"get",
+       {{"operationId", "streamBars"},
+        {"summary",
+         "Server-sent events of the speed layer's windows of some tickers: every intraday_bars row committed after "
+         "the last one sent (the existing rows first), as `event: bar`, `id: <updated_at, Unix ms>` (never "
+         "decreasing) and `data: <StreamBar JSON>`; a comment every 15 s when quiet. With Last-Event-ID T the "
+         "stream resumes at the rows of updated_at >= T (that commit's rows may repeat: apply rows by symbol and "
+         "window_start). Polls the store every 250 ms; ends when the server stops."},
+        {"parameters",
+         {QueryParam("tickers", "Comma-separated tickers (at most 100)", kStr, true),
+          {{"name", "Last-Event-ID"},
+           {"in", "header"},
+           {"required", false},
+           {"description", "The id of the last event received: resume after it"},
+           {"schema", {{"type", "string"}, {"pattern", "^[0-9]+$"}}}}}},
+        {"responses",
+         {{"200",
+           {{"description", "The event stream (one StreamBar JSON object per event's data)"},
+            {"content", {{"text/event-stream", {{"schema", {{"type", "string"}}}}}}}}},
+          {"400", {{"$ref", "#/components/responses/BadRequest"}}},
+          {"401", {{"$ref", "#/components/responses/Unauthorized"}}},
+          {"403", {{"$ref", "#/components/responses/Forbidden"}}},
+          {"429", {{"$ref", "#/components/responses/RateLimited"}}},
+          {"503",
+           {{"description", "Every stream slot is taken (serve's max_streams); see Retry-After"},
+            {"content", {{"application/json", {{"schema", Ref("Error")}}}}}}}}}}}};
+  p["/api/v1/stream/symbols"] =
+      Get("listStreamSymbols", "The symbols the speed layer has windows of", json::array(),
+          Ok("Symbols by name",
+             Object({{"data",
+                      {{"type", "array"},
+                       {"items",
+                        Object({{"symbol", kStr},
+                                {"windows", kInt},
+                                {"first_window_start", time},
+                                {"last_window_start", time},
+                                {"updated_at", time},
+                                {"window_seconds", {{"type", "number"}, {"description", "The widest window"}}}})}}}})));
   p["/api/v1/predictions"] =
       Get("listPredictions", "Predictions of one quarter by one model, by rank",
           {QueryParam("quarter", "YYYYQn; default: the newest quarter with predictions (of the model, if given)",

@@ -6,6 +6,7 @@
 
 #include "ingest/ticker.h"
 #include "serve/base64url.h"
+#include "stream/trade_event.h"
 
 namespace stocklake {
 
@@ -32,6 +33,19 @@ Result<Date> ParseDateParam(std::string_view name, ParamText text) {
   if (!ParseIsoDate(text->data(), text->size(), &d))
     return Status::InvalidArgument(std::string(name) + " must be a date YYYY-MM-DD");
   return d;
+}
+
+Result<std::optional<int64_t>> ParseTimeParam(std::string_view name, ParamText text, bool end_of_day) {
+  if (!text) return std::optional<int64_t>();
+  constexpr int64_t kDayMs = 86'400'000;
+  Date d;
+  if (ParseIsoDate(text->data(), text->size(), &d)) {
+    return std::optional<int64_t>(int64_t{d} * kDayMs + (end_of_day ? kDayMs - 1 : 0));
+  }
+  int64_t ms = 0;
+  if (ParseRfc3339Millis(*text, &ms)) return std::optional<int64_t>(ms);
+  return Status::InvalidArgument(std::string(name) +
+                                 " must be a date YYYY-MM-DD or an RFC 3339 time such as 2025-01-02T14:30:00Z");
 }
 
 Result<std::string> ParseQuarterParam(ParamText text) {

@@ -30,6 +30,11 @@ Status CheckParamNames(const std::multimap<std::string, std::string>& params,
 //! A date YYYY-MM-DD; kNullDate when absent. `name` goes into the message.
 Result<Date> ParseDateParam(std::string_view name, ParamText text);
 
+//! A time bound in Unix ms: a date YYYY-MM-DD (its first millisecond, or its last when
+//! `end_of_day`) or an RFC 3339 timestamp ("2025-01-02T14:30:00Z", an offset or fractions
+//! allowed); nullopt when absent. `name` goes into the message.
+Result<std::optional<int64_t>> ParseTimeParam(std::string_view name, ParamText text, bool end_of_day);
+
 //! A quarter YYYYQn (a lower-case q is accepted), upper-cased; "" when absent.
 Result<std::string> ParseQuarterParam(ParamText text);
 

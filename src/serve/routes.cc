@@ -25,6 +25,8 @@ const std::vector<Route>& ApiRoutes() {
     {"POST",   "/api/v1/runs",                               "runs_start",        R::kAdmin,  true,  false, HandleStartRun},
     {"GET",    "/api/v1/rejects",                            "rejects",           R::kViewer, true,  true,  HandleRejects},
     {"GET",    "/api/v1/quality",                            "quality",           R::kViewer, true,  false, HandleQuality},
+    {"GET",    "/api/v1/stream/bars",                        "stream_bars",       R::kViewer, true,  false, HandleStreamBars},
+    {"GET",    "/api/v1/stream/symbols",                     "stream_symbols",    R::kViewer, true,  false, HandleStreamSymbols},
     {"GET",    "/api/v1/models",                             "models",            R::kViewer, true,  false, HandleModels},
     {"GET",    "/api/v1/models/{name}",                      "model",             R::kViewer, true,  false, HandleModel},
     {"GET",    "/api/v1/predictions",                        "predictions",       R::kViewer, true,  true,  HandlePredictions},

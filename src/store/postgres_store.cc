@@ -463,6 +463,9 @@ class PostgresStore final : public SqlStore {
   }
   //! The transaction's start time.
   std::string CurrentTimestamp() const override { return "now()"; }
+  std::string MillisToDate(std::string_view millis) const override {
+    return "(DATE '1970-01-01' + CAST((" + std::string(millis) + ") / 86400000 AS integer))";
+  }
 
  public:
   //! Records the schema version migrated to, which selects the loading strategy.

@@ -1,5 +1,8 @@
 #include "store/serving_store.h"
 
+#include <algorithm>
+#include <cmath>
+
 #include "store/postgres_store.h"
 #include "store/sqlite_store.h"
 
@@ -11,6 +14,27 @@ Result<BarInterval> ParseBarInterval(std::string_view name) {
   if (name == "month") return BarInterval::kMonth;
   if (name == "quarter") return BarInterval::kQuarter;
   return Status::InvalidArgument("unknown interval '" + std::string(name) + "': use day, week, month or quarter");
+}
+
+double RelativeDifference(double a, double b) {
+  const double scale = std::max(std::abs(a), std::abs(b));
+  return scale == 0 ? 0 : std::abs(a - b) / scale;
+}
+
+std::vector<FieldDifference> DifferingFields(const SpeedBatchDay& day, double price_tolerance) {
+  std::vector<FieldDifference> out;
+  const std::pair<std::string_view, double DayOhlcv::*> prices[] = {
+      {"open", &DayOhlcv::open}, {"high", &DayOhlcv::high}, {"low", &DayOhlcv::low}, {"close", &DayOhlcv::close}};
+  for (const auto& [name, field] : prices) {
+    const double speed = day.speed.*field, batch = day.batch.*field;
+    const double relative = RelativeDifference(speed, batch);
+    if (relative > price_tolerance) out.push_back({name, speed, batch, relative});
+  }
+  if (day.speed.volume != day.batch.volume) {
+    const double speed = static_cast<double>(day.speed.volume), batch = static_cast<double>(day.batch.volume);
+    out.push_back({"volume", speed, batch, RelativeDifference(speed, batch)});
+  }
+  return out;
 }
 
 Result<std::unique_ptr<ServingStore>> OpenServingStore(const std::string& url, const StoreOptions& options) {

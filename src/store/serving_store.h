@@ -202,14 +202,79 @@ struct StreamProgress {
   int64_t lag_records = 0;
 };
 
-//! intraday_bars rows of one symbol with from_ms <= window_start <= to_ms (nullopt
-//! leaves that side open), ordered by window_start, at most `limit` of them.
+//! intraday_bars rows of one symbol, ordered by window_start, at most `limit` of them.
+//! interval_ms 0: the stored windows with from_ms <= window_start <= to_ms (nullopt
+//! leaves that side open). interval_ms > 0: the windows rolled up into epoch-aligned
+//! bars [k * interval_ms, (k + 1) * interval_ms), one per bar with windows, those whose
+//! start lies in [from_ms rounded down to the interval, to_ms]: open of the earliest
+//! window, close of the latest, max high, min low, summed volume and trades, vwap =
+//! sum(vwap * volume) / sum(volume) (a lone window's own vwap; NULL for no volume), final
+//! when every window in it is final, updated_at the newest of its windows'.
 struct IntradayBarsQuery {
   std::string symbol;
   std::optional<int64_t> from_ms;
   std::optional<int64_t> to_ms;
   int64_t limit = 1000;
+  int64_t interval_ms = 0;
 };
+
+//! Where a reader of intraday_bars updates stands: rows are read in the order
+//! (updated_at, symbol, window_start), and a position is the last row read. An empty
+//! symbol stands after every row of updated_at_ms.
+struct IntradayPosition {
+  int64_t updated_at_ms = 0;
+  std::string symbol;
+  int64_t window_start_ms = 0;
+};
+
+//! intraday_bars rows of `symbols` (at least one) after `after`, in (updated_at, symbol,
+//! window_start) order, at most `limit` of them: what changed since a reader's position.
+struct IntradayUpdatesQuery {
+  std::vector<std::string> symbols;
+  IntradayPosition after;
+  int64_t limit = 1000;
+};
+
+//! A day's prices and volume, as the speed layer rolled it up or the batch recorded it.
+struct DayOhlcv {
+  double open = 0;
+  double high = 0;
+  double low = 0;
+  double close = 0;
+  int64_t volume = 0;
+};
+
+//! One (ticker, UTC day) that both the speed layer and the batch have.
+struct SpeedBatchDay {
+  std::string ticker;
+  Date date = kNullDate;
+  DayOhlcv speed;  //!< intraday_bars of that UTC day rolled up (IntradayBarsQuery, 1 day)
+  DayOhlcv batch;  //!< the stocks (silver/bars) row
+};
+
+//! The speed layer's days beside the batch's bars of the same ticker and date. A day
+//! differs when a price's RelativeDifference exceeds the tolerance, or the volumes are
+//! not equal.
+struct SpeedBatchComparison {
+  int64_t days_compared = 0;
+  int64_t days_differing = 0;
+  std::vector<SpeedBatchDay> differing;  //!< the newest differing days (date descending, then ticker)
+};
+
+//! |a - b| / max(|a|, |b|); 0 when both are 0.
+double RelativeDifference(double a, double b);
+
+//! One field of a SpeedBatchDay that differs.
+struct FieldDifference {
+  std::string_view field;  //!< "open", "high", "low", "close" or "volume"
+  double speed = 0;
+  double batch = 0;
+  double relative = 0;  //!< RelativeDifference(speed, batch)
+};
+
+//! The fields of `day` that differ under SpeedBatchComparison's rule, in the order open,
+//! high, low, close, volume.
+std::vector<FieldDifference> DifferingFields(const SpeedBatchDay& day, double price_tolerance);
 
 //! One pipeline run as the store mirrors it (the lake's history, orchestrate/
 //! pipeline_history.h, is the truth). Times are Unix ms, UTC; 0 is not yet (NULL).
@@ -366,7 +431,22 @@ class ServingStore {
   //! Columns: symbol (string), window_start, window_end (int64 Unix ms, UTC), open, high,
   //! low, close, vwap (double), volume, trades (int64), final (int32, 0 or 1), updated_at
   //! (int64 Unix ms, UTC, when the row was last committed). 0 rows for an unknown symbol.
+  //! The same columns for interval_ms > 0 (window_start and window_end are the bar's,
+  //! vwap nullable), plus windows (int64): how many stored windows the bar rolls up.
+  //! InvalidArgument when a window in range does not fit the interval (it is not a
+  //! multiple of the window's width: e.g. 1 minute over 5-minute windows).
   virtual Result<Table> IntradayBars(const IntradayBarsQuery& query) = 0;
+
+  //! The columns of IntradayBars (interval_ms 0). See IntradayUpdatesQuery.
+  virtual Result<Table> IntradayUpdates(const IntradayUpdatesQuery& query) = 0;
+
+  //! One row per symbol of intraday_bars, ordered by symbol. Columns: symbol (string),
+  //! windows (int64), first_window_start, last_window_start, updated_at (int64 Unix ms,
+  //! the newest), window_ms (int64, the widest window).
+  virtual Result<Table> IntradaySymbols() = 0;
+
+  //! See SpeedBatchComparison; at most `limit` differing days listed.
+  virtual Result<SpeedBatchComparison> CompareSpeedWithBatch(double price_tolerance, int limit) = 0;
 
   // ---- Pipeline history (mirrored by the pipeline runner) ----
 

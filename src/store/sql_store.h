@@ -96,6 +96,9 @@ class SqlStore : public ServingStore {
   Status CommitStreamBatch(std::string_view topic, const std::vector<IntradayBarRow>& bars,
                            const std::map<int, StreamPartitionCheckpoint>& checkpoints) override;
   Result<Table> IntradayBars(const IntradayBarsQuery& query) override;
+  Result<Table> IntradayUpdates(const IntradayUpdatesQuery& query) override;
+  Result<Table> IntradaySymbols() override;
+  Result<SpeedBatchComparison> CompareSpeedWithBatch(double price_tolerance, int limit) override;
   Status ReplacePipelineRun(const PipelineRunRow& run, const std::vector<TaskRunRow>& tasks) override;
   Result<std::vector<PipelineRunRow>> PipelineRuns(std::string_view pipeline, int64_t limit) override;
   Result<std::vector<TaskRunRow>> TaskRuns(std::string_view run_id) override;
@@ -141,6 +144,11 @@ class SqlStore : public ServingStore {
   virtual std::string MillisToTimestamp(std::string_view millis) const { return std::string(millis); }
   virtual std::string TimestampToMillis(std::string_view timestamp) const { return std::string(timestamp); }
   virtual std::string CurrentTimestamp() const = 0;
+  //! SQL turning `millis` (an int64 expression, Unix ms of a UTC midnight) into the
+  //! backend's date value, as the stocks table holds dates.
+  virtual std::string MillisToDate(std::string_view millis) const {
+    return "date((" + std::string(millis) + ") / 1000, 'unixepoch')";
+  }
   //! migrations[i] is the SQL of schema version i + 1.
   virtual const std::vector<std::string>& Migrations() const = 0;
 
@@ -165,6 +173,14 @@ class SqlStore : public ServingStore {
   Status ReplacePartitionInTransaction(const StoreTableDef& def, const PartitionContents& contents, bool* replaced);
   Status CommitStreamBatchInTransaction(std::string_view topic, const std::vector<IntradayBarRow>& bars,
                                         const std::map<int, StreamPartitionCheckpoint>& checkpoints);
+  //! "WITH ... r AS (...)": the rows of intraday_bars matching `where` rolled up into
+  //! epoch-aligned buckets of `interval` ms (a SQL expression). r's columns: symbol,
+  //! bucket, bucket_end (Unix ms), "open", high, low, "close", vwap, volume, trades, fin
+  //! (0 or 1), ua (updated_at, Unix ms), windows, width (the widest window, ms) and misfit
+  //! (non-zero when a window's width does not divide the interval).
+  std::string IntradayRollup(std::string_view where, std::string_view interval) const;
+  //! The SELECT list of intraday_bars rows as IntradayBars answers them.
+  std::string IntradayColumns() const;
   Status ReplacePipelineRunInTransaction(const PipelineRunRow& run, const std::vector<TaskRunRow>& tasks);
   //! The bucket holding `ticker`'s rows, from the tickers table (refreshing
   //! bucket_cache_); nullopt for a ticker not in the store.

@@ -5,6 +5,7 @@
 // under the conventions of sql_store.h; timestamps cross the interface as Unix ms and
 // each backend converts them (MillisToTimestamp, TimestampToMillis).
 #include <algorithm>
+#include <limits>
 #include <tuple>
 
 #include "store/sql_store.h"
@@ -194,7 +195,10 @@ Status SqlStore::CommitStreamBatchInTransaction(std::string_view topic, const st
   return Status::OK();
 }
 
-Result<Table> SqlStore::IntradayBars(const IntradayBarsQuery& query) {
+namespace {
+
+//! The columns of intraday_bars rows as IntradayBars answers them.
+Table IntradayTable() {
   Table t;
   t.columns = {{"symbol", ColumnType::kString, false},    {"window_start", ColumnType::kInt64, false},
                {"window_end", ColumnType::kInt64, false}, {"open", ColumnType::kDouble, false},
@@ -202,27 +206,197 @@ Result<Table> SqlStore::IntradayBars(const IntradayBarsQuery& query) {
                {"close", ColumnType::kDouble, false},     {"vwap", ColumnType::kDouble, false},
                {"volume", ColumnType::kInt64, false},     {"trades", ColumnType::kInt64, false},
                {"final", ColumnType::kInt32, false},      {"updated_at", ColumnType::kInt64, false}};
-  std::vector<SqlParam> params;
-  params.emplace_back(query.symbol);
-  std::string where = "symbol = $1";
-  if (query.from_ms) {
-    params.push_back(*query.from_ms);
-    where += " AND window_start >= " + MillisToTimestamp("$" + std::to_string(params.size()));
-  }
-  if (query.to_ms) {
-    params.push_back(*query.to_ms);
-    where += " AND window_start <= " + MillisToTimestamp("$" + std::to_string(params.size()));
-  }
-  params.push_back(std::max<int64_t>(query.limit, 0));
-  const std::string sql = "SELECT symbol, " + TimestampToMillis("window_start") + ", " +
-                          TimestampToMillis("window_end") +
-                          ", \"open\", high, low, \"close\", vwap, volume, trades, "
-                          "CASE WHEN \"final\" THEN 1 ELSE 0 END, " +
-                          TimestampToMillis("updated_at") + " FROM intraday_bars WHERE " + where +
-                          " ORDER BY window_start LIMIT $" + std::to_string(params.size());
-  Status st = Query(sql, params, &t);
-  if (!st.ok()) return st.WithContext("reading the intraday bars of '" + query.symbol + "'");
   return t;
+}
+
+//! "$N" of `value` appended to `params`.
+std::string Param(std::vector<SqlParam>* params, SqlParam value) {
+  params->push_back(std::move(value));
+  return "$" + std::to_string(params->size());
+}
+
+//! "1 minute", "5 minutes", "90 seconds", "1.5 seconds": a width for messages.
+std::string DescribeMillis(int64_t ms) {
+  auto unit = [](int64_t n, const char* name) { return std::to_string(n) + " " + name + (n == 1 ? "" : "s"); };
+  if (ms % 3'600'000 == 0) return unit(ms / 3'600'000, "hour");
+  if (ms % 60'000 == 0) return unit(ms / 60'000, "minute");
+  if (ms % 1000 == 0) return unit(ms / 1000, "second");
+  return unit(ms, "millisecond");
+}
+
+}  // namespace
+
+std::string SqlStore::IntradayColumns() const {
+  return "symbol, " + TimestampToMillis("window_start") + ", " + TimestampToMillis("window_end") +
+         ", \"open\", high, low, \"close\", vwap, volume, trades, CASE WHEN \"final\" THEN 1 ELSE 0 END, " +
+         TimestampToMillis("updated_at");
+}
+
+std::string SqlStore::IntradayRollup(std::string_view where, std::string_view interval) const {
+  // Each window falls in the bucket of its start; the bucket's open and close are read
+  // back from the first and last window by primary key.
+  const std::string i = "CAST(" + std::string(interval) + " AS BIGINT)";
+  const std::string start = TimestampToMillis("window_start");
+  return "WITH w AS (SELECT symbol, window_start, (" + start + " / " + i + ") * " + i + " AS bucket, " +
+         TimestampToMillis("window_end") + " - " + start +
+         " AS width, high, low, vwap, volume, trades, CASE WHEN \"final\" THEN 1 ELSE 0 END AS fin, " +
+         TimestampToMillis("updated_at") + " AS ua FROM intraday_bars WHERE " + std::string(where) +
+         "), g AS (SELECT symbol, bucket, min(window_start) AS first_start, max(window_start) AS last_start, "
+         "max(high) AS high, min(low) AS low, sum(volume) AS volume, sum(trades) AS trades, "
+         "CASE WHEN count(*) = 1 THEN max(vwap) WHEN sum(volume) > 0 THEN sum(vwap * volume) / "
+         "CAST(sum(volume) AS DOUBLE PRECISION) END AS vwap, min(fin) AS fin, max(ua) AS ua, count(*) AS windows, "
+         "max(width) AS width, max(" +
+         i + " % width) AS misfit FROM w GROUP BY symbol, bucket), r AS (SELECT g.symbol, g.bucket, g.bucket + " + i +
+         " AS bucket_end, o.\"open\", g.high, g.low, c.\"close\", g.vwap, g.volume, g.trades, g.fin, g.ua, g.windows, "
+         "g.width, g.misfit FROM g JOIN intraday_bars o ON o.symbol = g.symbol AND o.window_start = g.first_start "
+         "JOIN intraday_bars c ON c.symbol = g.symbol AND c.window_start = g.last_start) ";
+}
+
+Result<Table> SqlStore::IntradayBars(const IntradayBarsQuery& query) {
+  const auto context = [&](const Status& st) {
+    return st.WithContext("reading the intraday bars of '" + query.symbol + "'");
+  };
+  std::vector<SqlParam> params;
+  std::string where = "symbol = " + Param(&params, query.symbol);
+  if (query.interval_ms <= 0) {
+    if (query.from_ms) where += " AND window_start >= " + MillisToTimestamp(Param(&params, *query.from_ms));
+    if (query.to_ms) where += " AND window_start <= " + MillisToTimestamp(Param(&params, *query.to_ms));
+    const std::string limit = Param(&params, std::max<int64_t>(query.limit, 0));
+    Table t = IntradayTable();
+    Status st = Query(
+        "SELECT " + IntradayColumns() + " FROM intraday_bars WHERE " + where + " ORDER BY window_start LIMIT " + limit,
+        params, &t);
+    if (!st.ok()) return context(st);
+    return t;
+  }
+
+  // Whole buckets: every window of a bucket overlapping [from, to] (epoch-aligned, so a
+  // window's bucket is that of its start).
+  const int64_t interval = query.interval_ms;
+  const auto floor_to = [&](int64_t ms) { return ms - ((ms % interval) + interval) % interval; };
+  if (query.from_ms) {
+    where += " AND window_start >= " + MillisToTimestamp(Param(&params, floor_to(*query.from_ms)));
+  }
+  if (query.to_ms && *query.to_ms < std::numeric_limits<int64_t>::max() - interval) {
+    where += " AND window_start < " + MillisToTimestamp(Param(&params, floor_to(*query.to_ms) + interval));
+  }
+  const std::string i = Param(&params, interval);
+  const std::string limit = Param(&params, std::max<int64_t>(query.limit, 0));
+  Table t = IntradayTable();
+  t.columns[7].nullable = true;  // vwap: NULL without volume
+  t.columns.push_back({"windows", ColumnType::kInt64, false});
+  t.columns.push_back({"width", ColumnType::kInt64, false});
+  t.columns.push_back({"misfit", ColumnType::kInt64, false});
+  Status st = Query(IntradayRollup(where, i) +
+                        "SELECT symbol, bucket, bucket_end, \"open\", high, low, \"close\", vwap, volume, trades, fin, "
+                        "ua, windows, width, misfit FROM r ORDER BY bucket LIMIT " +
+                        limit,
+                    params, &t);
+  if (!st.ok()) return context(st);
+  const Column& width = t.columns[13];
+  const Column& misfit = t.columns[14];
+  for (size_t r = 0; r < t.num_rows(); ++r) {
+    if (misfit.i64[r] == 0) continue;
+    return Status::InvalidArgument("the stored windows of " + query.symbol + " are " + DescribeMillis(width.i64[r]) +
+                                   " wide: an interval of " + DescribeMillis(interval) +
+                                   " does not fit them; ask for a multiple of " + DescribeMillis(width.i64[r]));
+  }
+  t.columns.resize(13);
+  return t;
+}
+
+Result<Table> SqlStore::IntradayUpdates(const IntradayUpdatesQuery& query) {
+  if (query.symbols.empty()) return Status::InvalidArgument("reading intraday updates needs at least one symbol");
+  std::vector<SqlParam> params;
+  std::string in;
+  for (const std::string& symbol : query.symbols) in += (in.empty() ? "" : ", ") + Param(&params, symbol);
+  const std::string after = MillisToTimestamp(Param(&params, query.after.updated_at_ms));
+  std::string where = "symbol IN (" + in + ") AND (updated_at > " + after;
+  if (!query.after.symbol.empty()) {
+    const std::string symbol = Param(&params, query.after.symbol);
+    where += " OR (updated_at = " + after + " AND (symbol > " + symbol + " OR (symbol = " + symbol +
+             " AND window_start > " + MillisToTimestamp(Param(&params, query.after.window_start_ms)) + ")))";
+  }
+  where += ")";
+  const std::string limit = Param(&params, std::max<int64_t>(query.limit, 0));
+  Table t = IntradayTable();
+  Status st = Query("SELECT " + IntradayColumns() + " FROM intraday_bars WHERE " + where +
+                        " ORDER BY updated_at, symbol, window_start LIMIT " + limit,
+                    params, &t);
+  if (!st.ok())
+    return st.WithContext("reading the intraday bars updated since " + std::to_string(query.after.updated_at_ms));
+  return t;
+}
+
+Result<Table> SqlStore::IntradaySymbols() {
+  Table t;
+  t.columns = {{"symbol", ColumnType::kString, false},
+               {"windows", ColumnType::kInt64, false},
+               {"first_window_start", ColumnType::kInt64, false},
+               {"last_window_start", ColumnType::kInt64, false},
+               {"updated_at", ColumnType::kInt64, false},
+               {"window_ms", ColumnType::kInt64, false}};
+  const std::string start = TimestampToMillis("window_start");
+  Status st = Query("SELECT symbol, count(*), min(" + start + "), max(" + start + "), max(" +
+                        TimestampToMillis("updated_at") + "), max(" + TimestampToMillis("window_end") + " - " + start +
+                        ") FROM intraday_bars GROUP BY symbol ORDER BY symbol",
+                    {}, &t);
+  if (!st.ok()) return st.WithContext("listing the symbols of intraday_bars");
+  return t;
+}
+
+Result<SpeedBatchComparison> SqlStore::CompareSpeedWithBatch(double price_tolerance, int limit) {
+  std::vector<SqlParam> params;
+  const std::string rollup = IntradayRollup("1 = 1", Param(&params, int64_t{86'400'000}));
+  const std::string tolerance = "CAST(" + Param(&params, price_tolerance) + " AS DOUBLE PRECISION)";
+  std::string differs = "r.volume <> s.volume";
+  for (const char* field : {"\"open\"", "high", "low", "\"close\""}) {
+    const std::string a = std::string("r.") + field, b = std::string("s.") + field;
+    differs += " OR abs(" + a + " - " + b + ") > " + tolerance + " * (CASE WHEN abs(" + a + ") > abs(" + b +
+               ") THEN abs(" + a + ") ELSE abs(" + b + ") END)";
+  }
+  // Only whole UTC days fit: windows of a width not dividing a day are left out.
+  const std::string joined =
+      " FROM r JOIN stocks s ON s.ticker = r.symbol AND s.\"date\" = " + MillisToDate("r.bucket") +
+      " WHERE r.misfit = 0";
+  SpeedBatchComparison out;
+  Table counts;
+  counts.columns = {{"compared", ColumnType::kInt64, false}, {"differing", ColumnType::kInt64, true}};
+  Status st =
+      Query(rollup + "SELECT count(*), sum(CASE WHEN " + differs + " THEN 1 ELSE 0 END)" + joined, params, &counts);
+  if (st.ok() && counts.num_rows() == 1) {
+    out.days_compared = counts.columns[0].i64[0];
+    out.days_differing = counts.columns[1].IsNull(0) ? 0 : counts.columns[1].i64[0];
+  }
+  Table days;
+  days.columns = {{"ticker", ColumnType::kString, false}, {"date", ColumnType::kDate, false}};
+  for (const char* side : {"speed", "batch"}) {
+    for (const char* field : {"open", "high", "low", "close"}) {
+      days.columns.push_back({std::string(side) + "_" + field, ColumnType::kDouble, false});
+    }
+    days.columns.push_back({std::string(side) + "_volume", ColumnType::kInt64, false});
+  }
+  if (st.ok()) {
+    const std::string n = Param(&params, int64_t{std::max(limit, 0)});
+    st = Query(rollup + "SELECT r.symbol, " + MillisToDate("r.bucket") +
+                   ", r.\"open\", r.high, r.low, r.\"close\", r.volume, s.\"open\", s.high, s.low, s.\"close\", "
+                   "s.volume" +
+                   joined + " AND (" + differs + ") ORDER BY r.bucket DESC, r.symbol LIMIT " + n,
+               params, &days);
+  }
+  if (!st.ok()) return st.WithContext("comparing the speed layer's days with the batch's bars");
+  for (size_t r = 0; r < days.num_rows(); ++r) {
+    SpeedBatchDay& d = out.differing.emplace_back();
+    d.ticker = std::string(days.columns[0].StringAt(r));
+    d.date = days.columns[1].i32[r];
+    DayOhlcv* sides[] = {&d.speed, &d.batch};
+    for (size_t side = 0; side < 2; ++side) {
+      const size_t c = 2 + side * 5;
+      *sides[side] = {days.columns[c].f64[r], days.columns[c + 1].f64[r], days.columns[c + 2].f64[r],
+                      days.columns[c + 3].f64[r], days.columns[c + 4].i64[r]};
+    }
+  }
+  return out;
 }
 
 }  // namespace stocklake

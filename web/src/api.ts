@@ -10,6 +10,8 @@ export interface DayBar {
   close: number;
   adj_close: number | null;
   volume: number;
+  //! Only on the speed layer's bar of a day the batch does not have yet (always true).
+  provisional?: boolean;
 }
 
 //! One week, month or quarter of a ticker (the bars endpoint with another interval).
@@ -67,6 +69,22 @@ export interface RunInfo {
   [extra: string]: unknown;
 }
 
+//! One field of a day the speed layer and the batch disagree on.
+export interface FieldDifference {
+  field: 'open' | 'high' | 'low' | 'close' | 'volume';
+  speed: number;
+  batch: number;
+  relative_difference: number;
+}
+
+//! The speed layer's days against the batch's bars of the same ticker and date.
+export interface Reconciliation {
+  days_compared: number;
+  days_differing: number;
+  price_tolerance: number;
+  differences: { ticker: string; date: string; fields: FieldDifference[] }[];
+}
+
 export interface QualitySummary {
   snapshot_id: number;
   rows_read: number;
@@ -77,6 +95,7 @@ export interface QualitySummary {
   tickers: number;
   first_date: string | null;
   last_date: string | null;
+  reconciliation?: Reconciliation;
 }
 
 export type Interval = 'day' | 'week' | 'month' | 'quarter';
@@ -405,4 +424,190 @@ export async function GetPipelineRuns(limit: number, signal?: AbortSignal): Prom
 //! One run with the tail of each attempt's log.
 export function GetPipelineRun(run_id: string, signal?: AbortSignal): Promise<PipelineRun> {
   return GetJson<PipelineRun>(`/api/v1/pipeline/runs/${encodeURIComponent(run_id)}`, signal);
+}
+
+//! One bar of the speed layer (the bars endpoint with interval 1m, 5m or 1h), or one
+//! window of the event stream (with its symbol). Times are RFC 3339 UTC.
+export interface IntradayBar {
+  symbol?: string;
+  window_start: string;
+  window_end: string;
+  open: number;
+  high: number;
+  low: number;
+  close: number;
+  vwap: number | null;
+  volume: number;
+  trades: number;
+  final: boolean;
+  updated_at: string;
+  //! Stored windows rolled up into the bar (bars endpoint only).
+  windows?: number;
+}
+
+export type IntradayInterval = '1m' | '5m' | '1h';
+
+export const kIntradayMillis: Record<IntradayInterval, number> = {
+  '1m': 60_000,
+  '5m': 300_000,
+  '1h': 3_600_000,
+};
+
+//! A symbol the speed layer has windows of.
+export interface StreamSymbol {
+  symbol: string;
+  windows: number;
+  first_window_start: string;
+  last_window_start: string;
+  updated_at: string;
+  window_seconds: number;
+}
+
+//! The speed layer's bars of `ticker` at `interval`, from the bar holding `from` (RFC 3339)
+//! when given.
+export function GetIntradayBars(
+  ticker: string,
+  interval: IntradayInterval,
+  from?: string,
+  signal?: AbortSignal,
+): Promise<IntradayBar[]> {
+  return GetAllPages<IntradayBar>(`${TickerPath(ticker)}/bars`, { interval, from }, signal);
+}
+
+export async function GetStreamSymbols(signal?: AbortSignal): Promise<StreamSymbol[]> {
+  const body = await GetJson<{ data: StreamSymbol[] }>('/api/v1/stream/symbols', signal);
+  return body.data;
+}
+
+export type StreamState = 'connecting' | 'open' | 'retrying';
+
+//! A live subscription to GET /api/v1/stream/bars; Close() ends it.
+export interface BarStream {
+  Close(): void;
+}
+
+//! How long a refused or failed stream waits before trying again.
+const kStreamRetryMillis = 3000;
+
+//! Subscribes to the windows of `tickers` as the speed layer commits them: the browser's
+//! EventSource, or, with a token (EventSource cannot send an Authorization header), the
+//! same protocol read from fetch(), resuming with Last-Event-ID. Reconnects until Close().
+export function OpenBarStream(
+  tickers: string[],
+  on_bar: (bar: IntradayBar) => void,
+  on_state: (state: StreamState) => void,
+): BarStream {
+  const url = WithQuery('/api/v1/stream/bars', { tickers: tickers.join(',') });
+  return current_token === ''
+    ? new EventSourceStream(url, on_bar, on_state)
+    : new FetchedEventStream(url, current_token, on_bar, on_state);
+}
+
+class EventSourceStream implements BarStream {
+  private source: EventSource | undefined;
+  private retry: ReturnType<typeof setTimeout> | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly url: string,
+    private readonly on_bar: (bar: IntradayBar) => void,
+    private readonly on_state: (state: StreamState) => void,
+  ) {
+    this.Open();
+  }
+
+  Close(): void {
+    this.closed = true;
+    clearTimeout(this.retry);
+    this.source?.close();
+  }
+
+  private Open(): void {
+    this.on_state('connecting');
+    const source = new EventSource(this.url);
+    this.source = source;
+    source.addEventListener('open', () => this.on_state('open'));
+    source.addEventListener('bar', (e) => {
+      this.on_bar(JSON.parse((e as MessageEvent<string>).data) as IntradayBar);
+    });
+    source.addEventListener('error', () => {
+      if (this.closed) return;
+      // EventSource reconnects by itself after a dropped stream; a refusal (503, 401)
+      // closes it for good, so it is opened again here.
+      if (source.readyState !== EventSource.CLOSED) {
+        this.on_state('connecting');
+        return;
+      }
+      this.on_state('retrying');
+      this.retry = setTimeout(() => this.Open(), kStreamRetryMillis);
+    });
+  }
+}
+
+class FetchedEventStream implements BarStream {
+  private readonly controller = new AbortController();
+  private last_id = '';
+
+  constructor(
+    private readonly url: string,
+    private readonly token: string,
+    private readonly on_bar: (bar: IntradayBar) => void,
+    private readonly on_state: (state: StreamState) => void,
+  ) {
+    void this.Run();
+  }
+
+  Close(): void {
+    this.controller.abort();
+  }
+
+  private async Run(): Promise<void> {
+    const signal = this.controller.signal;
+    while (!signal.aborted) {
+      this.on_state('connecting');
+      try {
+        const headers: Record<string, string> = {
+          Accept: 'text/event-stream',
+          Authorization: `Bearer ${this.token}`,
+        };
+        if (this.last_id !== '') headers['Last-Event-ID'] = this.last_id;
+        const response = await fetch(this.url, { headers, signal });
+        if (!response.ok || response.body === null) throw new Error(`HTTP ${response.status}`);
+        this.on_state('open');
+        const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+        let buffer = '';
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          buffer += value;
+          let end: number;
+          while ((end = buffer.indexOf('\n\n')) >= 0) {
+            this.Dispatch(buffer.slice(0, end));
+            buffer = buffer.slice(end + 2);
+          }
+        }
+      } catch {
+        // Dropped or refused: tried again below.
+      }
+      if (signal.aborted) return;
+      this.on_state('retrying');
+      await new Promise((r) => setTimeout(r, kStreamRetryMillis));
+    }
+  }
+
+  //! One event block of the stream (text/event-stream framing).
+  private Dispatch(block: string): void {
+    let type = 'message';
+    let data = '';
+    for (const line of block.split('\n')) {
+      if (line.startsWith(':')) continue;
+      const colon = line.indexOf(':');
+      const field = colon < 0 ? line : line.slice(0, colon);
+      const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
+      if (field === 'event') type = value;
+      else if (field === 'data') data += (data === '' ? '' : '\n') + value;
+      else if (field === 'id') this.last_id = value;
+    }
+    if (type === 'bar' && data !== '') this.on_bar(JSON.parse(data) as IntradayBar);
+  }
 }

@@ -34,8 +34,8 @@ export const kOverlays: { key: OverlayKey; label: string; color: string }[] = [
   { key: 'bollinger', label: 'Bollinger', color: '#64748b' },
 ];
 
-const kUp = '#16a34a';
-const kDown = '#dc2626';
+export const kUp = '#16a34a';
+export const kDown = '#dc2626';
 // Every pane reserves the same price-scale width so their time axes line up exactly.
 const kScaleWidth = 72;
 
@@ -53,7 +53,8 @@ type Candle = CandlestickData<Time> | WhitespaceData<Time>;
 type Line = LineData<Time> | WhitespaceData<Time>;
 type Bar = HistogramData<Time> | WhitespaceData<Time>;
 
-function BaseOptions(attribution: boolean): DeepPartial<ChartOptions> {
+//! The look every chart of the dashboard shares.
+export function BaseOptions(attribution: boolean): DeepPartial<ChartOptions> {
   return {
     autoSize: true,
     layout: {
@@ -100,6 +101,36 @@ function FormatVolume(value: number): string {
   return String(value);
 }
 
+//! Up and down candles on `chart`, with volume bars in the bottom fifth.
+export function AddCandlesWithVolume(chart: IChartApi): {
+  candles: ISeriesApi<'Candlestick'>;
+  volume: ISeriesApi<'Histogram'>;
+} {
+  const candles = chart.addSeries(CandlestickSeries, {
+    upColor: kUp,
+    downColor: kDown,
+    borderUpColor: kUp,
+    borderDownColor: kDown,
+    wickUpColor: kUp,
+    wickDownColor: kDown,
+    priceLineVisible: false,
+  });
+  candles.priceScale().applyOptions({ scaleMargins: { top: 0.06, bottom: 0.24 } });
+  const volume = chart.addSeries(HistogramSeries, {
+    priceScaleId: 'volume',
+    priceFormat: { type: 'volume' },
+    lastValueVisible: false,
+    priceLineVisible: false,
+  });
+  volume.priceScale().applyOptions({ scaleMargins: { top: 0.8, bottom: 0 } });
+  return { candles, volume };
+}
+
+//! The colour of a volume bar: the candle's direction, faded.
+export function VolumeColor(open: number, close: number): string {
+  return close >= open ? 'rgba(22,163,74,0.35)' : 'rgba(220,38,38,0.35)';
+}
+
 //! The price chart and its two indicator panes inside `root`.
 export class PriceView {
   private readonly price: IChartApi;
@@ -140,23 +171,7 @@ export class PriceView {
     this.price.applyOptions({ timeScale: { visible: false } });
     this.rsi.applyOptions({ timeScale: { visible: false } });
 
-    this.candles = this.price.addSeries(CandlestickSeries, {
-      upColor: kUp,
-      downColor: kDown,
-      borderUpColor: kUp,
-      borderDownColor: kDown,
-      wickUpColor: kUp,
-      wickDownColor: kDown,
-      priceLineVisible: false,
-    });
-    this.candles.priceScale().applyOptions({ scaleMargins: { top: 0.06, bottom: 0.24 } });
-    this.volume = this.price.addSeries(HistogramSeries, {
-      priceScaleId: 'volume',
-      priceFormat: { type: 'volume' },
-      lastValueVisible: false,
-      priceLineVisible: false,
-    });
-    this.volume.priceScale().applyOptions({ scaleMargins: { top: 0.8, bottom: 0 } });
+    ({ candles: this.candles, volume: this.volume } = AddCandlesWithVolume(this.price));
 
     for (const overlay of kOverlays) {
       const common = {
@@ -245,7 +260,7 @@ export class PriceView {
         (r): Bar => ({
           time: r.time,
           value: r.bar.volume,
-          color: r.bar.close >= r.bar.open ? 'rgba(22,163,74,0.35)' : 'rgba(220,38,38,0.35)',
+          color: VolumeColor(r.bar.open, r.bar.close),
         }),
       ),
     );

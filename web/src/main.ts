@@ -14,13 +14,14 @@ import {
   type Interval,
 } from './api';
 import { PriceView, kOverlays, type ChartData } from './chart';
+import { IntradayView } from './intraday_view';
 import { ModelView, kIcLines } from './model_view';
 import { PipelineView } from './pipeline_view';
 import { RenderQuality, RenderRuns } from './panels';
 import { TickerSearch } from './search';
 
 const kIntervals: Interval[] = ['day', 'week', 'month', 'quarter'];
-const kViews = ['prices', 'model', 'pipelines'] as const;
+const kViews = ['prices', 'intraday', 'model', 'pipelines'] as const;
 type View = (typeof kViews)[number];
 
 function Find<T extends HTMLElement>(id: string): T {
@@ -77,6 +78,7 @@ class Dashboard {
   private readonly cache = new Map<string, ChartData>();
   private model_view: ModelView | undefined;
   private pipeline_view: PipelineView | undefined;
+  private intraday_view: IntradayView | undefined;
   private shown: View = 'prices';
 
   Start(): void {
@@ -147,19 +149,39 @@ class Dashboard {
     }
   }
 
-  //! Shows the price, model or pipeline view; the model and pipeline views load each
-  //! time they are shown.
+  //! Shows the price, intraday, model or pipeline view; all but the price view load each
+  //! time they are shown, and the intraday view follows the speed layer while shown.
   private ShowView(view: View): void {
     this.shown = view;
     Find('views')
       .querySelectorAll<HTMLButtonElement>('button')
       .forEach((b) => b.setAttribute('aria-pressed', String(b.dataset.view === view)));
     document.querySelector<HTMLElement>('main.layout')!.hidden = view !== 'prices';
+    Find('intraday-view').hidden = view !== 'intraday';
     Find('model-view').hidden = view !== 'model';
     Find('pipeline-view').hidden = view !== 'pipelines';
     if (view === 'model') void this.LoadModelView();
     if (view === 'pipelines') void this.PipelineViewOf().Show();
     else this.pipeline_view?.Hide();
+    if (view === 'intraday') void this.IntradayViewOf().Show();
+    else this.intraday_view?.Hide();
+  }
+
+  private IntradayViewOf(): IntradayView {
+    this.intraday_view ??= new IntradayView(
+      {
+        card: Find('intraday-card'),
+        title: Find('intraday-title'),
+        symbols: Find<HTMLSelectElement>('intraday-symbol'),
+        intervals: Find('intraday-interval'),
+        live: Find('intraday-live'),
+        meta: Find('intraday-meta'),
+        legend: Find('intraday-legend'),
+        chart: Find('intraday-chart'),
+      },
+      (source, message) => this.errors.Set(source, message),
+    );
+    return this.intraday_view;
   }
 
   private PipelineViewOf(): PipelineView {
@@ -256,6 +278,7 @@ class Dashboard {
       void this.RefreshPanels();
       if (this.shown === 'model') void this.LoadModelView();
       if (this.shown === 'pipelines') void this.PipelineViewOf().Show();
+      if (this.shown === 'intraday') void this.IntradayViewOf().Show();
       if (this.ticker !== '') this.Select(this.ticker, this.interval);
       else void this.PickFirstTicker();
     });

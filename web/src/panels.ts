@@ -1,7 +1,8 @@
-// The side panels: the data-quality summary of the current snapshot and the run history
-// with each run's reject counts. Built with DOM nodes (no HTML strings from API data).
-import type { QualitySummary, RunInfo } from './api';
-import { El } from './dom';
+// The side panels: the data-quality summary of the current snapshot (with the speed
+// layer's reconciliation against the batch) and the run history with each run's reject
+// counts. Built with DOM nodes (no HTML strings from API data).
+import type { QualitySummary, Reconciliation, RunInfo } from './api';
+import { El, Table } from './dom';
 
 function Count(value: number | null | undefined): string {
   return typeof value === 'number' ? value.toLocaleString('en-US') : '–';
@@ -70,6 +71,57 @@ export function RenderQuality(root: HTMLElement, q: QualitySummary): void {
   }
   table.append(head, body);
   root.append(table);
+  if (q.reconciliation) root.append(...ReconciliationNodes(q.reconciliation));
+}
+
+//! A field's value as the batch and the speed layer hold it: prices to the 1e-9 they are
+//! compared at, volumes whole.
+function Value(field: string, value: number): string {
+  return field === 'volume' ? Count(value) : String(Number(value.toPrecision(12)));
+}
+
+//! The speed layer against the batch: how many days both have, how many differ, and the
+//! differing fields of the newest of them.
+function ReconciliationNodes(r: Reconciliation): HTMLElement[] {
+  const head = El('h3', 'Speed layer vs batch', 'subhead');
+  const summary = El('p', undefined, 'meta');
+  summary.dataset.testid = 'reconciliation-summary';
+  summary.textContent =
+    r.days_compared === 0
+      ? 'No day is in both the speed layer and the batch yet'
+      : `${Count(r.days_compared)} days in both · ${Count(r.days_differing)} differ` +
+        ` (prices beyond ${r.price_tolerance} relative, volume exactly)`;
+  const rows: HTMLTableRowElement[] = [];
+  for (const day of r.differences) {
+    for (const f of day.fields) {
+      const row = El('tr');
+      row.dataset.ticker = day.ticker;
+      row.dataset.date = day.date;
+      row.dataset.field = f.field;
+      const pct = f.relative_difference * 100;
+      row.append(
+        El('td', day.ticker),
+        El('td', day.date, 'when'),
+        El('td', f.field),
+        El('td', Value(f.field, f.speed), 'num'),
+        El('td', Value(f.field, f.batch), 'num'),
+        El('td', pct < 0.001 ? pct.toExponential(1) + '%' : pct.toFixed(3) + '%', 'num warn'),
+      );
+      rows.push(row);
+    }
+  }
+  const nodes: HTMLElement[] = [head, summary];
+  if (r.days_compared > 0) {
+    const table = Table(
+      [['Ticker'], ['Date'], ['Field'], ['Speed', 'num'], ['Batch', 'num'], ['Diff', 'num']],
+      rows,
+      'Every day agrees',
+    );
+    table.classList.add('reconciliation');
+    table.dataset.testid = 'reconciliation';
+    nodes.push(table);
+  }
+  return nodes;
 }
 
 //! Fills `root` with the run history table, newest first.
