@@ -422,8 +422,8 @@ class ServingStore {
   //! next_offset 0 and an empty state: no checkpoint yet). Returns each partition's
   //! checkpoint with its new epoch. A processor commits with those epochs, and a commit
   //! of any partition claimed since by another processor is refused (see CommitStreamBatch).
-  virtual Result<std::map<int, StreamPartitionCheckpoint>> ClaimStreamPartitions(std::string_view topic,
-                                                                                 const std::vector<int>& partitions) = 0;
+  virtual Result<std::map<int, StreamPartitionCheckpoint>> ClaimStreamPartitions(
+      std::string_view topic, const std::vector<int>& partitions) = 0;
 
   //! Totals over every row of stream_partitions (all zero when there are none).
   virtual Result<StreamProgress> LoadStreamProgress() = 0;
