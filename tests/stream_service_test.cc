@@ -14,6 +14,7 @@
 #include <sstream>
 #include <string>
 
+#include "lake_test_util.h"
 #include "store/serving_store.h"
 #include "stream/trade_event.h"
 #include "stream_reference.h"
@@ -113,6 +114,68 @@ TEST(StreamService, AProcessorKilledAroundACommitResumesExactly) {
     }
     EXPECT_EQ(consumed, 40'000) << "every published record, dead letters included";
   }
+}
+
+TEST(StreamService, FinalWindowsLandInTheLakeAndOutliveTheStore) {
+  TempDir dir;
+  const std::string lake = dir.Join("lake");
+  const std::string input = dir.Join("trades.jsonl");
+  ASSERT_EQ(RunCommand("mkdir -p " + lake).exit_code, 0);
+  // 30,000 events at 20 a second of event time: eight minutes per symbol, so most windows
+  // close; the events start at 14:30Z and cross into the next UTC hour.
+  ASSERT_EQ(RunCommand(Stocklake("generate-trades --out " + input +
+                                 " --events 30000 --symbols 10 --seed 4 --rate 20 --late 0.01 --start "
+                                 "2025-01-02T14:55:00Z"))
+                .exit_code,
+            0);
+  ASSERT_EQ(RunCommand(Stocklake("publish --lake " + lake + " --topic trades --input " + input)).exit_code, 0);
+  const auto run = RunCommand(Stocklake("stream --once --lake " + lake));
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+
+  // The lake holds exactly the store's final windows, one file per UTC hour.
+  int64_t late = 0, invalid = 0;
+  const auto expected = Expected(input, &late, &invalid);
+  const auto stored = StoredBars(lake, expected);
+  const std::string table = testing::LakeTable(lake, "silver/intraday_bars");
+  const auto counts =
+      testing::DuckDb("SELECT count(*) AS n, count(DISTINCT window_start // 3600000) AS hours FROM " + table);
+  ASSERT_EQ(counts.size(), 1u);
+  EXPECT_EQ(testing::AsInt(counts[0]["hours"]), 2);
+  auto store = OpenServingStore("sqlite:" + lake + "/_store/stocklake.sqlite");
+  ASSERT_TRUE(store.ok());
+  int64_t final_rows = 0;
+  for (const auto& [key, bar] : stored) {
+    IntradayBarsQuery query;
+    query.symbol = key.first;
+    query.from_ms = key.second;
+    query.to_ms = key.second;
+    auto row = (*store)->IntradayBars(query);
+    ASSERT_TRUE(row.ok());
+    final_rows += row->Find("final")->i32[0];
+  }
+  EXPECT_GT(final_rows, 0);
+  EXPECT_LT(final_rows, static_cast<int64_t>(stored.size()));  // each symbol's last window stays open
+  EXPECT_EQ(testing::AsInt(counts[0]["n"]), final_rows);
+  const auto lake_rows = testing::DuckDb(
+      "SELECT symbol, window_start, \"open\", high, low, \"close\", vwap, volume, trades FROM " + table);
+  for (const auto& row : lake_rows) {
+    const auto it = expected.find({row["symbol"].get<std::string>(), testing::AsInt(row["window_start"])});
+    ASSERT_NE(it, expected.end()) << row.dump();
+    EXPECT_EQ(row["open"].get<double>(), it->second.open);
+    EXPECT_EQ(row["close"].get<double>(), it->second.close);
+    EXPECT_EQ(row["high"].get<double>(), it->second.high);
+    EXPECT_EQ(row["low"].get<double>(), it->second.low);
+    EXPECT_NEAR(row["vwap"].get<double>(), it->second.vwap, it->second.vwap * 1e-12);
+    EXPECT_EQ(testing::AsInt(row["volume"]), it->second.volume);
+    EXPECT_EQ(testing::AsInt(row["trades"]), it->second.trades);
+  }
+
+  // A second pass changes nothing; the history stays when the store is gone.
+  ASSERT_EQ(RunCommand(Stocklake("stream --once --lake " + lake)).exit_code, 0);
+  EXPECT_EQ(testing::AsInt(testing::DuckDb("SELECT count(*) AS n FROM " + table)[0]["n"]), final_rows);
+  store = Status::NotFound("closed");
+  ASSERT_EQ(RunCommand("rm -rf " + lake + "/_store").exit_code, 0);
+  EXPECT_EQ(testing::AsInt(testing::DuckDb("SELECT count(*) AS n FROM " + table)[0]["n"]), final_rows);
 }
 
 TEST(StreamService, BadOptionsExitTwo) {

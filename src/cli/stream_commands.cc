@@ -44,6 +44,8 @@ CommandRunner AddStreamCommand(CLI::App& app) {
   AddDurationOption(cmd, "--lateness", &options->lateness_ms, "Allowed lateness behind a symbol's newest event (60s)");
   AddDurationOption(cmd, "--idle-close", &options->idle_close_ms,
                     "Finalise a symbol's open window after this long without its events (processing time)");
+  AddDurationOption(cmd, "--lake-export", &options->lake_export_ms,
+                    "How often final windows go to the lake's silver/intraday_bars (default 60s; 0: at stop only)");
   cmd->add_flag("--once", options->once, "Stop when every owned partition is caught up");
   cmd->add_option("--fetch-bytes", options->fetch_bytes, "Bytes read per partition and commit (default 4 MiB)")
       ->check(CLI::Range(static_cast<size_t>(1), static_cast<size_t>(1) << 30));

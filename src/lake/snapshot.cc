@@ -262,7 +262,9 @@ Status RemoveUnreferencedFiles(const std::string& lake_dir, const LakeSnapshot& 
   }
   std::vector<std::string_view> tables = AllTableNames();
   // Unbucketed files have no bucket: only a cleanup of the whole lake removes them.
-  if (only_buckets == nullptr) tables.insert(tables.end(), MlTableNames().begin(), MlTableNames().end());
+  if (only_buckets == nullptr) {
+    tables.insert(tables.end(), UnbucketedTableNames().begin(), UnbucketedTableNames().end());
+  }
   for (std::string_view table : tables) {
     const std::string dir = lake_dir + "/" + std::string(table);
     auto names = env->ListDirectory(dir);

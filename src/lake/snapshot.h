@@ -16,7 +16,7 @@
 
 namespace stocklake {
 
-//! DataFile::bucket of the files of unbucketed tables (MlTableNames()).
+//! DataFile::bucket of the files of unbucketed tables (UnbucketedTableNames()).
 inline constexpr int kUnbucketed = -1;
 
 struct DataFile {

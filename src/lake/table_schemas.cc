@@ -29,8 +29,26 @@ const std::vector<std::string_view>& MlTableNames() {
   return kNames;
 }
 
+const std::vector<std::string_view>& UnbucketedTableNames() {
+  static const std::vector<std::string_view> kNames = {kGoldPredictions, kGoldBacktest, kGoldBacktestPredictions,
+                                                       kSilverIntradayBars};
+  return kNames;
+}
+
 Table EmptyTableFor(std::string_view name) {
   using T = ColumnType;
+  if (name == kSilverIntradayBars) {
+    return MakeTable({{"symbol", T::kString, false},
+                      {"window_start", T::kInt64, false},
+                      {"window_end", T::kInt64, false},
+                      {"open", T::kDouble, false},
+                      {"high", T::kDouble, false},
+                      {"low", T::kDouble, false},
+                      {"close", T::kDouble, false},
+                      {"vwap", T::kDouble, false},
+                      {"volume", T::kInt64, false},
+                      {"trades", T::kInt64, false}});
+  }
   if (name == kSilverBars) {
     return MakeTable({{"ticker", T::kString, false},
                       {"date", T::kDate, false},

@@ -22,6 +22,10 @@ inline constexpr std::string_view kRejects = "rejects";
 inline constexpr std::string_view kGoldPredictions = "gold/predictions";
 inline constexpr std::string_view kGoldBacktest = "gold/backtest";
 inline constexpr std::string_view kGoldBacktestPredictions = "gold/backtest_predictions";
+//! The speed layer's finalised windows (stream.md), one file per UTC hour of window start
+//! (DataFile::partition "date=YYYY-MM-DD/hour=HH"), exported from the serving store so that the
+//! history of intraday bars outlives it. Times are Unix milliseconds, UTC.
+inline constexpr std::string_view kSilverIntradayBars = "silver/intraday_bars";
 //! Internal: for each silver/bars file, the source id and line of every row (same row
 //! order), so a later run can report a displaced row as a duplicate with its origin.
 inline constexpr std::string_view kBarsLineage = "_internal/bars_lineage";
@@ -34,6 +38,9 @@ const std::vector<std::string_view>& AllTableNames();
 
 //! The tables of the ML application (not bucketed).
 const std::vector<std::string_view>& MlTableNames();
+
+//! Every unbucketed table: the ML tables and silver/intraday_bars.
+const std::vector<std::string_view>& UnbucketedTableNames();
 
 //! An empty Table with the named table's columns (names, types, nullability).
 Table EmptyTableFor(std::string_view table_name);

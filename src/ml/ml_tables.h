@@ -13,6 +13,7 @@
 #include "core/status.h"
 #include "core/table.h"
 #include "lake/snapshot.h"
+#include "lake/unbucketed_file.h"
 #include "ml/feature_frame.h"
 #include "ml/metrics.h"
 #include "ml/walk_forward.h"
@@ -46,11 +47,5 @@ class BacktestTables {
 //! Per predictor ("model", "baseline"), the summary (Summarize) of one backtest's
 //! gold/backtest rows, as the backtest command and the API report it.
 std::map<std::string, MetricsSummary> SummarizeBacktestRows(const Table& rows);
-
-//! Writes `table` durably as a new file of the unbucketed `table_name` (not yet listed
-//! by any snapshot: commit it with CommitUnbucketedChanges).
-Result<DataFile> WriteUnbucketedFile(const std::string& lake_dir, std::string_view table_name,
-                                     const std::string& partition, const std::string& name_tag, const Table& table,
-                                     Env* env = Env::Default());
 
 }  // namespace stocklake

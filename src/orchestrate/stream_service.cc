@@ -11,6 +11,7 @@
 
 #include "core/crash_point.h"
 #include "log/topics.h"
+#include "orchestrate/intraday_export.h"
 #include "orchestrate/lake_lock.h"
 #include "orchestrate/log_url.h"
 #include "orchestrate/service_support.h"
@@ -91,6 +92,18 @@ Status RunStream(const StreamOptions& options, const std::atomic<bool>& stop, St
                                        options.lateness_ms);
   };
   std::map<int, int64_t> epochs;  // partition -> the owner epoch this processor claimed
+  auto export_to_lake = [&]() -> Status {
+    IntradayExportStats exported;
+    SL_RETURN_IF_ERROR(ExportFinalWindows(*store, options.lake_dir, &exported));
+    if (exported.snapshot_id > 0) {
+      ++totals.lake_exports;
+      ReportServiceLine(kService, "silver/intraday_bars: %lld final windows of %lld hours, snapshot %lld",
+                        static_cast<long long>(exported.rows), static_cast<long long>(exported.hours),
+                        static_cast<long long>(exported.snapshot_id));
+    }
+    return Status::OK();
+  };
+  auto last_export = std::chrono::steady_clock::now();
   while (!stop.load()) {
     SL_ASSIGN_OR_RETURN(const std::vector<int> assigned, PollOrStop(member.get(), idle ? poll_ms : 0, stop));
     // Partitions another processor claimed are left alone until the group's assignment
@@ -205,10 +218,16 @@ Status RunStream(const StreamOptions& options, const std::atomic<bool>& stop, St
       last_status = std::chrono::steady_clock::now();
       events_since_status = 0;
     }
+    if (options.lake_export_ms > 0 &&
+        std::chrono::steady_clock::now() - last_export >= std::chrono::milliseconds(options.lake_export_ms)) {
+      SL_RETURN_IF_ERROR(export_to_lake());
+      last_export = std::chrono::steady_clock::now();
+    }
     if (options.once && caught_up && !did_work) break;
     idle = !did_work;
   }
   member->Leave();
+  SL_RETURN_IF_ERROR(export_to_lake());  // what became final since the last export
   if (report != nullptr) *report = totals;
   ReportServiceLine(kService, "stopped");
   return Status::OK();

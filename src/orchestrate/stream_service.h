@@ -29,12 +29,16 @@ struct StreamOptions {
   //! Bytes fetched per partition and cycle: smaller means more, smaller commits (lower
   //! latency); tests use it to get many commit points.
   size_t fetch_bytes = 4 << 20;
+  //! How often finalised windows are exported to the lake's silver/intraday_bars (also
+  //! once when the processor stops); 0: only when it stops.
+  int64_t lake_export_ms = 60'000;
 };
 
 struct StreamReport {
   int64_t accepted = 0, late = 0, invalid = 0;
   int64_t commits = 0;
   int64_t bars_written = 0;
+  int64_t lake_exports = 0;  //!< snapshots of silver/intraday_bars committed
 };
 
 //! Runs until `stop` (or, with `once`, until caught up). InvalidArgument for bad options.

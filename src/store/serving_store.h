@@ -425,6 +425,17 @@ class ServingStore {
   virtual Result<std::map<int, StreamPartitionCheckpoint>> ClaimStreamPartitions(
       std::string_view topic, const std::vector<int>& partitions) = 0;
 
+  //! The UTC hours (hours since 1970-01-01T00:00Z of window_start) of the final
+  //! intraday_bars rows committed after `updated_after_ms` (Unix ms), ascending, and the
+  //! newest updated_at among them (`updated_after_ms` when there are none): what a lake
+  //! export must rewrite.
+  virtual Result<std::pair<std::vector<int64_t>, int64_t>> FinalIntradayHoursUpdatedAfter(int64_t updated_after_ms) = 0;
+
+  //! The final intraday_bars rows whose window starts in UTC hour `hour` (hours since
+  //! 1970-01-01T00:00Z), ordered by symbol and window_start, with the columns of the lake
+  //! table silver/intraday_bars.
+  virtual Result<Table> FinalIntradayBarsOfHour(int64_t hour) = 0;
+
   //! Totals over every row of stream_partitions (all zero when there are none).
   virtual Result<StreamProgress> LoadStreamProgress() = 0;
 

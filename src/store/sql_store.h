@@ -90,6 +90,8 @@ class SqlStore : public ServingStore {
   Result<std::vector<std::string>> BacktestIds() override;
   Result<Table> BacktestQuarters(std::string_view backtest_id) override;
   Result<std::map<int, StreamPartitionCheckpoint>> LoadStreamCheckpoints(std::string_view topic) override;
+  Result<std::pair<std::vector<int64_t>, int64_t>> FinalIntradayHoursUpdatedAfter(int64_t updated_after_ms) override;
+  Result<Table> FinalIntradayBarsOfHour(int64_t day) override;
   Result<std::map<int, StreamPartitionCheckpoint>> ClaimStreamPartitions(std::string_view topic,
                                                                          const std::vector<int>& partitions) override;
   Result<StreamProgress> LoadStreamProgress() override;

@@ -8,6 +8,7 @@
 #include <limits>
 #include <tuple>
 
+#include "lake/table_schemas.h"
 #include "store/sql_store.h"
 
 namespace stocklake {
@@ -88,6 +89,37 @@ Result<std::map<int, StreamPartitionCheckpoint>> SqlStore::ClaimStreamPartitions
                           " store");
   }
   return out;
+}
+
+Result<std::pair<std::vector<int64_t>, int64_t>> SqlStore::FinalIntradayHoursUpdatedAfter(int64_t updated_after_ms) {
+  const std::string hour = "(" + TimestampToMillis("window_start") + ") / 3600000";
+  const std::string after = "updated_at > " + MillisToTimestamp("$1");
+  Table hours;
+  hours.columns = {{"hour", ColumnType::kInt64, false}};
+  Status st = Query("SELECT DISTINCT " + hour + " FROM intraday_bars WHERE \"final\" AND " + after + " ORDER BY 1",
+                    {updated_after_ms}, &hours);
+  Table newest;
+  newest.columns = {{"newest", ColumnType::kInt64, false}};
+  if (st.ok()) {
+    st = Query("SELECT COALESCE(" + TimestampToMillis("MAX(updated_at)") +
+                   ", $1) FROM intraday_bars WHERE \"final\" AND " + after,
+               {updated_after_ms}, &newest);
+  }
+  if (!st.ok()) return st.WithContext("finding the hours of newly final intraday bars");
+  if (newest.num_rows() != 1) return Status::Corruption("the store returned no newest updated_at");
+  return std::make_pair(hours.columns[0].i64, newest.columns[0].i64[0]);
+}
+
+Result<Table> SqlStore::FinalIntradayBarsOfHour(int64_t hour) {
+  Table t = EmptyTableFor(kSilverIntradayBars);
+  Status st = Query("SELECT symbol, " + TimestampToMillis("window_start") + ", " + TimestampToMillis("window_end") +
+                        ", \"open\", high, low, \"close\", vwap, volume, trades FROM intraday_bars WHERE \"final\" AND "
+                        "window_start >= " +
+                        MillisToTimestamp("$1") + " AND window_start < " + MillisToTimestamp("$2") +
+                        " ORDER BY symbol, window_start",
+                    {hour * 3'600'000, (hour + 1) * 3'600'000}, &t);
+  if (!st.ok()) return st.WithContext("reading the final intraday bars of hour " + std::to_string(hour));
+  return t;
 }
 
 Result<StreamProgress> SqlStore::LoadStreamProgress() {
