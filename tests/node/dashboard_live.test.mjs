@@ -94,6 +94,13 @@ describe('dashboard intraday view against stocklake serve', { timeout: 170000 },
       { symbol, interval },
       { timeout: 15000 },
     );
+    // A reload the caller set off (a new token) may start just after the wait above saw the
+    // previous answer: wait for whatever load is in flight to settle too.
+    await page.waitForFunction(
+      () => ['ready', 'error'].includes(document.querySelector('#intraday-card')?.dataset.state),
+      null,
+      { timeout: 15000 },
+    );
     assert.equal(await page.getAttribute('#intraday-card', 'data-state'), 'ready', await page.textContent('#errors'));
   }
 
@@ -218,6 +225,10 @@ describe('dashboard intraday view against stocklake serve', { timeout: 170000 },
   it('follows the stream with a token too (fetch() instead of EventSource)', async () => {
     const token = execFileSync(binary, ['token', 'create', '--lake', lake, '--role', 'viewer', '--name', 'live'],
       { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    // The answer shown so far is stale: the wait below must see the reload's own answer.
+    await page.$eval('#intraday-card', (card) => {
+      card.dataset.state = 'stale';
+    });
     await page.fill('#token-input', token);
     await page.click('#token-form button[type="submit"]');
     const symbol = await page.$eval('#intraday-symbol', (s) => s.value);
