@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <shared_mutex>
 
+#include "core/clock.h"
 #include "core/files.h"
 #include "log/log_segment.h"
 
@@ -21,11 +22,6 @@ namespace {
 constexpr size_t kMaxRecordBytes = size_t{1} << 30;
 constexpr const char* kGroupsDir = "_groups";
 constexpr const char* kTopicMetaFile = "topic.json";
-
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 bool ValidName(const std::string& name) {
   if (name.empty() || name.size() > 249 || name == "." || name == "..") return false;
@@ -199,7 +195,7 @@ Status FileLog::Impl::Roll(Partition& p, int64_t base_offset) {
   s.base_offset = base_offset;
   s.end_offset = base_offset;
   s.path = p.dir + "/" + SegmentName(base_offset);
-  s.mtime_ms = NowMs();
+  s.mtime_ms = NowMillis();
   SL_ASSIGN_OR_RETURN(p.write_file, env()->NewWritableFile(s.path, OpenMode::kCreateNew));
   p.segments.push_back(std::move(s));
   p.dir_needs_sync = true;
@@ -233,7 +229,7 @@ Status FileLog::Impl::WriteBatch(Partition& p) {
   s.AddBatch(h.base_offset, s.size);
   s.size += batch_size;
   s.end_offset += h.count;
-  s.mtime_ms = NowMs();
+  s.mtime_ms = NowMillis();
   p.needs_sync = true;
   p.pending.clear();
   // A single huge record grows the buffer; do not keep that memory for every later batch.
@@ -408,7 +404,7 @@ Status FileLog::Flush() {
 
 Status FileLog::ApplyRetention() {
   if (impl_->options.retention_bytes < 0 && impl_->options.retention_ms < 0) return Status::OK();
-  const int64_t now = NowMs();
+  const int64_t now = NowMillis();
   std::shared_lock lock(impl_->topics_mu);
   for (auto& [name, topic] : impl_->topics) {
     for (auto& p : topic->partitions) {

@@ -9,6 +9,7 @@
 #include <set>
 #include <vector>
 
+#include "core/clock.h"
 #include "core/crash_point.h"
 #include "log/topics.h"
 #include "orchestrate/intraday_export.h"
@@ -26,11 +27,6 @@ namespace {
 
 constexpr const char* kService = "stream";
 constexpr const char* kStreamGroup = "stocklake-stream";
-
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 IntradayBarRow ToRow(const WindowBar& bar) {
   IntradayBarRow row;
@@ -143,7 +139,7 @@ Status RunStream(const StreamOptions& options, const std::atomic<bool>& stop, St
       continue;
     }
 
-    const int64_t now_ms = NowMs();
+    const int64_t now_ms = NowMillis();
     std::vector<DeadLetter> dlq;
     std::map<int, StreamPartitionCheckpoint> checkpoints;
     std::vector<IntradayBarRow> rows;
