@@ -84,8 +84,29 @@ TEST(StreamService, BarsEqualTheSpecAndEveryRejectIsDeadLettered) {
   EXPECT_EQ(late_lines, late);
 }
 
+// Checks that the lake's stream caught up with all `published` records and its bars equal
+// the reference over `input`.
+void ExpectCaughtUpWithOnePass(const std::string& lake, const std::string& input, int64_t published) {
+  int64_t late = 0, invalid = 0;
+  const auto expected = Expected(input, &late, &invalid);
+  ExpectSameBars(expected, StoredBars(lake, expected));
+  const StreamProgress caught_up = StreamProgressOf(lake);
+  EXPECT_EQ(caught_up.lag_records, 0);
+  EXPECT_GT(caught_up.last_commit_ms, 0);
+  auto store = OpenServingStore("sqlite:" + lake + "/_store/stocklake.sqlite");
+  ASSERT_TRUE(store.ok());
+  auto checkpoints = (*store)->LoadStreamCheckpoints("trades");
+  ASSERT_TRUE(checkpoints.ok()) << checkpoints.status().ToString();
+  int64_t consumed = 0;
+  for (const auto& [partition, checkpoint] : *checkpoints) {
+    EXPECT_EQ(checkpoint.log_end_offset, checkpoint.next_offset) << "partition " << partition;
+    consumed += checkpoint.next_offset;
+  }
+  EXPECT_EQ(consumed, published) << "every published record, dead letters included";
+}
+
 TEST(StreamService, AProcessorKilledAroundACommitResumesExactly) {
-  for (const char* point : {"stream-before-third-commit", "stream-after-third-commit"}) {
+  for (const char* point : {"stream-before-commit@3", "stream-after-commit@3"}) {
     SCOPED_TRACE(point);
     TempDir dir;
     const std::string lake = dir.Join("lake");
@@ -97,23 +118,30 @@ TEST(StreamService, AProcessorKilledAroundACommitResumesExactly) {
     EXPECT_GT(StreamProgressOf(lake).lag_records, 0);
     const auto resumed = RunCommand(Stocklake(stream));
     ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
-    int64_t late = 0, invalid = 0;
-    const auto expected = Expected(input, &late, &invalid);
-    ExpectSameBars(expected, StoredBars(lake, expected));
-    const StreamProgress caught_up = StreamProgressOf(lake);
-    EXPECT_EQ(caught_up.lag_records, 0);
-    EXPECT_GT(caught_up.last_commit_ms, 0);
-    auto store = OpenServingStore("sqlite:" + lake + "/_store/stocklake.sqlite");
-    ASSERT_TRUE(store.ok());
-    auto checkpoints = (*store)->LoadStreamCheckpoints("trades");
-    ASSERT_TRUE(checkpoints.ok()) << checkpoints.status().ToString();
-    int64_t consumed = 0;
-    for (const auto& [partition, checkpoint] : *checkpoints) {
-      EXPECT_EQ(checkpoint.log_end_offset, checkpoint.next_offset) << "partition " << partition;
-      consumed += checkpoint.next_offset;
-    }
-    EXPECT_EQ(consumed, 40'000) << "every published record, dead letters included";
+    ExpectCaughtUpWithOnePass(lake, input, 40'000);
   }
+}
+
+TEST(StreamService, KilledAgainAndAgainAtEveryKindOfPointEndsAsOnePass) {
+  // One processor killed over and over, each time at another point (before or after a
+  // store commit, after the dead letters went out) and after another number of commits,
+  // restarted each time; then run to the end.
+  TempDir dir;
+  const std::string lake = dir.Join("lake");
+  const std::string input = PublishTrades(dir, lake, 40'000);
+  const std::string stream = "stream --once --fetch-bytes 8000 --lake " + lake;
+  const char* const points[] = {"stream-before-commit", "stream-after-dead-letters", "stream-after-commit"};
+  int kills = 0;
+  for (int round = 0; round < 12; ++round) {
+    const std::string point = std::string(points[round % 3]) + "@" + std::to_string(1 + round % 4);
+    const auto run = RunCommand("STOCKLAKE_CRASH_AT=" + point + " " + Stocklake(stream));
+    if (run.exit_code == 0) break;  // caught up before reaching the point
+    ++kills;
+  }
+  EXPECT_GE(kills, 10) << "the stream should outlast most of the kills";
+  const auto last = RunCommand(Stocklake(stream));
+  ASSERT_EQ(last.exit_code, 0) << last.output;
+  ExpectCaughtUpWithOnePass(lake, input, 40'000);
 }
 
 TEST(StreamService, FinalWindowsLandInTheLakeAndOutliveTheStore) {

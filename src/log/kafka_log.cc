@@ -83,6 +83,7 @@ struct PartitionReader {
   bool started = false;
   int64_t next = -1;              // offset the next record handed out must have (or above)
   std::optional<LogRecord> held;  // consumed but did not fit the previous Fetch's max_bytes
+  int64_t known_end = 0;          // the highest end offset seen (FetchAvailable's lag figure)
 };
 
 struct ReaderTopic {
@@ -106,6 +107,8 @@ class KafkaLog final : public MessageLog {
   Result<int64_t> BeginOffset(const std::string& topic, int partition) override;
   Result<std::vector<LogRecord>> Fetch(const std::string& topic, int partition, int64_t offset,
                                        size_t max_bytes) override;
+  Result<AvailableRecords> FetchAvailable(const std::string& topic, int partition, int64_t offset,
+                                          size_t max_bytes) override;
   Status CommitOffset(const std::string& group, const std::string& topic, int partition, int64_t next_offset) override;
   Result<int64_t> CommittedOffset(const std::string& group, const std::string& topic, int partition) override;
 
@@ -122,6 +125,19 @@ class KafkaLog final : public MessageLog {
 
   Result<rd_kafka_topic_t*> ReaderTopicHandle(const std::string& topic);
   Result<PartitionReader*> Reader(const std::string& topic, int partition);
+  // The end offset, after checking that `offset` is within the retained records.
+  Result<int64_t> CheckFetchOffset(const std::string& topic, int partition, int64_t offset);
+  // Starts reading at `offset` unless the reader is already there (then it keeps streaming).
+  Status PositionReader(rd_kafka_topic_t* rkt, PartitionReader* reader, const std::string& topic, int partition,
+                        int64_t offset);
+  // A consumed message as a record; none for one to skip (already handed out, end of
+  // partition, a transient error); an error for the rest (the reader is stopped).
+  Result<std::optional<LogRecord>> TakeMessage(rd_kafka_topic_t* rkt, PartitionReader* reader, rd_kafka_message_t* msg,
+                                               const std::string& topic, int partition);
+  // Appends a record unless it would take `out` past max_bytes (then it is held for the
+  // next call); false when the caller should stop.
+  static bool HandOut(PartitionReader* reader, LogRecord record, size_t max_bytes, size_t* bytes,
+                      std::vector<LogRecord>* out);
   Result<std::pair<int64_t, int64_t>> Watermarks(const std::string& topic, int partition);
   Result<int> MetadataPartitionCount(rd_kafka_t* rk, const std::string& topic);
   Status CreateTopic(const std::string& topic, int partitions);
@@ -479,8 +495,7 @@ Result<int64_t> KafkaLog::BeginOffset(const std::string& topic, int partition) {
   return marks.first;
 }
 
-Result<std::vector<LogRecord>> KafkaLog::Fetch(const std::string& topic, int partition, int64_t offset,
-                                               size_t max_bytes) {
+Result<int64_t> KafkaLog::CheckFetchOffset(const std::string& topic, int partition, int64_t offset) {
   SL_ASSIGN_OR_RETURN(auto marks, Watermarks(topic, partition));
   const auto [low, high] = marks;
   if (offset < low) {
@@ -492,35 +507,87 @@ Result<std::vector<LogRecord>> KafkaLog::Fetch(const std::string& topic, int par
     return Status::InvalidArgument("Fetch " + Label(topic, partition, offset) + ": beyond the end offset " +
                                    std::to_string(high));
   }
+  return high;
+}
+
+Status KafkaLog::PositionReader(rd_kafka_topic_t* rkt, PartitionReader* reader, const std::string& topic, int partition,
+                                int64_t offset) {
+  if (reader->started && reader->next == offset) return Status::OK();
+  if (reader->started) rd_kafka_consume_stop(rkt, partition);
+  reader->started = false;
+  reader->held.reset();
+  if (rd_kafka_consume_start(rkt, partition, offset) != 0) {
+    return Status::IOError("Fetch " + Label(topic, partition, offset) +
+                           ": cannot start reading: " + rd_kafka_err2str(rd_kafka_last_error()));
+  }
+  reader->started = true;
+  reader->next = offset;
+  return Status::OK();
+}
+
+Result<std::optional<LogRecord>> KafkaLog::TakeMessage(rd_kafka_topic_t* rkt, PartitionReader* reader,
+                                                       rd_kafka_message_t* msg, const std::string& topic,
+                                                       int partition) {
+  const rd_kafka_resp_err_t err = msg->err;
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    const std::string text = rd_kafka_message_errstr(msg);
+    rd_kafka_message_destroy(msg);
+    if (err == RD_KAFKA_RESP_ERR__PARTITION_EOF || Retriable(err)) return std::optional<LogRecord>();
+    rd_kafka_consume_stop(rkt, partition);
+    reader->started = false;
+    if (err == RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE || err == RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET) {
+      return Status::NotFound("Fetch " + Label(topic, partition, reader->next) +
+                              ": offset out of range (deleted by retention meanwhile?): " + text);
+    }
+    return Status::IOError("Fetch " + Label(topic, partition, reader->next) + ": " + text);
+  }
+  if (msg->offset < reader->next) {  // already handed out
+    rd_kafka_message_destroy(msg);
+    return std::optional<LogRecord>();
+  }
+  LogRecord record;
+  record.offset = msg->offset;
+  if (msg->key != nullptr) record.key.assign(static_cast<const char*>(msg->key), msg->key_len);
+  if (msg->payload != nullptr) record.value.assign(static_cast<const char*>(msg->payload), msg->len);
+  rd_kafka_message_destroy(msg);
+  return std::optional<LogRecord>(std::move(record));
+}
+
+bool KafkaLog::HandOut(PartitionReader* reader, LogRecord record, size_t max_bytes, size_t* bytes,
+                       std::vector<LogRecord>* out) {
+  if (!out->empty() && *bytes + record.value.size() > max_bytes) {
+    reader->held = std::move(record);
+    return false;
+  }
+  *bytes += record.value.size();
+  reader->next = record.offset + 1;
+  out->push_back(std::move(record));
+  return *bytes < max_bytes;
+}
+
+Result<std::vector<LogRecord>> KafkaLog::Fetch(const std::string& topic, int partition, int64_t offset,
+                                               size_t max_bytes) {
+  SL_ASSIGN_OR_RETURN(const int64_t high, CheckFetchOffset(topic, partition, offset));
   std::vector<LogRecord> out;
   if (offset == high) return out;
 
   SL_ASSIGN_OR_RETURN(rd_kafka_topic_t * rkt, ReaderTopicHandle(topic));
   SL_ASSIGN_OR_RETURN(PartitionReader * reader, Reader(topic, partition));
   std::lock_guard<std::mutex> lock(reader->mu);
-  if (!reader->started || reader->next != offset) {
-    if (reader->started) rd_kafka_consume_stop(rkt, partition);
-    reader->started = false;
-    reader->held.reset();
-    if (rd_kafka_consume_start(rkt, partition, offset) != 0) {
-      return Status::IOError("Fetch " + Label(topic, partition, offset) +
-                             ": cannot start reading: " + rd_kafka_err2str(rd_kafka_last_error()));
-    }
-    reader->started = true;
-    reader->next = offset;
-  }
+  SL_RETURN_IF_ERROR(PositionReader(rkt, reader, topic, partition, offset));
 
   size_t bytes = 0;
   const auto deadline = Deadline();
   auto last_progress = Clock::now();
-  while (reader->next < high && (out.empty() || bytes < max_bytes)) {
-    LogRecord record;
-    if (reader->held) {
-      record = std::move(*reader->held);
-      reader->held.reset();
-    } else {
+  while (reader->next < high) {
+    std::optional<LogRecord> record = std::move(reader->held);
+    reader->held.reset();
+    if (!record) {
       rd_kafka_message_t* msg = rd_kafka_consume(rkt, partition, 100);
-      if (msg == nullptr) {
+      if (msg != nullptr) {
+        SL_ASSIGN_OR_RETURN(record, TakeMessage(rkt, reader, msg, topic, partition));
+      }
+      if (!record) {
         const auto now = Clock::now();
         // Records below the high watermark exist; wait for them, except that one Fetch
         // need not wait for all of them once it has something to return.
@@ -531,40 +598,9 @@ Result<std::vector<LogRecord>> KafkaLog::Fetch(const std::string& topic, int par
         }
         continue;
       }
-      const rd_kafka_resp_err_t err = msg->err;
-      if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        const std::string text = rd_kafka_message_errstr(msg);
-        rd_kafka_message_destroy(msg);
-        if (err == RD_KAFKA_RESP_ERR__PARTITION_EOF || Retriable(err)) {
-          if (Clock::now() >= deadline)
-            return Timeout("reading " + Label(topic, partition, reader->next) + ": " + text);
-          continue;
-        }
-        rd_kafka_consume_stop(rkt, partition);
-        reader->started = false;
-        if (err == RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE || err == RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET) {
-          return Status::NotFound("Fetch " + Label(topic, partition, reader->next) +
-                                  ": offset out of range (deleted by retention meanwhile?): " + text);
-        }
-        return Status::IOError("Fetch " + Label(topic, partition, reader->next) + ": " + text);
-      }
-      if (msg->offset < reader->next) {  // already handed out
-        rd_kafka_message_destroy(msg);
-        continue;
-      }
-      record.offset = msg->offset;
-      if (msg->key != nullptr) record.key.assign(static_cast<const char*>(msg->key), msg->key_len);
-      if (msg->payload != nullptr) record.value.assign(static_cast<const char*>(msg->payload), msg->len);
-      rd_kafka_message_destroy(msg);
       last_progress = Clock::now();
     }
-    if (!out.empty() && bytes + record.value.size() > max_bytes) {
-      reader->held = std::move(record);
-      break;
-    }
-    bytes += record.value.size();
-    reader->next = record.offset + 1;
-    out.push_back(std::move(record));
+    if (!HandOut(reader, std::move(*record), max_bytes, &bytes, &out)) break;
   }
   if (reader->next >= high && !reader->held) {
     // Caught up: stop, or the idle partition's long-polling fetches would delay the start
@@ -572,6 +608,42 @@ Result<std::vector<LogRecord>> KafkaLog::Fetch(const std::string& topic, int par
     rd_kafka_consume_stop(rkt, partition);
     reader->started = false;
   }
+  return out;
+}
+
+Result<AvailableRecords> KafkaLog::FetchAvailable(const std::string& topic, int partition, int64_t offset,
+                                                  size_t max_bytes) {
+  SL_ASSIGN_OR_RETURN(rd_kafka_topic_t * rkt, ReaderTopicHandle(topic));
+  SL_ASSIGN_OR_RETURN(PartitionReader * reader, Reader(topic, partition));
+  std::lock_guard<std::mutex> lock(reader->mu);
+  if (!reader->started || reader->next != offset) {
+    // Only a (re)start asks the broker, to check the offset is in range; then the partition
+    // stays started, prefetching, even when caught up.
+    SL_ASSIGN_OR_RETURN(const int64_t high, CheckFetchOffset(topic, partition, offset));
+    reader->known_end = std::max(reader->known_end, high);
+  }
+  SL_RETURN_IF_ERROR(PositionReader(rkt, reader, topic, partition, offset));
+  AvailableRecords out;
+  size_t bytes = 0;
+  while (true) {
+    std::optional<LogRecord> record = std::move(reader->held);
+    reader->held.reset();
+    if (!record) {
+      rd_kafka_message_t* msg = rd_kafka_consume(rkt, partition, 0);
+      if (msg == nullptr) break;  // nothing prefetched yet: the next call takes it
+      SL_ASSIGN_OR_RETURN(record, TakeMessage(rkt, reader, msg, topic, partition));
+      if (!record) continue;
+    }
+    if (!HandOut(reader, std::move(*record), max_bytes, &bytes, &out.records)) break;
+  }
+  // The high watermark of the latest fetch response (none before the first): no request to
+  // the broker.
+  int64_t low = 0, high = 0;
+  if (rd_kafka_get_watermark_offsets(reader_.get(), topic.c_str(), partition, &low, &high) ==
+      RD_KAFKA_RESP_ERR_NO_ERROR) {
+    reader->known_end = std::max(reader->known_end, high);
+  }
+  out.end_offset = std::max(reader->known_end, reader->next);
   return out;
 }
 

@@ -21,6 +21,13 @@ struct LogRecord {
   std::string value;
 };
 
+//! What FetchAvailable returns: the records at hand and the partition's end offset as last
+//! seen (it may trail the log; never below the records' next offset).
+struct AvailableRecords {
+  std::vector<LogRecord> records;
+  int64_t end_offset = 0;
+};
+
 //! A durable, partitioned, offset-addressed message log. Every method is thread-safe.
 class MessageLog {
  public:
@@ -54,6 +61,22 @@ class MessageLog {
   virtual Result<std::vector<LogRecord>> Fetch(const std::string& topic, int partition, int64_t offset,
                                                size_t max_bytes) = 0;
 
+  //! A streaming reader's Fetch: the records from `offset` on that can be had without waiting
+  //! for the log (at most about `max_bytes`, possibly none). A reader that asks again from
+  //! where the previous call ended keeps streaming: Kafka keeps the partition started and
+  //! prefetching, and asks the broker nothing. Out-of-range offsets fail as in Fetch.
+  virtual Result<AvailableRecords> FetchAvailable(const std::string& topic, int partition, int64_t offset,
+                                                  size_t max_bytes) {
+    AvailableRecords out;
+    SL_ASSIGN_OR_RETURN(out.end_offset, EndOffset(topic, partition));
+    if (offset < out.end_offset) {
+      SL_ASSIGN_OR_RETURN(out.records, Fetch(topic, partition, offset, max_bytes));
+    } else if (offset > out.end_offset) {
+      return Status::InvalidArgument(topic + ":" + std::to_string(partition) + ": offset " + std::to_string(offset) +
+                                     " is beyond the end offset " + std::to_string(out.end_offset));
+    }
+    return out;
+  }
   //! Consumer groups: the committed offset is the next offset to read. Durable when this returns.
   virtual Status CommitOffset(const std::string& group, const std::string& topic, int partition,
                               int64_t next_offset) = 0;

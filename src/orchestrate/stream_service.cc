@@ -77,7 +77,6 @@ Status RunStream(const StreamOptions& options, const std::atomic<bool>& stop, St
   bool idle = false;
   auto last_status = std::chrono::steady_clock::now();
   int64_t events_since_status = 0;
-  const int poll_ms = static_cast<int>(options.poll_seconds * 1000);
   // A partition's processor from its store checkpoint (an empty state: none committed yet).
   auto resume = [&](int p, const StreamPartitionCheckpoint& checkpoint) -> Result<PartitionProcessor> {
     if (checkpoint.state.empty()) {
@@ -101,7 +100,8 @@ Status RunStream(const StreamOptions& options, const std::atomic<bool>& stop, St
   };
   auto last_export = std::chrono::steady_clock::now();
   while (!stop.load()) {
-    SL_ASSIGN_OR_RETURN(const std::vector<int> assigned, PollOrStop(member.get(), idle ? poll_ms : 0, stop));
+    SL_ASSIGN_OR_RETURN(const std::vector<int> assigned,
+                        PollOrStop(member.get(), idle ? options.idle_wait_ms : 0, stop));
     // Partitions another processor claimed are left alone until the group's assignment
     // changes (the rebalance that gave them away, or one that gives them back).
     if (assigned != assigned_before) {
@@ -145,16 +145,19 @@ Status RunStream(const StreamOptions& options, const std::atomic<bool>& stop, St
     std::vector<IntradayBarRow> rows;
     int64_t fetched = 0, lag = 0;
     for (auto& [p, processor] : processors) {
-      SL_ASSIGN_OR_RETURN(const int64_t begin, log->BeginOffset(topic, p));
-      SL_ASSIGN_OR_RETURN(const int64_t end, log->EndOffset(topic, p));
-      // Records the log no longer retains are gone: start at what is left.
-      const int64_t from = std::max(processor.next_offset(), begin);
-      const PartitionCounts before = processor.counts();
-      if (from < end) {
-        SL_ASSIGN_OR_RETURN(std::vector<LogRecord> records, log->Fetch(topic, p, from, options.fetch_bytes));
-        processor.Apply(records, now_ms, &dlq);
-        fetched += static_cast<int64_t>(records.size());
+      const int64_t from = processor.next_offset();
+      Result<AvailableRecords> available = log->FetchAvailable(topic, p, from, options.fetch_bytes);
+      if (available.status().IsNotFound()) {
+        // Records the log no longer retains are gone: go on from what is left.
+        SL_ASSIGN_OR_RETURN(const int64_t begin, log->BeginOffset(topic, p));
+        if (begin <= from) return available.status();
+        available = log->FetchAvailable(topic, p, begin, options.fetch_bytes);
       }
+      SL_RETURN_IF_ERROR(available.status());
+      const int64_t end = available->end_offset;
+      const PartitionCounts before = processor.counts();
+      processor.Apply(available->records, now_ms, &dlq);
+      fetched += static_cast<int64_t>(available->records.size());
       lag += std::max<int64_t>(end - processor.next_offset(), 0);
       if (options.idle_close_ms > 0) processor.windows().CloseIdle(now_ms, options.idle_close_ms);
       const std::vector<WindowBar> changes = processor.windows().TakeChanges();
@@ -163,7 +166,7 @@ Status RunStream(const StreamOptions& options, const std::atomic<bool>& stop, St
       totals.accepted += after.accepted - before.accepted;
       totals.late += after.late - before.late;
       totals.invalid += after.invalid - before.invalid;
-      if (from < end || !changes.empty()) {
+      if (!available->records.empty() || !changes.empty()) {
         checkpoints[p] = {processor.next_offset(), processor.windows().Serialize(), end, epochs[p]};
       }
     }
@@ -172,11 +175,13 @@ Status RunStream(const StreamOptions& options, const std::atomic<bool>& stop, St
     for (const DeadLetter& letter : dlq) {
       SL_RETURN_IF_ERROR(log->Produce(dlq_topic, PartitionForKey(letter.key, partitions), letter.key, letter.value));
     }
-    if (!dlq.empty()) SL_RETURN_IF_ERROR(log->Flush());
+    if (!dlq.empty()) {
+      SL_RETURN_IF_ERROR(log->Flush());
+      CrashPoint("stream-after-dead-letters");
+    }
     const bool did_work = fetched > 0 || !rows.empty();
     if (did_work) {
-      // Tests kill the processor around its third commit, when earlier ones are durable.
-      if (totals.commits == 2) CrashPoint("stream-before-third-commit");
+      CrashPoint("stream-before-commit");
       const Status committed = store->CommitStreamBatch(topic, rows, checkpoints);
       if (committed.IsAborted()) {
         // Fenced: another processor claimed a partition. Nothing of this batch was
@@ -196,7 +201,7 @@ Status RunStream(const StreamOptions& options, const std::atomic<bool>& stop, St
         continue;
       }
       SL_RETURN_IF_ERROR(committed);
-      if (totals.commits == 2) CrashPoint("stream-after-third-commit");
+      CrashPoint("stream-after-commit");
       ++totals.commits;
       totals.bars_written += static_cast<int64_t>(rows.size());
     }

@@ -24,7 +24,10 @@ struct StreamOptions {
   int64_t lateness_ms = 60'000;
   int64_t idle_close_ms = 0;  //!< 0: never; else finalise a symbol quiet this long (processing time)
   bool once = false;          //!< stop when every owned partition is caught up
-  double poll_seconds = 0.2;  //!< the longest wait for new records when idle
+  double poll_seconds = 0.2;  //!< how often to look for the topic while it does not exist
+  //! The wait before looking again when no partition had new records. Reads between waits
+  //! cost nothing on Kafka (records are prefetched), so it bounds the added latency.
+  int idle_wait_ms = 20;
   bool status_lines = true;   //!< a status line (lag, events/s) on stderr every few seconds
   //! Bytes fetched per partition and cycle: smaller means more, smaller commits (lower
   //! latency); tests use it to get many commit points.

@@ -455,6 +455,7 @@ class PostgresStore final : public SqlStore {
 
   // timestamptz <-> Unix ms: interval arithmetic is exact to the microsecond, and
   // extract(epoch) is numeric (exact) from PostgreSQL 14 on.
+  std::string OnCommitDeleteRows() const override { return " ON COMMIT DELETE ROWS"; }
   std::string MillisToTimestamp(std::string_view millis) const override {
     return "('epoch'::timestamptz + (" + std::string(millis) + ")::bigint * interval '1 millisecond')";
   }

@@ -151,6 +151,10 @@ class SqlStore : public ServingStore {
   virtual std::string MillisToDate(std::string_view millis) const {
     return "date((" + std::string(millis) + ") / 1000, 'unixepoch')";
   }
+  //! The clause ending a CREATE TEMPORARY TABLE whose rows live for one transaction: where
+  //! the backend empties such tables at commit by truncating (PostgreSQL; its autovacuum
+  //! never cleans the dead rows DELETE leaves in temporary tables), its ON COMMIT clause.
+  virtual std::string OnCommitDeleteRows() const { return ""; }
   //! migrations[i] is the SQL of schema version i + 1.
   virtual const std::vector<std::string>& Migrations() const = 0;
 
@@ -192,6 +196,7 @@ class SqlStore : public ServingStore {
   Status QueryTickerRows(const std::string& ticker, const std::string& sql, std::vector<SqlParam> params, Table* out);
 
   std::unordered_map<std::string, int64_t> bucket_cache_;  //!< ticker -> bucket, maybe stale
+  bool stream_staging_created_ = false;                    //!< this connection's temporary stream_bars_staging exists
 };
 
 }  // namespace stocklake

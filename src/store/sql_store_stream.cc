@@ -15,9 +15,10 @@ namespace stocklake {
 
 namespace {
 
-//! Bars per INSERT statement: one round trip each on PostgreSQL, and few enough
-//! parameters (11 per bar) for SQLite's by-name binding.
-constexpr size_t kBarsPerStatement = 100;
+//! A connection's own (temporary) table that a commit's bars are bulk-loaded into (COPY
+//! on PostgreSQL) before one INSERT ... SELECT upserts them all: thousands of bars in one
+//! statement text, parsed and planned once instead of per chunk of VALUES.
+constexpr const char* kStagingTable = "stream_bars_staging";
 
 //! Positions in `bars` of the last bar of each (symbol, window_start), ordered by that key
 //! (so concurrent committers take row locks in one order and cannot deadlock).
@@ -145,6 +146,17 @@ Status SqlStore::CommitStreamBatch(std::string_view topic, const std::vector<Int
                                      " holds a NUL byte; serialise it as text");
     }
   }
+  if (!stream_staging_created_) {
+    // Outside the transaction, so that a rollback cannot undo it.
+    SL_RETURN_IF_ERROR(
+        Execute(std::string("CREATE TEMPORARY TABLE IF NOT EXISTS ") + kStagingTable +
+                " (symbol TEXT NOT NULL, window_start_ms BIGINT NOT NULL, window_end_ms BIGINT NOT NULL, "
+                "\"open\" DOUBLE PRECISION NOT NULL, high DOUBLE PRECISION NOT NULL, low DOUBLE "
+                "PRECISION NOT NULL, \"close\" DOUBLE PRECISION NOT NULL, vwap DOUBLE PRECISION NOT "
+                "NULL, volume BIGINT NOT NULL, trades BIGINT NOT NULL, \"final\" BIGINT NOT NULL)" +
+                OnCommitDeleteRows()));
+    stream_staging_created_ = true;
+  }
   SL_RETURN_IF_ERROR(Begin());
   Status st = CommitStreamBatchInTransaction(topic, bars, checkpoints);
   if (st.ok()) st = Execute("COMMIT");
@@ -168,31 +180,46 @@ Status SqlStore::CommitStreamBatchInTransaction(std::string_view topic, const st
   const std::string updated_at_sql = MillisToTimestamp("$1");
 
   const std::vector<size_t> rows = LastBarPerKey(bars);
-  for (size_t begin = 0; begin < rows.size(); begin += kBarsPerStatement) {
-    const size_t end = std::min(rows.size(), begin + kBarsPerStatement);
-    std::string sql =
-        "INSERT INTO intraday_bars (symbol, window_start, window_end, \"open\", high, low, \"close\", vwap, volume, "
-        "trades, \"final\", updated_at) VALUES ";
-    std::vector<SqlParam> params = {updated_at};
-    params.reserve(1 + (end - begin) * 11);
-    for (size_t i = begin; i < end; ++i) {
-      const IntradayBarRow& b = bars[rows[i]];
-      auto p = [&](SqlParam v) {
-        params.push_back(std::move(v));
-        return "$" + std::to_string(params.size());
-      };
-      sql += i == begin ? "(" : ", (";
-      sql += p(b.symbol) + ", " + MillisToTimestamp(p(b.window_start_ms)) + ", " +
-             MillisToTimestamp(p(b.window_end_ms)) + ", " + p(b.open) + ", " + p(b.high) + ", " + p(b.low) + ", " +
-             p(b.close) + ", " + p(b.vwap) + ", " + p(b.volume) + ", " + p(b.trades) + ", " +
-             p(int64_t{b.final ? 1 : 0}) + ", " + updated_at_sql + ")";
+  if (!rows.empty()) {
+    Table staged;
+    staged.columns = {{"symbol", ColumnType::kString, false},       {"window_start_ms", ColumnType::kInt64, false},
+                      {"window_end_ms", ColumnType::kInt64, false}, {"open", ColumnType::kDouble, false},
+                      {"high", ColumnType::kDouble, false},         {"low", ColumnType::kDouble, false},
+                      {"close", ColumnType::kDouble, false},        {"vwap", ColumnType::kDouble, false},
+                      {"volume", ColumnType::kInt64, false},        {"trades", ColumnType::kInt64, false},
+                      {"final", ColumnType::kInt64, false}};
+    for (Column& c : staged.columns) c.Reserve(rows.size());
+    StringColumnBuilder symbols(&staged.columns[0]);
+    for (size_t i : rows) {
+      const IntradayBarRow& b = bars[i];
+      symbols.Append(b.symbol);
+      staged.columns[1].i64.push_back(b.window_start_ms);
+      staged.columns[2].i64.push_back(b.window_end_ms);
+      staged.columns[3].f64.push_back(b.open);
+      staged.columns[4].f64.push_back(b.high);
+      staged.columns[5].f64.push_back(b.low);
+      staged.columns[6].f64.push_back(b.close);
+      staged.columns[7].f64.push_back(b.vwap);
+      staged.columns[8].i64.push_back(b.volume);
+      staged.columns[9].i64.push_back(b.trades);
+      staged.columns[10].i64.push_back(b.final ? 1 : 0);
     }
-    sql +=
-        " ON CONFLICT (symbol, window_start) DO UPDATE SET window_end = excluded.window_end, "
-        "\"open\" = excluded.\"open\", high = excluded.high, low = excluded.low, \"close\" = excluded.\"close\", "
-        "vwap = excluded.vwap, volume = excluded.volume, trades = excluded.trades, \"final\" = excluded.\"final\", "
-        "updated_at = excluded.updated_at";
-    SL_RETURN_IF_ERROR(Command(sql, params));
+    SL_RETURN_IF_ERROR(Command(std::string("DELETE FROM ") + kStagingTable, {}));  // SQLite keeps them
+    SL_RETURN_IF_ERROR(BulkInsert(kStagingTable, kNoBucketColumn, staged));
+    // Rows go in in key order, so concurrent committers take row locks in one order and
+    // cannot deadlock. "WHERE true": SQLite's parser needs it before ON CONFLICT.
+    SL_RETURN_IF_ERROR(Command(
+        "INSERT INTO intraday_bars (symbol, window_start, window_end, \"open\", high, low, \"close\", vwap, volume, "
+        "trades, \"final\", updated_at) SELECT symbol, " +
+            MillisToTimestamp("window_start_ms") + ", " + MillisToTimestamp("window_end_ms") +
+            ", \"open\", high, low, \"close\", vwap, volume, trades, \"final\" <> 0, " + updated_at_sql + " FROM " +
+            kStagingTable +
+            " WHERE true ORDER BY symbol, window_start_ms"
+            " ON CONFLICT (symbol, window_start) DO UPDATE SET window_end = excluded.window_end, "
+            "\"open\" = excluded.\"open\", high = excluded.high, low = excluded.low, \"close\" = excluded.\"close\", "
+            "vwap = excluded.vwap, volume = excluded.volume, trades = excluded.trades, \"final\" = excluded.\"final\", "
+            "updated_at = excluded.updated_at",
+        {updated_at}));
   }
 
   for (const auto& [partition, checkpoint] : checkpoints) {

@@ -2,9 +2,11 @@
 
 #include <sqlite3.h>
 
+#include <charconv>
 #include <chrono>
 #include <map>
 #include <thread>
+#include <vector>
 
 #include "store/sql_store.h"
 
@@ -140,7 +142,7 @@ class SqliteStore final : public SqlStore {
  public:
   explicit SqliteStore(sqlite3* db) : db_(db) {}
   ~SqliteStore() override {
-    for (auto& [sql, stmt] : statements_) sqlite3_finalize(stmt);
+    for (auto& [sql, statement] : statements_) sqlite3_finalize(statement.stmt);
     sqlite3_close(db_);
   }
 
@@ -158,10 +160,10 @@ class SqliteStore final : public SqlStore {
   }
 
   Status Query(const std::string& sql, const std::vector<SqlParam>& params, Table* out) override {
-    SL_ASSIGN_OR_RETURN(sqlite3_stmt * stmt, Prepare(sql));
-    for (size_t i = 0; i < params.size(); ++i) {
-      const std::string name = "$" + std::to_string(i + 1);
-      const int index = sqlite3_bind_parameter_index(stmt, name.c_str());
+    SL_ASSIGN_OR_RETURN(Statement * statement, Prepare(sql));
+    sqlite3_stmt* stmt = statement->stmt;
+    for (size_t i = 0; i < params.size() && i < statement->index_of_dollar.size(); ++i) {
+      const int index = statement->index_of_dollar[i];
       if (index == 0) continue;  // not used by this statement
       SL_RETURN_IF_ERROR(Bind(stmt, index, params[i]));
     }
@@ -213,7 +215,8 @@ class SqliteStore final : public SqlStore {
       values += "?" + std::to_string(c + static_cast<size_t>(first));
     }
     sql += ") VALUES (" + values + ")";
-    SL_ASSIGN_OR_RETURN(sqlite3_stmt * stmt, Prepare(sql));
+    SL_ASSIGN_OR_RETURN(Statement * statement, Prepare(sql));
+    sqlite3_stmt* stmt = statement->stmt;
     char date_text[16];
     for (size_t r = 0; r < rows.num_rows(); ++r) {
       if (first == 2) sqlite3_bind_int(stmt, 1, bucket);
@@ -260,15 +263,33 @@ class SqliteStore final : public SqlStore {
  private:
   Status Error(const std::string& what) { return Status::IOError("sqlite: " + what + ": " + sqlite3_errmsg(db_)); }
 
-  Result<sqlite3_stmt*> Prepare(const std::string& sql) {
-    auto it = statements_.find(sql);
-    if (it != statements_.end()) return it->second;
+  // A prepared statement and, for its `$N` parameters, SQLite's index of each: asking
+  // sqlite3_bind_parameter_index per parameter is a linear search, quadratic for the
+  // thousands of parameters of a multi-row UPSERT.
+  struct Statement {
     sqlite3_stmt* stmt = nullptr;
-    if (sqlite3_prepare_v2(db_, sql.c_str(), static_cast<int>(sql.size()), &stmt, nullptr) != SQLITE_OK) {
+    std::vector<int> index_of_dollar;  // [N - 1] = the index of $N (0: not used)
+  };
+
+  Result<Statement*> Prepare(const std::string& sql) {
+    auto it = statements_.find(sql);
+    if (it != statements_.end()) return &it->second;
+    Statement statement;
+    if (sqlite3_prepare_v2(db_, sql.c_str(), static_cast<int>(sql.size()), &statement.stmt, nullptr) != SQLITE_OK) {
       return Error("preparing " + sql.substr(0, 80));
     }
-    statements_.emplace(sql, stmt);
-    return stmt;
+    const int count = sqlite3_bind_parameter_count(statement.stmt);
+    for (int index = 1; index <= count; ++index) {
+      const char* name = sqlite3_bind_parameter_name(statement.stmt, index);
+      if (name == nullptr || name[0] != '$') continue;
+      const std::string_view digits(name + 1);
+      int number = 0;
+      const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), number);
+      if (error != std::errc() || end != digits.data() + digits.size() || number <= 0) continue;
+      if (statement.index_of_dollar.size() < static_cast<size_t>(number)) statement.index_of_dollar.resize(number);
+      statement.index_of_dollar[static_cast<size_t>(number) - 1] = index;
+    }
+    return &statements_.emplace(sql, std::move(statement)).first->second;
   }
 
   Status Bind(sqlite3_stmt* stmt, int index, const SqlParam& p) {
@@ -287,7 +308,7 @@ class SqliteStore final : public SqlStore {
   }
 
   sqlite3* db_;
-  std::map<std::string, sqlite3_stmt*> statements_;
+  std::map<std::string, Statement> statements_;
 };
 
 }  // namespace
