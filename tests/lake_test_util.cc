@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+#include <vector>
+
 #include "test_util.h"
 
 namespace stocklake::testing {
@@ -32,11 +36,17 @@ std::string LakeTable(const std::string& lake, const std::string& name) {
 }
 
 void ExpectSameLakes(const std::string& a, const std::string& b, bool require_rows) {
+  ExpectSameTables(a, b,
+                   {"silver/bars", "gold/indicators", "gold/bars_weekly", "gold/bars_monthly", "gold/bars_quarterly",
+                    "gold/ml_features", "rejects"},
+                   require_rows);
+}
+
+void ExpectSameTables(const std::string& a, const std::string& b, const std::vector<std::string>& tables,
+                      bool require_rows) {
   // One DuckDB query for all tables: each node start costs a quarter of a second.
-  const char* tables[] = {"silver/bars",         "gold/indicators",  "gold/bars_weekly", "gold/bars_monthly",
-                          "gold/bars_quarterly", "gold/ml_features", "rejects"};
   std::string sql = "SELECT ";
-  for (size_t t = 0; t < std::size(tables); ++t) {
+  for (size_t t = 0; t < tables.size(); ++t) {
     const std::string ta = LakeTable(a, tables[t]), tb = LakeTable(b, tables[t]), k = std::to_string(t);
     sql += std::string(t ? ", " : "") + "(SELECT count(*) FROM " + ta + ") AS rows_" + k +
            ", (SELECT count(*) FROM (SELECT * FROM " + ta + " EXCEPT ALL SELECT * FROM " + tb + ")) AS a_only_" + k +
@@ -44,13 +54,28 @@ void ExpectSameLakes(const std::string& a, const std::string& b, bool require_ro
   }
   auto diff = DuckDb(sql);
   ASSERT_EQ(diff.size(), 1u);
-  for (size_t t = 0; t < std::size(tables); ++t) {
+  for (size_t t = 0; t < tables.size(); ++t) {
     const std::string k = std::to_string(t);
     if (require_rows) {
       EXPECT_GT(AsInt(diff[0]["rows_" + k]), 0) << tables[t];
     }
     EXPECT_EQ(AsInt(diff[0]["a_only_" + k]), 0) << tables[t];
     EXPECT_EQ(AsInt(diff[0]["b_only_" + k]), 0) << tables[t];
+  }
+}
+
+void SplitDataset(const std::string& from, const std::string& early, const std::string& late, double cut) {
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(from)) {
+    if (!entry.is_regular_file()) continue;
+    const std::string rel = std::filesystem::relative(entry.path(), from).string();
+    std::ifstream in(entry.path());
+    std::vector<std::string> lines;
+    for (std::string line; std::getline(in, line);) lines.push_back(line);
+    const size_t split = 1 + static_cast<size_t>(static_cast<double>(lines.size() - 1) * cut);
+    std::string a = lines[0] + "\n", b = lines[0] + "\n";
+    for (size_t i = 1; i < lines.size(); ++i) (i < split ? a : b) += lines[i] + "\n";
+    WriteTextFile(early + "/" + rel, a);
+    WriteTextFile(late + "/" + rel, b);
   }
 }
 

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 namespace stocklake::testing {
 
@@ -22,5 +23,13 @@ std::string LakeTable(const std::string& lake, const std::string& name);
 //! way round; with `require_rows`, every table also has rows (two empty tables are
 //! trivially equal).
 void ExpectSameLakes(const std::string& a, const std::string& b, bool require_rows = false);
+
+//! The same for the named tables only.
+void ExpectSameTables(const std::string& a, const std::string& b, const std::vector<std::string>& tables,
+                      bool require_rows = false);
+
+//! Splits every file under `from` into the rows before and after the fraction `cut` of
+//! its rows (header kept in both), as if the later days arrived in a second delivery.
+void SplitDataset(const std::string& from, const std::string& early, const std::string& late, double cut);
 
 }  // namespace stocklake::testing

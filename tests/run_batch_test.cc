@@ -287,28 +287,11 @@ TEST(RunBatchTest, GeneratedDataMatchesDefinitionsAndRerunChangesNothing) {
   EXPECT_EQ(before, after);
 }
 
-// Splits every generated file into the rows before and after `cut` (header kept in
-// both), as if the later days arrived in a second delivery.
-void SplitDataset(const std::string& from, const std::string& early, const std::string& late, double cut) {
-  for (const auto& entry : std::filesystem::recursive_directory_iterator(from)) {
-    if (!entry.is_regular_file()) continue;
-    const std::string rel = std::filesystem::relative(entry.path(), from).string();
-    std::ifstream in(entry.path());
-    std::vector<std::string> lines;
-    for (std::string line; std::getline(in, line);) lines.push_back(line);
-    const size_t split = 1 + static_cast<size_t>(static_cast<double>(lines.size() - 1) * cut);
-    std::string a = lines[0] + "\n", b = lines[0] + "\n";
-    for (size_t i = 1; i < lines.size(); ++i) (i < split ? a : b) += lines[i] + "\n";
-    testing::WriteTextFile(early + "/" + rel, a);
-    testing::WriteTextFile(late + "/" + rel, b);
-  }
-}
-
 TEST(RunBatchTest, AppendingLaterDaysEqualsAFullRerun) {
   TempDir dir;
   const std::string data = dir.Join("data"), early = dir.Join("early"), late = dir.Join("late");
   ASSERT_EQ(Stocklake("generate --tickers 8 --days 300 --seed 5 --bad-rows 0.03 --out " + data).exit_code, 0);
-  SplitDataset(data, early, late, 0.7);
+  testing::SplitDataset(data, early, late, 0.7);
   const std::string incremental = dir.Join("incremental"), full = dir.Join("full");
   auto a = Stocklake("run --input " + early + " --lake " + incremental);
   ASSERT_EQ(a.exit_code, 0) << a.output;

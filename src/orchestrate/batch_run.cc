@@ -114,6 +114,9 @@ Result<RunSummary> RunBatch(const RunOptions& options) {
     summary.rows_read = applied;
   }
   summary.accepted = lake.accepted;
+  summary.new_rows = lake.new_rows;
+  summary.revised = lake.revised;
+  summary.unchanged = lake.unchanged;
   summary.rejected = lake.rejected;
   summary.duplicates = lake.duplicates;
   summary.earlier_rows_displaced = lake.earlier_rows_displaced;
@@ -158,6 +161,10 @@ std::string FormatRunSummary(const RunSummary& s) {
       static_cast<long long>(s.files_skipped), static_cast<long long>(s.files_unrecognised));
   add("rows       %lld read = %lld accepted + %lld rejected + %lld duplicates\n", static_cast<long long>(s.rows_read),
       static_cast<long long>(s.accepted), static_cast<long long>(s.rejected), static_cast<long long>(s.duplicates));
+  if (s.accepted > 0) {
+    add("  accepted: %lld new, %lld revised, %lld unchanged\n", static_cast<long long>(s.new_rows),
+        static_cast<long long>(s.revised), static_cast<long long>(s.unchanged));
+  }
   if (s.recovered_rows > 0) {
     add("  of which %lld read by an earlier run that stopped before its commit\n",
         static_cast<long long>(s.recovered_rows));

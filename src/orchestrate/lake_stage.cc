@@ -5,6 +5,7 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <numeric>
+#include <optional>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -46,7 +47,9 @@ struct RejectRow {
 // What one bucket's merge produced: the tables to write and the counts.
 struct BucketOutput {
   std::vector<std::pair<std::string, Table>> tables;
+  bool changed = false;  // false: every new row was unchanged; the bucket's files stay
   int64_t accepted = 0, rejected = 0, duplicates = 0, earlier_rows_displaced = 0;
+  int64_t new_rows = 0, revised = 0, unchanged = 0;  // accepted = new_rows + revised + unchanged
   int64_t rejected_by_reason[kRejectReasonCount] = {};
 };
 
@@ -190,6 +193,14 @@ std::pair<Table, Table> RejectsTables(std::vector<RejectRow>* rows) {
   return {std::move(t), std::move(lineage)};
 }
 
+// Whether rows a and b of `batch` are the same bar in every output field (their ticker
+// and date are equal already).
+bool SameBar(const BarBatch& batch, size_t a, size_t b) {
+  return batch.open[a] == batch.open[b] && batch.high[a] == batch.high[b] && batch.low[a] == batch.low[b] &&
+         batch.close[a] == batch.close[b] && batch.adj_close[a] == batch.adj_close[b] &&
+         batch.volume[a] == batch.volume[b];
+}
+
 // The heart of the stage for one bucket: merge, resolve duplicates, recompute.
 // Takes the batches by value: they are consumed, so a bucket holds one copy of its rows.
 BucketOutput MergeBucket(BarBatch existing, BarBatch fresh, const std::vector<size_t>& fresh_rows,
@@ -250,6 +261,10 @@ BucketOutput MergeBucket(BarBatch existing, BarBatch fresh, const std::vector<si
   for (size_t code = 0; code < rank.size(); ++code) dictionary[rank[code]] = all.ticker_names[code];
   for (Table* t : {&bars, &indicators, &weekly, &monthly, &quarterly, &features}) t->columns[0].dictionary = dictionary;
 
+  auto reject_duplicate = [&](size_t i, int32_t code) {
+    rejects.push_back(RejectRow{all.source[i], SourceFileName(registry, all.source[i]), all.line[i],
+                                all.ticker_names[code], all.date[i], RejectReason::kDuplicate});
+  };
   DailySeries series;
   Indicators ind;
   PeriodBars period;
@@ -258,22 +273,42 @@ BucketOutput MergeBucket(BarBatch existing, BarBatch fresh, const std::vector<si
   while (k < order.size()) {
     const int32_t code = all.ticker[order[k]];
     series = DailySeries{};
-    // One ticker's rows; of each (date) group the last in input order wins.
-    for (; k < order.size() && all.ticker[order[k]] == code; ++k) {
-      const size_t i = order[k];
-      const bool last_of_date =
-          k + 1 == order.size() || all.ticker[order[k + 1]] != code || all.date[order[k + 1]] != all.date[i];
-      if (!last_of_date) {
+    // One ticker's rows, a (date) group at a time. Of this run's rows of a date the last
+    // in input order is the candidate, the others are duplicates; the candidate then
+    // meets the row the lake keeps: identical, it is unchanged (the kept row and its
+    // lineage stay); different, it displaces the kept row, which becomes a duplicate.
+    while (k < order.size() && all.ticker[order[k]] == code) {
+      const Date date = all.date[order[k]];
+      std::optional<size_t> kept_row, candidate;
+      for (; k < order.size() && all.ticker[order[k]] == code && all.date[order[k]] == date; ++k) {
+        const size_t i = order[k];
         if (i < existing_count) {
-          ++out.earlier_rows_displaced;
-        } else {
-          ++out.duplicates;
+          kept_row = i;
+          continue;
         }
-        rejects.push_back(RejectRow{all.source[i], SourceFileName(registry, all.source[i]), all.line[i],
-                                    all.ticker_names[code], all.date[i], RejectReason::kDuplicate});
-        continue;
+        if (candidate) {
+          ++out.duplicates;
+          reject_duplicate(*candidate, code);
+        }
+        candidate = i;
       }
-      if (i >= existing_count) ++out.accepted;
+      size_t i = kept_row.value_or(0);
+      if (candidate) {
+        ++out.accepted;
+        if (!kept_row) {
+          ++out.new_rows;
+          i = *candidate;
+          out.changed = true;
+        } else if (SameBar(all, *kept_row, *candidate)) {
+          ++out.unchanged;
+        } else {
+          ++out.revised;
+          ++out.earlier_rows_displaced;
+          reject_duplicate(*kept_row, code);
+          i = *candidate;
+          out.changed = true;
+        }
+      }
       bars.columns[0].AppendCode(rank[code]);
       bars.columns[1].AppendInt32(all.date[i]);
       bars.columns[2].AppendDouble(all.open[i]);
@@ -308,6 +343,7 @@ BucketOutput MergeBucket(BarBatch existing, BarBatch fresh, const std::vector<si
   // An earlier row displaced now was counted as accepted by its own run; this run's
   // rows that were displaced within it are this run's duplicates.
 
+  if (out.duplicates > 0 || !fresh_reject_rows.empty()) out.changed = true;
   for (size_t i : fresh_reject_rows) {
     const RejectReason why = fresh_rejects.reason[i];
     ++out.rejected;
@@ -410,7 +446,8 @@ Result<LakeStageResult> RunLakeStage(const std::string& lake_dir, int partitions
   LakeStageResult result;
   std::mutex result_mutex;
   std::vector<std::vector<DataFile>> written(static_cast<size_t>(partitions));
-  std::vector<bool> touched(static_cast<size_t>(partitions), false);
+  std::vector<bool> touched(static_cast<size_t>(partitions), false);   // new files written
+  std::vector<bool> advanced(static_cast<size_t>(partitions), false);  // new records applied
   for (int b : buckets) {
     if (b < 0 || b >= partitions) return Status::InvalidArgument("bucket " + std::to_string(b) + " out of range");
   }
@@ -446,29 +483,40 @@ Result<LakeStageResult> RunLakeStage(const std::string& lake_dir, int partitions
     BucketOutput out = MergeBucket(std::move(existing), std::move(fresh), fresh_rows, fresh_rejects, fresh_reject_rows,
                                    std::move(rejects), registry);
     std::vector<DataFile> files;
-    for (const auto& [name, table] : out.tables) {
-      if (table.num_rows() == 0) continue;
-      SL_ASSIGN_OR_RETURN(DataFile f, WriteTableFile(lake_dir, name, b, next_id, table));
-      files.push_back(std::move(f));
+    if (out.changed) {
+      for (const auto& [name, table] : out.tables) {
+        if (table.num_rows() == 0) continue;
+        SL_ASSIGN_OR_RETURN(DataFile f, WriteTableFile(lake_dir, name, b, next_id, table));
+        files.push_back(std::move(f));
+      }
     }
     std::lock_guard<std::mutex> lock(result_mutex);
-    written[b_index] = std::move(files);
-    touched[b_index] = true;
+    advanced[b_index] = true;
+    if (out.changed) {
+      written[b_index] = std::move(files);
+      touched[b_index] = true;
+      ++result.buckets_rewritten;
+    }
     result.accepted += out.accepted;
+    result.new_rows += out.new_rows;
+    result.revised += out.revised;
+    result.unchanged += out.unchanged;
     result.rejected += out.rejected;
     result.duplicates += out.duplicates;
     result.earlier_rows_displaced += out.earlier_rows_displaced;
     result.redelivered_rows += redelivered;
     for (int r = 0; r < kRejectReasonCount; ++r) result.rejected_by_reason[r] += out.rejected_by_reason[r];
-    ++result.buckets_rewritten;
     return Status::OK();
   }));
 
-  if (result.buckets_rewritten == 0) return result;  // nothing new: the lake stays as it is
-  std::vector<int> rewritten;
+  // Buckets whose offsets advanced are committed (their rows are counted once), but only
+  // those with changed rows get new files.
+  std::vector<int> rewritten, committed_buckets;
   for (int b : buckets) {
     if (touched[static_cast<size_t>(b)]) rewritten.push_back(b);
+    if (advanced[static_cast<size_t>(b)]) committed_buckets.push_back(b);
   }
+  if (committed_buckets.empty()) return result;  // nothing new: the lake stays as it is
 
   for (std::string_view table : AllTableNames()) {
     auto& files = next.tables[std::string(table)];
@@ -482,7 +530,7 @@ Result<LakeStageResult> RunLakeStage(const std::string& lake_dir, int partitions
     std::sort(files.begin(), files.end(), [](const DataFile& a, const DataFile& b) { return a.bucket < b.bucket; });
     // Readers that glob a table's directory need at least one file, even an empty one.
     if (files.empty()) {
-      const int b = rewritten.front();
+      const int b = committed_buckets.front();
       SL_ASSIGN_OR_RETURN(DataFile f, WriteTableFile(lake_dir, std::string(table), b, next_id, EmptyTableFor(table)));
       written[static_cast<size_t>(b)].push_back(f);
       files.push_back(std::move(f));
@@ -496,6 +544,9 @@ Result<LakeStageResult> RunLakeStage(const std::string& lake_dir, int partitions
   summary["rejected"] = result.rejected;
   summary["duplicates"] = result.duplicates;
   summary["earlier_rows_displaced"] = result.earlier_rows_displaced;
+  summary["new_rows"] = result.new_rows;
+  summary["revised"] = result.revised;
+  summary["unchanged"] = result.unchanged;
   if (!summary.contains("stages") || !summary["stages"].is_array()) summary["stages"] = nlohmann::json::array();
   // The lake stage up to its commit (the commit itself and the store sync come after).
   summary["stages"].push_back(
@@ -506,7 +557,7 @@ Result<LakeStageResult> RunLakeStage(const std::string& lake_dir, int partitions
 
   SL_RETURN_IF_ERROR(SyncFileSystem(lake_dir));
   CrashPoint("lake-files-written");
-  const Status committed = CommitBucketUpdate(lake_dir, base, rewritten, &next);
+  const Status committed = CommitBucketUpdate(lake_dir, base, committed_buckets, &next);
   if (!committed.ok()) {
     // Nothing of this attempt is referenced: remove exactly its files (the bucket's new
     // owner may be writing files of its own there).

@@ -1,7 +1,8 @@
 // Stage 3: processed-stock-data and stock-rejects -> the lake tables. For every bucket
 // (= partition) with new records since the current snapshot: merge the new rows with the
 // bucket's silver rows (of several rows for a ticker and date the last in input order
-// wins; the others become `duplicate` rejects), recompute the bucket's indicators and
+// wins; the others become `duplicate` rejects; a row identical to the one the lake holds
+// is `unchanged` and changes nothing), recompute the bucket's indicators and
 // period bars from its full history (so appended days continue the indicator state
 // exactly), and write the bucket's files. One snapshot commit publishes every bucket and
 // the consumed offsets together.
@@ -20,7 +21,10 @@
 namespace stocklake {
 
 struct LakeStageResult {
-  int64_t accepted = 0;    // new rows now in silver/bars
+  int64_t accepted = 0;    // rows accepted: new_rows + revised + unchanged
+  int64_t new_rows = 0;    // for a (ticker, date) the lake did not hold
+  int64_t revised = 0;     // displacing a different row the lake held (now a duplicate)
+  int64_t unchanged = 0;   // identical to the row the lake holds: changes nothing
   int64_t rejected = 0;    // new rows rejected by a check (not duplicates)
   int64_t duplicates = 0;  // new rows displaced by a later row for the same ticker and date
   int64_t rejected_by_reason[kRejectReasonCount] = {};

@@ -38,6 +38,9 @@ struct RunSummary {
   int64_t recovered_rows = 0;  // of rows_read: read by an interrupted run, committed by this one  // of rows_read: bars
                                // other producers published to the raw topic
   int64_t accepted = 0;
+  //! Of accepted: rows for a (ticker, date) new to the lake, rows that replaced a different
+  //! row the lake held, and rows identical to the one it held (they change nothing).
+  int64_t new_rows = 0, revised = 0, unchanged = 0;
   int64_t rejected = 0;
   int64_t duplicates = 0;
   int64_t rejected_by_reason[8] = {};
