@@ -35,8 +35,8 @@ TEST(SnapshotTest, WritersOfDisjointBucketsCommitOnTopOfEachOther) {
   auto current = LoadCurrentSnapshot(dir.path());
   ASSERT_TRUE(current.ok());
   EXPECT_EQ(current->id, 2);
-  ASSERT_NE(current->FindFile("silver/bars", 0), nullptr);
-  ASSERT_NE(current->FindFile("silver/bars", 3), nullptr);
+  ASSERT_EQ(current->FilesOf("silver/bars", 0).size(), 1u);
+  ASSERT_EQ(current->FilesOf("silver/bars", 3).size(), 1u);
   EXPECT_EQ(current->consumed_offsets["processed-stock-data"], (std::vector<int64_t>{10, 0, 0, 30}));
 
   // A writer still working from the empty lake on bucket 0 is refused: bucket 0 moved on.
@@ -46,7 +46,7 @@ TEST(SnapshotTest, WritersOfDisjointBucketsCommitOnTopOfEachOther) {
   auto after = LoadCurrentSnapshot(dir.path());
   ASSERT_TRUE(after.ok());
   EXPECT_EQ(after->id, 2);
-  EXPECT_EQ(after->FindFile("silver/bars", 0)->rows, 10);
+  EXPECT_EQ(after->FilesOf("silver/bars", 0).at(0)->rows, 10);
 }
 
 TEST(SnapshotTest, EmptyLakeHasNoSnapshot) {
@@ -77,9 +77,9 @@ TEST(SnapshotTest, CommitPublishesFilesAndOffsetsAtomically) {
   EXPECT_EQ(loaded->id, 2);
   EXPECT_EQ(loaded->partitions, 4);
   EXPECT_EQ(loaded->sources_applied, 7u);
-  ASSERT_NE(loaded->FindFile("silver/bars", 2), nullptr);
-  EXPECT_EQ(loaded->FindFile("silver/bars", 2)->rows, 20);
-  EXPECT_EQ(loaded->FindFile("silver/bars", 1), nullptr);
+  ASSERT_EQ(loaded->FilesOf("silver/bars", 2).size(), 1u);
+  EXPECT_EQ(loaded->FilesOf("silver/bars", 2).at(0)->rows, 20);
+  EXPECT_TRUE(loaded->FilesOf("silver/bars", 1).empty());
   EXPECT_EQ(loaded->consumed_offsets["processed-stock-data"], (std::vector<int64_t>{1, 2, 3, 4}));
 }
 

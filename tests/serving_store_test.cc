@@ -37,6 +37,14 @@
 namespace stocklake {
 namespace {
 
+// The one file of `table` for `bucket` in lakes made by one full run (nullptr: none).
+const DataFile* OnlyFile(const LakeSnapshot& snapshot, const std::string& table, int bucket) {
+  const std::vector<const DataFile*> files = snapshot.FilesOf(table, bucket);
+  EXPECT_LE(files.size(), 1u) << table << " bucket " << bucket;
+  return files.empty() ? nullptr : files.front();
+}
+
+
 using testing::PgServer;
 using testing::RunCommand;
 using testing::StoreRows;
@@ -166,7 +174,7 @@ class ServingStoreTest : public testing::StoreBackendTest {
       old_bucket = contents.bucket;
       contents.state = LoadedBucket{snap->id, snap->partitions, "stale\n"};
       for (std::string_view table : kServedTables) {
-        const DataFile* f = snap->FindFile(std::string(table), contents.bucket);
+        const DataFile* f = OnlyFile(*snap, std::string(table), contents.bucket);
         if (f != nullptr) contents.tables.emplace(std::string(table), *ReadParquetFile(lake + "/" + f->path));
         auto it = contents.tables.find(table);
         old_rows[table] = it == contents.tables.end() ? std::vector<Row>() : Sorted(RowsOf(it->second, table));
@@ -274,8 +282,8 @@ TEST_P(ServingStoreTest, IncrementalSyncReloadsOnlyChangedBuckets) {
   std::set<int> changed;
   for (std::string_view table : kServedTables) {
     for (int bucket = 0; bucket < after->partitions; ++bucket) {
-      const DataFile* x = before->FindFile(std::string(table), bucket);
-      const DataFile* y = after->FindFile(std::string(table), bucket);
+      const DataFile* x = OnlyFile(*before, std::string(table), bucket);
+      const DataFile* y = OnlyFile(*after, std::string(table), bucket);
       if ((x == nullptr) != (y == nullptr) || (x != nullptr && x->path != y->path)) changed.insert(bucket);
     }
   }
@@ -862,7 +870,7 @@ BucketContents ReadBucketContents(const std::string& lake, int bucket, const std
   contents.bucket = bucket;
   contents.state = LoadedBucket{snap->id, snap->partitions, files};
   for (std::string_view table : kServedTables) {
-    const DataFile* f = snap->FindFile(std::string(table), bucket);
+    const DataFile* f = OnlyFile(*snap, std::string(table), bucket);
     if (f != nullptr) contents.tables.emplace(std::string(table), *ReadParquetFile(lake + "/" + f->path));
   }
   return contents;

@@ -75,13 +75,14 @@ Result<LakeSnapshot> FromJson(const std::string& text, const std::string& where)
 
 }  // namespace
 
-const DataFile* LakeSnapshot::FindFile(const std::string& table, int bucket) const {
+std::vector<const DataFile*> LakeSnapshot::FilesOf(const std::string& table, int bucket) const {
+  std::vector<const DataFile*> out;
   auto it = tables.find(table);
-  if (it == tables.end()) return nullptr;
+  if (it == tables.end()) return out;
   for (const DataFile& f : it->second) {
-    if (f.bucket == bucket) return &f;
+    if (f.bucket == bucket) out.push_back(&f);
   }
-  return nullptr;
+  return out;
 }
 
 std::string DataFileName(const std::string& table, int bucket, int64_t snapshot_id) {
@@ -213,7 +214,9 @@ Status CommitBucketUpdate(const std::string& lake_dir, const LakeSnapshot& base,
     for (const DataFile& f : files) {
       if (mine.count(f.bucket) != 0) target.push_back(f);
     }
-    std::sort(target.begin(), target.end(), [](const DataFile& a, const DataFile& b) { return a.bucket < b.bucket; });
+    // Stable: a bucket's files keep the order they were added in.
+    std::stable_sort(target.begin(), target.end(),
+                     [](const DataFile& a, const DataFile& b) { return a.bucket < b.bucket; });
   }
   for (const auto& [topic, offsets] : next->consumed_offsets) {
     auto& target = merged.consumed_offsets[topic];

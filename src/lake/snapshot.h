@@ -33,7 +33,9 @@ struct LakeSnapshot {
   int64_t id = 0;            // 0: nothing committed yet
   int partitions = 0;        // buckets = partitions of every topic; fixed when the lake is created
   std::string committed_at;  // UTC, ISO-8601
-  //! table name (e.g. "silver/bars") -> its files, at most one per bucket.
+  //! table name (e.g. "silver/bars") -> its files, ordered by bucket; a bucket's rows
+  //! may be spread over several files (appends add files, compaction merges them), in
+  //! the order they were added.
   std::map<std::string, std::vector<DataFile>> tables;
   //! topic -> next offset per partition that the lake writer has consumed.
   std::map<std::string, std::vector<int64_t>> consumed_offsets;
@@ -42,8 +44,8 @@ struct LakeSnapshot {
   //! Free-form JSON summary of the run that made the snapshot.
   std::string run_summary_json = "{}";
 
-  //! The file of `table` for `bucket`, or nullptr.
-  const DataFile* FindFile(const std::string& table, int bucket) const;
+  //! The files of `table` for `bucket`, in the order they were added (none: empty).
+  std::vector<const DataFile*> FilesOf(const std::string& table, int bucket) const;
 };
 
 // Every function below does its file access through `env`.

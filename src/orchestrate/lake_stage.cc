@@ -99,25 +99,21 @@ std::vector<size_t> DistinctByLineage(const BarBatch& batch) {
   return distinct;
 }
 
-// Appends silver rows read back from the lake (with their lineage) as candidates.
-Status LoadExistingSilver(const std::string& lake_dir, const LakeSnapshot& base, int bucket, BarBatch* out) {
-  const DataFile* bars = base.FindFile(std::string(kSilverBars), bucket);
-  if (bars == nullptr) return Status::OK();
-  const DataFile* lineage = base.FindFile(std::string(kBarsLineage), bucket);
-  if (lineage == nullptr) return Status::Corruption("snapshot lists " + bars->path + " without its lineage file");
-  SL_ASSIGN_OR_RETURN(Table t, ReadParquetFile(lake_dir + "/" + bars->path));
-  SL_ASSIGN_OR_RETURN(Table l, ReadParquetFile(lake_dir + "/" + lineage->path));
+// Appends the rows of one silver file and its lineage file.
+Status LoadSilverFile(const std::string& lake_dir, const DataFile& bars, const DataFile& lineage, BarBatch* out) {
+  SL_ASSIGN_OR_RETURN(Table t, ReadParquetFile(lake_dir + "/" + bars.path));
+  SL_ASSIGN_OR_RETURN(Table l, ReadParquetFile(lake_dir + "/" + lineage.path));
   const size_t n = t.num_rows();
-  if (l.num_rows() != n) return Status::Corruption(lineage->path + " does not match " + bars->path);
+  if (l.num_rows() != n) return Status::Corruption(lineage.path + " does not match " + bars.path);
   const Column* c[8];
   const char* names[8] = {"ticker", "date", "open", "high", "low", "close", "adj_close", "volume"};
   for (int i = 0; i < 8; ++i) {
     c[i] = t.Find(names[i]);
-    if (c[i] == nullptr) return Status::Corruption(bars->path + ": missing column " + names[i]);
+    if (c[i] == nullptr) return Status::Corruption(bars.path + ": missing column " + names[i]);
   }
   const Column* source = l.Find("source");
   const Column* line = l.Find("line");
-  if (source == nullptr || line == nullptr) return Status::Corruption(lineage->path + ": missing columns");
+  if (source == nullptr || line == nullptr) return Status::Corruption(lineage.path + ": missing columns");
   std::vector<int32_t> recode(c[0]->dictionary.size());
   for (size_t d = 0; d < recode.size(); ++d) recode[d] = out->InternTicker(c[0]->dictionary[d]);
   out->Reserve(out->size() + n);
@@ -128,24 +124,51 @@ Status LoadExistingSilver(const std::string& lake_dir, const LakeSnapshot& base,
   return Status::OK();
 }
 
-Status LoadExistingRejects(const std::string& lake_dir, const LakeSnapshot& base, int bucket,
-                           std::vector<RejectRow>* out) {
-  const DataFile* file = base.FindFile(std::string(kRejects), bucket);
-  if (file == nullptr) return Status::OK();
-  SL_ASSIGN_OR_RETURN(Table t, ReadParquetFile(lake_dir + "/" + file->path));
+// The files of `table` and, one for one (written together), those of its lineage table.
+Result<std::vector<std::pair<const DataFile*, const DataFile*>>> FilesWithLineage(const LakeSnapshot& base,
+                                                                                  std::string_view table,
+                                                                                  std::string_view lineage_table,
+                                                                                  int bucket, bool lineage_required) {
+  const std::vector<const DataFile*> files = base.FilesOf(std::string(table), bucket);
+  const std::vector<const DataFile*> lineage = base.FilesOf(std::string(lineage_table), bucket);
+  std::vector<std::pair<const DataFile*, const DataFile*>> out;
+  if (lineage.empty() && !lineage_required) {
+    for (const DataFile* f : files) out.emplace_back(f, nullptr);
+    return out;
+  }
+  if (lineage.size() != files.size()) {
+    return Status::Corruption("the snapshot lists " + std::to_string(files.size()) + " files of " + std::string(table) +
+                              " for bucket " + std::to_string(bucket) + " but " + std::to_string(lineage.size()) +
+                              " of " + std::string(lineage_table));
+  }
+  for (size_t i = 0; i < files.size(); ++i) out.emplace_back(files[i], lineage[i]);
+  return out;
+}
+
+// Appends silver rows read back from the lake (with their lineage) as candidates.
+Status LoadExistingSilver(const std::string& lake_dir, const LakeSnapshot& base, int bucket, BarBatch* out) {
+  SL_ASSIGN_OR_RETURN(auto files, FilesWithLineage(base, kSilverBars, kBarsLineage, bucket, true));
+  for (const auto& [bars, lineage] : files) SL_RETURN_IF_ERROR(LoadSilverFile(lake_dir, *bars, *lineage, out));
+  return Status::OK();
+}
+// Appends the rows of one rejects file and its lineage file (none in lakes written
+// before rejects had lineage).
+Status LoadRejectsFile(const std::string& lake_dir, const DataFile& file, const DataFile* lineage_file,
+                       std::vector<RejectRow>* out) {
+  SL_ASSIGN_OR_RETURN(Table t, ReadParquetFile(lake_dir + "/" + file.path));
   const Column* source_file = t.Find("source_file");
   const Column* line = t.Find("line");
   const Column* ticker = t.Find("ticker");
   const Column* date = t.Find("date");
   const Column* reason = t.Find("reason");
-  if (!source_file || !line || !ticker || !date || !reason) return Status::Corruption(file->path + ": missing columns");
+  if (!source_file || !line || !ticker || !date || !reason) return Status::Corruption(file.path + ": missing columns");
   Table lineage;
   const Column* source = nullptr;
-  if (const DataFile* lineage_file = base.FindFile(std::string(kRejectsLineage), bucket)) {
+  if (lineage_file != nullptr) {
     SL_ASSIGN_OR_RETURN(lineage, ReadParquetFile(lake_dir + "/" + lineage_file->path));
     source = lineage.Find("source");
     if (source == nullptr || lineage.num_rows() != t.num_rows()) {
-      return Status::Corruption(lineage_file->path + " does not match " + file->path);
+      return Status::Corruption(lineage_file->path + " does not match " + file.path);
     }
   }
   for (size_t i = 0; i < t.num_rows(); ++i) {
@@ -157,10 +180,17 @@ Status LoadExistingRejects(const std::string& lake_dir, const LakeSnapshot& base
     r.date = date->IsNull(i) ? kNullDate : date->i32[i];
     auto why = RejectReasonFromName(reason->StringAt(i));
     if (!why)
-      return Status::Corruption(file->path + ": unknown reject reason '" + std::string(reason->StringAt(i)) + "'");
+      return Status::Corruption(file.path + ": unknown reject reason '" + std::string(reason->StringAt(i)) + "'");
     r.reason = *why;
     out->push_back(std::move(r));
   }
+  return Status::OK();
+}
+
+Status LoadExistingRejects(const std::string& lake_dir, const LakeSnapshot& base, int bucket,
+                           std::vector<RejectRow>* out) {
+  SL_ASSIGN_OR_RETURN(auto files, FilesWithLineage(base, kRejects, kRejectsLineage, bucket, false));
+  for (const auto& [rejects, lineage] : files) SL_RETURN_IF_ERROR(LoadRejectsFile(lake_dir, *rejects, lineage, out));
   return Status::OK();
 }
 
@@ -527,7 +557,8 @@ Result<LakeStageResult> RunLakeStage(const std::string& lake_dir, int partitions
         if (f.path.starts_with(std::string(table) + "/")) files.push_back(f);
       }
     }
-    std::sort(files.begin(), files.end(), [](const DataFile& a, const DataFile& b) { return a.bucket < b.bucket; });
+    std::stable_sort(files.begin(), files.end(),
+                     [](const DataFile& a, const DataFile& b) { return a.bucket < b.bucket; });
     // Readers that glob a table's directory need at least one file, even an empty one.
     if (files.empty()) {
       const int b = committed_buckets.front();

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -19,12 +20,15 @@ namespace stocklake {
 
 namespace {
 
+Status AppendFileRows(const Table& from, const std::string& path, Table* out);
+
 //! The bucket's file set as LoadedBucket::files records it.
 std::string FileSetOf(const LakeSnapshot& snapshot, int bucket) {
   std::vector<std::string> lines;
   for (const StoreTableDef& def : StoreTables()) {
-    const DataFile* f = snapshot.FindFile(std::string(def.lake_name), bucket);
-    if (f != nullptr) lines.push_back(std::string(def.lake_name) + "\t" + f->path + "\n");
+    for (const DataFile* f : snapshot.FilesOf(std::string(def.lake_name), bucket)) {
+      lines.push_back(std::string(def.lake_name) + "\t" + f->path + "\n");
+    }
   }
   std::sort(lines.begin(), lines.end());
   std::string out;
@@ -38,15 +42,22 @@ Result<BucketContents> ReadBucket(const std::string& lake_dir, const LakeSnapsho
   contents.bucket = bucket;
   contents.state = LoadedBucket{snapshot.id, snapshot.partitions, std::move(files)};
   for (const StoreTableDef& def : StoreTables()) {
-    const DataFile* f = snapshot.FindFile(std::string(def.lake_name), bucket);
-    if (f == nullptr || f->rows == 0) continue;
-    Result<Table> table = ReadParquetFile(lake_dir + "/" + f->path);
-    if (!table.ok()) {
-      return table.status().WithContext(
-          "reading the lake for the serving store (if a run rewrote the lake "
-          "meanwhile, sync again)");
+    std::optional<Table> rows;
+    for (const DataFile* f : snapshot.FilesOf(std::string(def.lake_name), bucket)) {
+      if (f->rows == 0) continue;
+      Result<Table> table = ReadParquetFile(lake_dir + "/" + f->path);
+      if (!table.ok()) {
+        return table.status().WithContext(
+            "reading the lake for the serving store (if a run rewrote the lake "
+            "meanwhile, sync again)");
+      }
+      if (!rows) {
+        rows = std::move(*table);
+      } else {
+        SL_RETURN_IF_ERROR(AppendFileRows(*table, f->path, &*rows));
+      }
     }
-    contents.tables.emplace(std::string(def.lake_name), std::move(*table));
+    if (rows) contents.tables.emplace(std::string(def.lake_name), std::move(*rows));
   }
   return contents;
 }
