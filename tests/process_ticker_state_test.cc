@@ -448,6 +448,56 @@ TEST(TickerStateTest, DailyAppendsOverYears) {
       s, 0, s.size(), [] { return size_t{1}; }, "daily");
 }
 
+// A weekday series over [first, last] minus the days in `skip_from`..`skip_to`.
+DailySeries Weekdays(Date first, Date last, Date skip_from = 0, Date skip_to = -1) {
+  DailySeries s;
+  double close = 20;
+  for (Date d = first; d <= last; ++d) {
+    if (WeekdayMondayZero(d) >= 5 || (d >= skip_from && d <= skip_to)) continue;
+    close *= d % 3 == 0 ? 1.01 : 0.995;
+    s.Append(d, close * 0.99, close * 1.02, close * 0.98, close, close, 1000 + d % 17);
+  }
+  return s;
+}
+
+size_t RowOf(const DailySeries& s, Date d) {
+  return static_cast<size_t>(std::lower_bound(s.date.begin(), s.date.end(), d) - s.date.begin());
+}
+
+std::vector<int32_t> QuartersOf(const QuarterFeatures& f) { return f.quarter; }
+
+TEST(TickerStateTest, ReturnsThePreviousQuarterWhoseLabelTheAppendedRowsSet) {
+  // 2020Q1 (a leap year) and 2020Q2: the first day of Q2 defines Q1's label, and every
+  // later day of Q2 moves it.
+  const DailySeries s = Weekdays(D(2019, 1, 1), D(2020, 6, 30));
+  for (Date first_new : {D(2020, 4, 1), D(2020, 4, 16), D(2020, 6, 30)}) {
+    const size_t split = RowOf(s, first_new);
+    TickerContinuation c;
+    ASSERT_TRUE(ContinueTicker(StateOf(Rows(s, 0, split)), Rows(s, split, split + 1), &c).ok());
+    EXPECT_EQ(QuartersOf(c.features), (std::vector<int32_t>{20201, 20202})) << FormatDate(first_new);
+    EXPECT_FALSE(std::isnan(c.features.columns[kLabel][0]));
+    EXPECT_TRUE(std::isnan(c.features.columns[kLabel][1]));
+    CheckContinuation(s, split, split + 1, c, "label " + FormatDate(first_new));
+  }
+  // Appended rows spanning Q1's end: Q4 2019's label reads Q1's as-of close.
+  const size_t split = RowOf(s, D(2020, 3, 20));
+  const size_t end = RowOf(s, D(2020, 4, 10));
+  TickerContinuation c;
+  ASSERT_TRUE(ContinueTicker(StateOf(Rows(s, 0, split)), Rows(s, split, end), &c).ok());
+  EXPECT_EQ(QuartersOf(c.features), (std::vector<int32_t>{20194, 20201, 20202}));
+  CheckContinuation(s, split, end, c, "spanning");
+}
+
+TEST(TickerStateTest, AQuarterWithoutRowsKeepsTheLabelBeforeItNull) {
+  // No rows in 2020Q2: 2020Q1's label stays NULL, so only Q3 comes back.
+  const DailySeries s = Weekdays(D(2019, 1, 1), D(2020, 9, 30), D(2020, 4, 1), D(2020, 6, 30));
+  const size_t split = RowOf(s, D(2020, 7, 1));
+  TickerContinuation c;
+  ASSERT_TRUE(ContinueTicker(StateOf(Rows(s, 0, split)), Rows(s, split, split + 3), &c).ok());
+  EXPECT_EQ(QuartersOf(c.features), (std::vector<int32_t>{20203}));
+  CheckContinuation(s, split, split + 3, c, "skipped quarter");
+}
+
 TEST(TickerStateTest, NoAppendedRowsChangeNothing) {
   const DailySeries s = RandomSeries({D(2017, 1, 3), 300, 7});
   const TickerState state = StateOf(s);
@@ -483,6 +533,10 @@ TEST(TickerStateTest, RejectsAnInconsistentState) {
   TickerState short_tail = state;
   short_tail.tail = Rows(short_tail.tail, 1, short_tail.tail.size());
   EXPECT_TRUE(ContinueTicker(short_tail, Rows(s, 280, 290), &c).IsCorruption());
+
+  TickerState unseeded = state;
+  unseeded.recurrences.ema26 = std::numeric_limits<double>::quiet_NaN();
+  EXPECT_TRUE(ContinueTicker(unseeded, Rows(s, 280, 290), &c).IsCorruption());
 
   // 280 rows end in a quarter whose predecessor was traded: its row is needed as soon as
   // the appended rows reach the quarter after.

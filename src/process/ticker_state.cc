@@ -84,6 +84,15 @@ Status CheckState(const TickerState& state) {
                               std::to_string(state.rows) + " rows of history (want min(rows, " +
                               std::to_string(kTickerStateTailRows) + ")); recompute the ticker from its full history");
   }
+  const IndicatorRecurrences& r = state.recurrences;
+  const double seeded[] = {r.sma50_sum, r.sma50_error, r.sma200_sum, r.sma200_error, r.ema12,
+                           r.ema26,     r.macd_signal, r.avg_gain,   r.avg_loss,     r.avg_true_range};
+  if (state.rows >= static_cast<int64_t>(kIndicatorHistoryRows) &&
+      std::any_of(std::begin(seeded), std::end(seeded), [](double v) { return std::isnan(v); })) {
+    return Status::Corruption("ticker state: " + std::to_string(state.rows) +
+                              " rows of history but an indicator recurrence is undefined; recompute the ticker "
+                              "from its full history");
+  }
   if (state.last_quarters.columns.size() != QuarterFeatureColumnNames().size()) {
     return Status::Corruption("ticker state: " + std::to_string(state.last_quarters.columns.size()) +
                               " quarter feature columns, want " + std::to_string(QuarterFeatureColumnNames().size()) +
@@ -134,6 +143,51 @@ size_t FirstPeriodEndingFrom(const PeriodBars& bars, Date date) {
                              bars.period_end.begin());
 }
 
+// The feature rows ContinueTicker returns (ticker_state.h): those of local quarters
+// [first, end), the quarters holding an appended row, after the saved row of the calendar
+// quarter before them, if traded, with its label set. `offset` turns local rows into rows
+// of the whole history.
+Status ReturnedFeatureRows(const TickerState& before, const DailySeries& local, const Indicators& local_indicators,
+                           const PeriodBars& quarters, size_t first, size_t offset, QuarterFeatures* out) {
+  QuarterFeatures computed;
+  ComputeQuarterFeatures(local, local_indicators, quarters, first, &computed);
+  *out = NoFeatureRows();
+  // The calendar quarter before the first returned one, if traded, is local quarter
+  // first - 1 (the tail reaches back past its as-of row, kPeriodBarReach).
+  if (first > 0 && first < quarters.size() &&
+      NextQuarter(QuarterKey(quarters.period_end[first - 1])) == QuarterKey(quarters.period_end[first])) {
+    const int32_t key = QuarterKey(quarters.period_end[first - 1]);
+    const QuarterFeatures& saved = before.last_quarters;
+    const auto at = std::find(saved.quarter.begin(), saved.quarter.end(), key);
+    if (at == saved.quarter.end()) {
+      return Status::Corruption("ticker state: no feature row of " + FormatQuarter(key) +
+                                ", the quarter before the appended rows' first; recompute the ticker from its "
+                                "full history");
+    }
+    AppendFeatureRow(saved, static_cast<size_t>(at - saved.quarter.begin()), out);
+    // Its as-of row is the row before the first returned quarter's first day.
+    size_t first_day = 0;
+    for (size_t q = 0; q < first; ++q) first_day += static_cast<size_t>(quarters.trading_days[q]);
+    out->columns[kLabel].back() = QuarterLabel(local.close[first_day - 1], local.close[computed.as_of_row[0]]);
+  }
+  for (size_t q = 0; q < computed.size(); ++q) {
+    computed.as_of_row[q] += offset;
+    AppendFeatureRow(computed, q, out);
+  }
+  return Status::OK();
+}
+
+// The last two feature rows of the history after a continuation: the saved rows of the
+// quarters before the returned ones, then the returned ones.
+QuarterFeatures LastQuartersAfter(const QuarterFeatures& saved, const QuarterFeatures& returned) {
+  QuarterFeatures history_end = NoFeatureRows();
+  for (size_t q = 0; q < saved.size(); ++q) {
+    if (returned.size() == 0 || saved.quarter[q] < returned.quarter[0]) AppendFeatureRow(saved, q, &history_end);
+  }
+  for (size_t q = 0; q < returned.size(); ++q) AppendFeatureRow(returned, q, &history_end);
+  return LastFeatureRows(history_end, 2);
+}
+
 }  // namespace
 
 TickerState StateAfter(const DailySeries& series, const Indicators& indicators, const QuarterFeatures& features) {
@@ -166,52 +220,14 @@ Status ContinueTicker(const TickerState& before, const DailySeries& appended, Ti
 
   // No appended row: no period holds one.
   const Date first_new = appended.empty() ? std::numeric_limits<Date>::max() : appended.date[0];
-  QuarterFeatures computed;
-  size_t quarter_begin_row = 0;  // local row of the first returned quarter's first day
-  for (Period period : kPeriods) {
-    PeriodBars& bars = out->period_bars[static_cast<size_t>(period)];
-    ComputePeriodBars(local, period, &bars);
-    const size_t first = FirstPeriodEndingFrom(bars, first_new);
-    if (period == Period::kQuarter) {
-      ComputeQuarterFeatures(local, local_indicators, bars, first, &computed);
-      for (size_t q = 0; q < first; ++q) quarter_begin_row += static_cast<size_t>(bars.trading_days[q]);
-      // The calendar quarter before the first returned one, if traded, is local quarter
-      // first - 1, and its as-of row is the row before the returned quarter's first day.
-      out->features = NoFeatureRows();
-      if (first > 0 && first < bars.size() &&
-          NextQuarter(QuarterKey(bars.period_end[first - 1])) == QuarterKey(bars.period_end[first])) {
-        const int32_t key = QuarterKey(bars.period_end[first - 1]);
-        const QuarterFeatures& saved = before.last_quarters;
-        const auto at = std::find(saved.quarter.begin(), saved.quarter.end(), key);
-        if (at == saved.quarter.end()) {
-          return Status::Corruption("ticker state: no feature row of " + FormatQuarter(key) +
-                                    ", the ticker's quarter before " + FormatQuarter(QuarterKey(first_new)) +
-                                    "; recompute the ticker from its full history");
-        }
-        AppendFeatureRow(saved, static_cast<size_t>(at - saved.quarter.begin()), &out->features);
-        out->features.columns[kLabel].back() =
-            QuarterLabel(local.close[quarter_begin_row - 1], local.close[computed.as_of_row[0]]);
-      }
-    }
-    DropFirstPeriods(first, &bars);
-  }
-  for (size_t q = 0; q < computed.size(); ++q) {
-    computed.as_of_row[q] += offset;
-    AppendFeatureRow(computed, q, &out->features);
-  }
+  for (Period period : kPeriods) ComputePeriodBars(local, period, &out->period_bars[static_cast<size_t>(period)]);
+  const PeriodBars& quarters = out->bars(Period::kQuarter);
+  SL_RETURN_IF_ERROR(ReturnedFeatureRows(before, local, local_indicators, quarters,
+                                         FirstPeriodEndingFrom(quarters, first_new), offset, &out->features));
+  for (PeriodBars& bars : out->period_bars) DropFirstPeriods(FirstPeriodEndingFrom(bars, first_new), &bars);
 
   TickerState& after = out->state;
-  // The history's feature rows now end with the saved rows before the returned ones, then
-  // the returned ones.
-  QuarterFeatures history_end = NoFeatureRows();
-  const QuarterFeatures& saved = before.last_quarters;
-  for (size_t q = 0; q < saved.size(); ++q) {
-    if (out->features.size() == 0 || saved.quarter[q] < out->features.quarter[0]) {
-      AppendFeatureRow(saved, q, &history_end);
-    }
-  }
-  for (size_t q = 0; q < out->features.size(); ++q) AppendFeatureRow(out->features, q, &history_end);
-  after.last_quarters = LastFeatureRows(history_end, 2);
+  after.last_quarters = LastQuartersAfter(before.last_quarters, out->features);
   after.rows = before.rows + static_cast<int64_t>(appended.size());
   after.recurrences = local_indicators.recurrences;
   after.tail = TailOf(local);
