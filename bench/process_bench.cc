@@ -1,6 +1,7 @@
 // Throughput of the processing kernels on one thread: ComputeIndicators, the
 // week/month/quarter ComputePeriodBars, ComputeQuarterFeatures and, within it,
-// ComputeAlphaFeatures over synthetic random-walk series (best of 3 rounds; the machine
+// ComputeAlphaFeatures over synthetic random-walk series, and ContinueTicker appending one
+// day to a ticker's saved state (what an incremental daily run costs per ticker) (best of 3 rounds; the machine
 // is shared).
 // Build: cmake --build build --target process_bench
 //   build/process_bench [series] [rows]
@@ -15,6 +16,7 @@
 #include "process/indicators.h"
 #include "process/period_bars.h"
 #include "process/quarter_features.h"
+#include "process/ticker_state.h"
 
 namespace {
 
@@ -100,5 +102,25 @@ int main(int argc, char** argv) {
   });
   std::printf("ComputeAlphaFeatures (%zu features): %.3f s per 320k quarter rows\n", extras.size(),
               alpha_seconds / quarter_rows * 320e3);
+
+  // The state after all rows but the last, continued by the last: an incremental daily run.
+  DailySeries history, last_day;
+  for (size_t i = 0; i < rows; ++i) {
+    (i + 1 < rows ? history : last_day)
+        .Append(s.date[i], s.open[i], s.high[i], s.low[i], s.close[i], s.adj_close[i], s.volume[i]);
+  }
+  ComputeIndicators(history, &indicators);
+  ComputePeriodBars(history, Period::kQuarter, &bars[2]);
+  ComputeQuarterFeatures(history, indicators, bars[2], &features);
+  const TickerState state = StateAfter(history, indicators, features);
+  TickerContinuation continuation;
+  const double continue_seconds = BestOfThreeSeconds([&] {
+    for (size_t i = 0; i < series; ++i) {
+      if (!ContinueTicker(state, last_day, &continuation).ok()) std::abort();
+      sink += continuation.indicators.columns[kVolatility20].values[0];
+    }
+  });
+  std::printf("ContinueTicker (one appended day, %zu-row tail): %.1f us per ticker\n", kTickerStateTailRows,
+              continue_seconds / static_cast<double>(series) * 1e6);
   return sink != 0 ? 0 : 1;
 }

@@ -33,6 +33,7 @@ constexpr std::array<size_t, 3> kWindows = {5, 20, 60};
 constexpr size_t kMaxWindow = 60;
 // Rows copied per as-of row: the longest window and the row before it (for changes).
 constexpr size_t kSpan = kMaxWindow + 1;
+static_assert(kSpan == kAlphaFeatureSpan, "alpha_features.h promises the rows the features read");
 
 constexpr FeatureDoc kCandleDocs[] = {
     {"kmid", "(close - open) / open at the as-of row"},

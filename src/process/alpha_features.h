@@ -19,6 +19,10 @@ struct FeatureDoc {
   std::string_view description;
 };
 
+//! Rows the extra features at a row read: the row itself and the 60 before it (the
+//! longest window, 60 rows, and the row before it for day-to-day changes).
+inline constexpr size_t kAlphaFeatureSpan = 61;
+
 //! Every extra feature, in column order, with a one-line definition.
 std::span<const FeatureDoc> AlphaFeatureCatalog();
 

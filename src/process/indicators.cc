@@ -73,21 +73,22 @@ inline double SquaredDeviations(const double* x, size_t n, double mean) {
   return std::max(d.sum_sq - d.sum * d.sum / static_cast<double>(n), 0.0);
 }
 
-// out[i] = mean of x[i-window+1..i] for i >= window-1, for positive x. A running sum loses
-// everything below the rounding of the largest value it ever held, so it tracks a bound
-// on its absolute error and starts over from the window when that bound becomes
-// noticeable relative to the current sum.
-void RollingMean(const double* x, size_t n, size_t window, double* out) {
-  if (n < window) return;
-  double sum = 0;
-  double error = 0;
-  for (size_t i = 0; i < window; ++i) {
-    sum += x[i];
-    error += kRoundingBound * sum;
-  }
+// A running sum of the last `window` values and a bound on its absolute error.
+struct RollingSum {
+  double sum;
+  double error;
+};
+
+// out[i] = mean of x[i-window+1..i] for i in [begin, n), advancing `state` (the sum of the
+// window ending at begin - 1) over x, positive. A running sum loses everything below the
+// rounding of the largest value it ever held, so it tracks a bound on its absolute error
+// and starts over from the window when that bound becomes noticeable relative to the
+// current sum.
+void AdvanceRollingMean(const double* x, size_t begin, size_t n, size_t window, RollingSum* state, double* out) {
+  double sum = state->sum;
+  double error = state->error;
   const double inv = 1.0 / static_cast<double>(window);
-  out[window - 1] = sum * inv;
-  for (size_t i = window; i < n; ++i) {
+  for (size_t i = begin; i < n; ++i) {
     // One add on the sum's dependency chain per row: the difference is taken off the chain.
     const double change = x[i] - x[i - window];
     sum += change;
@@ -98,6 +99,22 @@ void RollingMean(const double* x, size_t n, size_t window, double* out) {
     }
     out[i] = sum * inv;
   }
+  *state = {sum, error};
+}
+
+// out[i] = mean of x[i-window+1..i] for i >= window-1; returns the running sum after the
+// last row (NaN when there are fewer than `window` rows).
+RollingSum RollingMean(const double* x, size_t n, size_t window, double* out) {
+  RollingSum state = {kNaN, kNaN};
+  if (n < window) return state;
+  state = {0, 0};
+  for (size_t i = 0; i < window; ++i) {
+    state.sum += x[i];
+    state.error += kRoundingBound * state.sum;
+  }
+  out[window - 1] = state.sum * (1.0 / static_cast<double>(window));
+  AdvanceRollingMean(x, window, n, window, &state, out);
+  return state;
 }
 
 // EMA weights for a period: k = 2/(period+1) on the new value, (period-1)/(period+1) on
@@ -111,23 +128,47 @@ constexpr EmaWeights WeightsFor(size_t period) {
   return {(p - 1.0) / (p + 1.0), 2.0 / (p + 1.0)};
 }
 
-// Exponential moving average of x[..end) with the given period, seeded at first+period-1
-// with the mean of x[first..first+period-1]. Written as (1-k)*e + k*x: for positive x both
-// terms are positive, so each step adds only a few roundings relative to the result.
-void Ema(const double* x, size_t end, size_t first, size_t period, double* out) {
-  const size_t seed_row = first + period - 1;
-  if (end <= seed_row) return;
-  const EmaWeights w = WeightsFor(period);
-  double e = SumOf(x + first, period) / static_cast<double>(period);
-  out[seed_row] = e;
-  for (size_t i = seed_row + 1; i < end; ++i) {
+// Advances the average `e` over x[begin..end), writing each step to out. Written as
+// (1-k)*e + k*x: for positive x both terms are positive, so each step adds only a few
+// roundings relative to the result.
+double AdvanceEma(const double* x, size_t begin, size_t end, EmaWeights w, double e, double* out) {
+  for (size_t i = begin; i < end; ++i) {
     e = w.keep * e + w.k * x[i];
     out[i] = e;
   }
+  return e;
 }
 
-// ema_12, ema_26 and macd. Past the seeds both averages advance in one loop, so their
-// two dependency chains overlap.
+// Exponential moving average of x[..end) with the given period, seeded at first+period-1
+// with the mean of x[first..first+period-1].
+void Ema(const double* x, size_t end, size_t first, size_t period, double* out) {
+  const size_t seed_row = first + period - 1;
+  if (end <= seed_row) return;
+  const double seed = SumOf(x + first, period) / static_cast<double>(period);
+  out[seed_row] = seed;
+  AdvanceEma(x, seed_row + 1, end, WeightsFor(period), seed, out);
+}
+
+// ema_12, ema_26 and macd for rows [begin, n) from the averages after row begin - 1. Both
+// averages advance in one loop, so their two dependency chains overlap.
+void AdvanceMacdLine(const double* c, size_t begin, size_t n, double* e12_state, double* e26_state, double* ema12,
+                     double* ema26, double* macd) {
+  constexpr EmaWeights fast = WeightsFor(12);
+  constexpr EmaWeights slow = WeightsFor(26);
+  double e12 = *e12_state;
+  double e26 = *e26_state;
+  for (size_t i = begin; i < n; ++i) {
+    e12 = fast.keep * e12 + fast.k * c[i];
+    e26 = slow.keep * e26 + slow.k * c[i];
+    ema12[i] = e12;
+    ema26[i] = e26;
+    macd[i] = e12 - e26;
+  }
+  *e12_state = e12;
+  *e26_state = e26;
+}
+
+// ema_12, ema_26 and macd of the whole series.
 void ComputeMacdLine(const double* c, size_t n, double* ema12, double* ema26, double* macd) {
   constexpr size_t kSlowSeed = 25;
   const size_t head = std::min(n, kSlowSeed + 1);
@@ -135,17 +176,9 @@ void ComputeMacdLine(const double* c, size_t n, double* ema12, double* ema26, do
   Ema(c, head, 0, 26, ema26);
   if (n <= kSlowSeed) return;
   macd[kSlowSeed] = ema12[kSlowSeed] - ema26[kSlowSeed];
-  constexpr EmaWeights fast = WeightsFor(12);
-  constexpr EmaWeights slow = WeightsFor(26);
   double e12 = ema12[kSlowSeed];
   double e26 = ema26[kSlowSeed];
-  for (size_t i = kSlowSeed + 1; i < n; ++i) {
-    e12 = fast.keep * e12 + fast.k * c[i];
-    e26 = slow.keep * e26 + slow.k * c[i];
-    ema12[i] = e12;
-    ema26[i] = e26;
-    macd[i] = e12 - e26;
-  }
+  AdvanceMacdLine(c, kSlowSeed + 1, n, &e12, &e26, ema12, ema26, macd);
 }
 
 // Wilder's averages multiply by 1/14 instead of dividing: one more rounding, but a divide
@@ -162,24 +195,17 @@ inline double TrueRange(double high, double low, double previous_close) {
   return std::max(high - low, std::max(std::fabs(high - previous_close), std::fabs(low - previous_close)));
 }
 
-// rsi_14 and atr_14: three Wilder averages (gains, losses, true ranges) advanced in one
-// loop so their dependency chains overlap.
-void ComputeWilder(const double* h, const double* l, const double* c, size_t n, double* rsi, double* atr) {
-  constexpr size_t kPeriod = 14;
-  if (n <= kPeriod) return;
-  double gain = 0, loss = 0, range = 0;
-  for (size_t i = 1; i <= kPeriod; ++i) {
-    const double change = c[i] - c[i - 1];
-    gain += change > 0 ? change : 0.0;
-    loss += change < 0 ? -change : 0.0;
-    range += TrueRange(h[i], l[i], c[i - 1]);
-  }
-  gain /= kPeriod;
-  loss /= kPeriod;
-  range /= kPeriod;
-  rsi[kPeriod] = Rsi(gain, loss);
-  atr[kPeriod] = range;
-  for (size_t i = kPeriod + 1; i < n; ++i) {
+struct WilderAverages {
+  double gain, loss, range;
+};
+
+// rsi_14 and atr_14 for rows [begin, n) from the averages after row begin - 1: three
+// Wilder averages (gains, losses, true ranges) advanced in one loop so their dependency
+// chains overlap.
+void AdvanceWilder(const double* h, const double* l, const double* c, size_t begin, size_t n, WilderAverages* state,
+                   double* rsi, double* atr) {
+  double gain = state->gain, loss = state->loss, range = state->range;
+  for (size_t i = begin; i < n; ++i) {
     const double change = c[i] - c[i - 1];
     gain = (gain * 13.0 + (change > 0 ? change : 0.0)) * kOneFourteenth;
     loss = (loss * 13.0 + (change < 0 ? -change : 0.0)) * kOneFourteenth;
@@ -187,6 +213,27 @@ void ComputeWilder(const double* h, const double* l, const double* c, size_t n, 
     rsi[i] = Rsi(gain, loss);
     atr[i] = range;
   }
+  *state = {gain, loss, range};
+}
+
+// rsi_14 and atr_14 of the whole series; returns the averages after the last row (NaN
+// before they are seeded).
+WilderAverages ComputeWilder(const double* h, const double* l, const double* c, size_t n, double* rsi, double* atr) {
+  constexpr size_t kPeriod = 14;
+  WilderAverages state = {kNaN, kNaN, kNaN};
+  if (n <= kPeriod) return state;
+  double gain = 0, loss = 0, range = 0;
+  for (size_t i = 1; i <= kPeriod; ++i) {
+    const double change = c[i] - c[i - 1];
+    gain += change > 0 ? change : 0.0;
+    loss += change < 0 ? -change : 0.0;
+    range += TrueRange(h[i], l[i], c[i - 1]);
+  }
+  state = {gain / kPeriod, loss / kPeriod, range / kPeriod};
+  rsi[kPeriod] = Rsi(state.gain, state.loss);
+  atr[kPeriod] = state.range;
+  AdvanceWilder(h, l, c, kPeriod + 1, n, &state, rsi, atr);
+  return state;
 }
 
 // ln(c / p) without losing the small returns: near 1 the ratio's rounding would dominate,
@@ -196,32 +243,39 @@ inline double LogReturn(double c, double p, double simple_return) {
   return std::log(c / p);
 }
 
-void EnsureLayout(Indicators* out) {
-  if (out->columns.size() == kIndicatorCount) return;
-  out->columns.clear();
-  out->columns.resize(kIndicatorCount);
-  for (size_t i = 0; i < kIndicatorCount; ++i) {
-    out->columns[i].name = kNames[i];
-    out->columns[i].first_defined = kFirstDefined[i];
+// Unsigned arithmetic: a sum of int64 volumes that overflows wraps instead of being UB.
+int64_t AdvanceObv(const double* c, const int64_t* volume, size_t begin, size_t n, int64_t before, int64_t* out) {
+  uint64_t obv = static_cast<uint64_t>(before);
+  for (size_t i = begin; i < n; ++i) {
+    if (c[i] > c[i - 1]) obv += static_cast<uint64_t>(volume[i]);
+    if (c[i] < c[i - 1]) obv -= static_cast<uint64_t>(volume[i]);
+    out[i] = static_cast<int64_t>(obv);
   }
+  return static_cast<int64_t>(obv);
 }
 
-}  // namespace
-
-std::span<const std::string_view> IndicatorNames() { return kNames; }
-
-std::span<const size_t> IndicatorFirstDefined() { return kFirstDefined; }
-
-void ComputeIndicators(const DailySeries& series, Indicators* out) {
-  const size_t n = series.size();
-  EnsureLayout(out);
+// Sizes every column to the series and marks the rows before each first_defined NaN.
+void PrepareColumns(size_t n, Indicators* out) {
+  if (out->columns.size() != kIndicatorCount) {
+    out->columns.clear();
+    out->columns.resize(kIndicatorCount);
+    for (size_t i = 0; i < kIndicatorCount; ++i) {
+      out->columns[i].name = kNames[i];
+      out->columns[i].first_defined = kFirstDefined[i];
+    }
+  }
   for (IndicatorColumn& column : out->columns) {
     column.values.resize(n);
     std::fill_n(column.values.begin(), std::min(column.first_defined, n), kNaN);
   }
   out->obv.resize(n);
-  if (n == 0) return;
+}
 
+// The columns that are functions of a window of the series alone (no recurrence), for
+// rows [begin, n): return_1d and log_return_1d from row 1 whatever `begin` is, because
+// volatility_20 reads the previous 19. macd_hist needs macd and macd_signal there.
+void ComputeWindowColumns(const DailySeries& series, size_t begin, Indicators* out) {
+  const size_t n = series.size();
   const double* c = series.close.data();
   auto col = [out](IndicatorIndex i) { return out->columns[i].values.data(); };
 
@@ -233,25 +287,18 @@ void ComputeIndicators(const DailySeries& series, Indicators* out) {
     log_ret[i] = LogReturn(c[i], c[i - 1], r);
   }
 
-  // sma_20 is bb_middle too, computed with the bands below: bb_lower = mean - 2 sd
-  // cancels when sd nears mean / 2 and would magnify a running sum's drift past 1e-9.
-  RollingMean(c, n, 50, col(kSma50));
-  RollingMean(c, n, 200, col(kSma200));
-
-  double* macd = col(kMacd);
-  ComputeMacdLine(c, n, col(kEma12), col(kEma26), macd);
-  double* signal = col(kMacdSignal);
-  Ema(macd, n, 25, 9, signal);
+  const double* macd = col(kMacd);
+  const double* signal = col(kMacdSignal);
   double* hist = col(kMacdHist);
-  for (size_t i = 33; i < n; ++i) hist[i] = macd[i] - signal[i];
+  for (size_t i = std::max<size_t>(begin, 33); i < n; ++i) hist[i] = macd[i] - signal[i];
 
-  ComputeWilder(series.high.data(), series.low.data(), c, n, col(kRsi14), col(kAtr14));
-
+  // sma_20 is bb_middle too, computed with the bands: bb_lower = mean - 2 sd cancels when
+  // sd nears mean / 2 and would magnify a running sum's drift past 1e-9.
   double* sma20 = col(kSma20);
   double* middle = col(kBbMiddle);
   double* upper = col(kBbUpper);
   double* lower = col(kBbLower);
-  for (size_t i = 19; i < n; ++i) {
+  for (size_t i = std::max<size_t>(begin, 19); i < n; ++i) {
     const double mean = SumOf(c + i - 19, 20) / 20.0;
     sma20[i] = mean;
     const double sd = std::sqrt(SquaredDeviations(c + i - 19, 20, mean) / 20.0);
@@ -262,21 +309,88 @@ void ComputeIndicators(const DailySeries& series, Indicators* out) {
 
   double* volatility = col(kVolatility20);
   const double annualise = std::sqrt(252.0);
-  for (size_t i = 20; i < n; ++i) {
+  for (size_t i = std::max<size_t>(begin, 20); i < n; ++i) {
     const double* window = log_ret + i - 19;
     const double mean = SumOf(window, 20) / 20.0;
     volatility[i] = std::sqrt(SquaredDeviations(window, 20, mean) / 19.0) * annualise;
   }
+}
 
-  // Unsigned arithmetic: a sum of int64 volumes that overflows wraps instead of being UB.
-  const int64_t* volume = series.volume.data();
-  uint64_t obv = 0;
-  out->obv[0] = 0;
-  for (size_t i = 1; i < n; ++i) {
-    if (c[i] > c[i - 1]) obv += static_cast<uint64_t>(volume[i]);
-    if (c[i] < c[i - 1]) obv -= static_cast<uint64_t>(volume[i]);
-    out->obv[i] = static_cast<int64_t>(obv);
+// The value of a column at its last row, NaN while it is undefined: the recurrences whose
+// state is the column's own value.
+double LastValue(const Indicators& ind, IndicatorIndex which) {
+  const IndicatorColumn& column = ind.columns[which];
+  return column.values.size() > column.first_defined ? column.values.back() : kNaN;
+}
+
+}  // namespace
+
+std::span<const std::string_view> IndicatorNames() { return kNames; }
+
+std::span<const size_t> IndicatorFirstDefined() { return kFirstDefined; }
+
+void ComputeIndicators(const DailySeries& series, Indicators* out) {
+  const size_t n = series.size();
+  PrepareColumns(n, out);
+  if (n == 0) {
+    out->recurrences = {kNaN, kNaN, kNaN, kNaN, kNaN, kNaN, kNaN, kNaN, kNaN, kNaN, 0};
+    return;
   }
+
+  const double* c = series.close.data();
+  auto col = [out](IndicatorIndex i) { return out->columns[i].values.data(); };
+  IndicatorRecurrences& after = out->recurrences;
+
+  const RollingSum sma50 = RollingMean(c, n, 50, col(kSma50));
+  const RollingSum sma200 = RollingMean(c, n, 200, col(kSma200));
+  after.sma50_sum = sma50.sum;
+  after.sma50_error = sma50.error;
+  after.sma200_sum = sma200.sum;
+  after.sma200_error = sma200.error;
+
+  ComputeMacdLine(c, n, col(kEma12), col(kEma26), col(kMacd));
+  Ema(col(kMacd), n, 25, 9, col(kMacdSignal));
+  const WilderAverages wilder = ComputeWilder(series.high.data(), series.low.data(), c, n, col(kRsi14), col(kAtr14));
+  after.avg_gain = wilder.gain;
+  after.avg_loss = wilder.loss;
+  after.avg_true_range = wilder.range;
+
+  ComputeWindowColumns(series, 0, out);
+
+  out->obv[0] = 0;
+  after.obv = AdvanceObv(c, series.volume.data(), 1, n, 0, out->obv.data());
+  after.ema12 = LastValue(*out, kEma12);
+  after.ema26 = LastValue(*out, kEma26);
+  after.macd_signal = LastValue(*out, kMacdSignal);
+}
+
+void ContinueIndicators(const DailySeries& series, size_t begin, const IndicatorRecurrences& before, Indicators* out) {
+  const size_t n = series.size();
+  PrepareColumns(n, out);
+  IndicatorRecurrences& after = out->recurrences;
+  after = before;
+  const double* c = series.close.data();
+  auto col = [out](IndicatorIndex i) { return out->columns[i].values.data(); };
+
+  RollingSum sma50 = {before.sma50_sum, before.sma50_error};
+  RollingSum sma200 = {before.sma200_sum, before.sma200_error};
+  AdvanceRollingMean(c, begin, n, 50, &sma50, col(kSma50));
+  AdvanceRollingMean(c, begin, n, 200, &sma200, col(kSma200));
+  after.sma50_sum = sma50.sum;
+  after.sma50_error = sma50.error;
+  after.sma200_sum = sma200.sum;
+  after.sma200_error = sma200.error;
+
+  AdvanceMacdLine(c, begin, n, &after.ema12, &after.ema26, col(kEma12), col(kEma26), col(kMacd));
+  after.macd_signal = AdvanceEma(col(kMacd), begin, n, WeightsFor(9), before.macd_signal, col(kMacdSignal));
+  WilderAverages wilder = {before.avg_gain, before.avg_loss, before.avg_true_range};
+  AdvanceWilder(series.high.data(), series.low.data(), c, begin, n, &wilder, col(kRsi14), col(kAtr14));
+  after.avg_gain = wilder.gain;
+  after.avg_loss = wilder.loss;
+  after.avg_true_range = wilder.range;
+
+  ComputeWindowColumns(series, begin, out);
+  after.obv = AdvanceObv(c, series.volume.data(), begin, n, before.obv, out->obv.data());
 }
 
 }  // namespace stocklake

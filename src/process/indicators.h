@@ -45,11 +45,25 @@ enum IndicatorIndex : size_t {
   kIndicatorCount,
 };
 
+//! Where every recurrence of the indicators stands after one row: with the rows before it,
+//! all ContinueIndicators needs to compute the next rows exactly (bit for bit) as
+//! ComputeIndicators would. NaN where the recurrence has not been seeded yet.
+struct IndicatorRecurrences {
+  // sma_50 and sma_200 are running sums that carry a bound on their rounding error (and
+  // are recomputed from the window when it grows), so the continuation needs both.
+  double sma50_sum, sma50_error, sma200_sum, sma200_error;
+  double ema12, ema26, macd_signal;
+  double avg_gain, avg_loss, avg_true_range;  // Wilder's averages of rsi_14 and atr_14
+  int64_t obv;
+};
+
 //! The daily indicators of one ticker. `columns` holds the 16 double columns in the order
 //! of IndicatorIndex, named as in gold/indicators; `obv` is defined from row 0.
 struct Indicators {
   std::vector<IndicatorColumn> columns;
   std::vector<int64_t> obv;
+  //! The recurrences after the last row (meaningless when size() is 0).
+  IndicatorRecurrences recurrences;
 
   size_t size() const { return obv.size(); }
 };
@@ -66,5 +80,18 @@ std::span<const size_t> IndicatorFirstDefined();
 //! `out`, reusing its buffers: no allocation when `out` already held a series at least as
 //! long. Afterwards every column of `out` has series.size() values.
 void ComputeIndicators(const DailySeries& series, Indicators* out);
+
+//! Rows of history ContinueIndicators needs before the first row it computes: sma_200 is
+//! seeded at row 199 and its running sum may be recomputed from the last 200 closes.
+inline constexpr size_t kIndicatorHistoryRows = 200;
+
+//! Computes rows [begin, series.size()) of `out` from the rows before them and
+//! `before`, the recurrences after row begin - 1; they equal, bit for bit, what
+//! ComputeIndicators gives those rows of the ticker's whole history when `series` ends
+//! that history and `before` came from it (Indicators::recurrences). Requires begin >=
+//! kIndicatorHistoryRows, so every recurrence is past its seed. Rows below `begin` of
+//! `out` hold only return_1d and log_return_1d (from row 1; volatility_20 and the quarter
+//! features read them); its other values there are meaningless. Sets out->recurrences.
+void ContinueIndicators(const DailySeries& series, size_t begin, const IndicatorRecurrences& before, Indicators* out);
 
 }  // namespace stocklake

@@ -111,6 +111,10 @@ void SpecFeaturesAt(const DailySeries& s, const Indicators& ind, size_t n, doubl
 
 }  // namespace
 
+double QuarterLabel(double as_of_close, double next_as_of_close) {
+  return RatioMinusOne(next_as_of_close, as_of_close);
+}
+
 std::span<const std::string_view> SpecFeatureNames() { return kSpecNames; }
 
 std::span<const std::string_view> QuarterFeatureColumnNames() {
@@ -131,17 +135,23 @@ std::vector<std::string_view> ModelFeatureNames() {
 
 void ComputeQuarterFeatures(const DailySeries& series, const Indicators& indicators, const PeriodBars& quarters,
                             QuarterFeatures* out) {
-  const size_t count = quarters.size();
+  ComputeQuarterFeatures(series, indicators, quarters, 0, out);
+}
+
+void ComputeQuarterFeatures(const DailySeries& series, const Indicators& indicators, const PeriodBars& quarters,
+                            size_t first_quarter, QuarterFeatures* out) {
+  const size_t count = quarters.size() - first_quarter;
   out->quarter.resize(count);
   out->quarter_end.resize(count);
   out->as_of_date.resize(count);
   out->as_of_row.resize(count);
-  size_t row = 0;
+  size_t row = 0;  // quarters partition the series in order
+  for (size_t q = 0; q < first_quarter; ++q) row += static_cast<size_t>(quarters.trading_days[q]);
   for (size_t q = 0; q < count; ++q) {
-    row += static_cast<size_t>(quarters.trading_days[q]);  // quarters partition the series in order
+    row += static_cast<size_t>(quarters.trading_days[first_quarter + q]);
     out->as_of_row[q] = row - 1;
-    out->as_of_date[q] = quarters.period_end[q];
-    out->quarter[q] = QuarterKey(quarters.period_end[q]);
+    out->as_of_date[q] = quarters.period_end[first_quarter + q];
+    out->quarter[q] = QuarterKey(out->as_of_date[q]);
     out->quarter_end[q] = QuarterEndDate(out->quarter[q]);
   }
   const size_t spec_columns = kSpecFeatureCount + 1;  // with the label
@@ -153,12 +163,13 @@ void ComputeQuarterFeatures(const DailySeries& series, const Indicators& indicat
   for (size_t q = 0; q < count; ++q) {
     const size_t n = out->as_of_row[q];
     SpecFeaturesAt(series, indicators, n, values);
-    values[kQuarterReturn] = quarters.has_return[q] ? quarters.period_return[q] : kNull;
+    const size_t bar = first_quarter + q;
+    values[kQuarterReturn] = quarters.has_return[bar] ? quarters.period_return[bar] : kNull;
     for (size_t k = 0; k < kSpecFeatureCount; ++k) out->columns[k][q] = values[k];
     // The label needs rows in the very next calendar quarter, not merely a later one.
     const bool next_quarter_traded = q + 1 < count && out->quarter[q + 1] == NextQuarter(out->quarter[q]);
     out->columns[kLabel][q] =
-        next_quarter_traded ? RatioMinusOne(series.close[out->as_of_row[q + 1]], series.close[n]) : kNull;
+        next_quarter_traded ? QuarterLabel(series.close[n], series.close[out->as_of_row[q + 1]]) : kNull;
   }
   for (size_t k = 0; k < extras.size(); ++k) out->columns[spec_columns + k] = std::move(extras[k]);
 }

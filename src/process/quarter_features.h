@@ -57,6 +57,14 @@ struct QuarterFeatures {
   size_t size() const { return quarter.size(); }
 };
 
+//! Rows the spec's features at an as-of row read: the row and the 252 before it (vol_12m's
+//! 252 log returns reach back to the close 252 rows earlier; ret_12m and mom_12_1 too).
+inline constexpr size_t kQuarterFeatureSpan = 253;
+
+//! The label of a quarter: its as-of close to the next calendar quarter's as-of close,
+//! (next - close) / close. Defined only when the ticker traded in that next quarter.
+double QuarterLabel(double as_of_close, double next_as_of_close);
+
 //! The 17 feature names of the spec, in order (ret_1m ... quarter_return).
 std::span<const std::string_view> SpecFeatureNames();
 
@@ -72,5 +80,12 @@ std::vector<std::string_view> ModelFeatureNames();
 //! ComputePeriodBars with Period::kQuarter). Replaces the contents of `out`.
 void ComputeQuarterFeatures(const DailySeries& series, const Indicators& indicators, const PeriodBars& quarters,
                             QuarterFeatures* out);
+
+//! As above, but only the rows of quarters[first_quarter..] (a continuation's quarters,
+//! TickerState). Rows before those quarters' as-of rows serve only as history: the rows
+//! equal the full computation's when `series` holds at least kQuarterFeatureSpan - 1
+//! rows before the first of those as-of rows (or the whole history), and `indicators` is right at those rows.
+void ComputeQuarterFeatures(const DailySeries& series, const Indicators& indicators, const PeriodBars& quarters,
+                            size_t first_quarter, QuarterFeatures* out);
 
 }  // namespace stocklake
