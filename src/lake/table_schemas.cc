@@ -4,6 +4,7 @@
 
 #include "process/indicators.h"
 #include "process/quarter_features.h"
+#include "process/ticker_state.h"
 
 namespace stocklake {
 
@@ -18,9 +19,9 @@ Table MakeTable(std::initializer_list<Column> columns) {
 }  // namespace
 
 const std::vector<std::string_view>& AllTableNames() {
-  static const std::vector<std::string_view> kNames = {kSilverBars,      kGoldIndicators,    kGoldBarsWeekly,
-                                                       kGoldBarsMonthly, kGoldBarsQuarterly, kGoldMlFeatures,
-                                                       kRejects,         kBarsLineage,       kRejectsLineage};
+  static const std::vector<std::string_view> kNames = {
+      kSilverBars, kGoldIndicators, kGoldBarsWeekly, kGoldBarsMonthly,    kGoldBarsQuarterly, kGoldMlFeatures,
+      kRejects,    kBarsLineage,    kRejectsLineage, kTickerStateScalars, kTickerStateTail,   kTickerStateQuarters};
   return kNames;
 }
 
@@ -127,6 +128,9 @@ Table EmptyTableFor(std::string_view name) {
   if (name == kBarsLineage || name == kRejectsLineage) {
     return MakeTable({{"source", T::kInt32, false}, {"line", T::kInt64, false}});
   }
+  if (name == kTickerStateScalars) return EmptyTickerStateTables().scalars;
+  if (name == kTickerStateTail) return EmptyTickerStateTables().tail;
+  if (name == kTickerStateQuarters) return EmptyTickerStateTables().quarters;
   return Table{};
 }
 

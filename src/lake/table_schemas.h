@@ -33,6 +33,14 @@ inline constexpr std::string_view kBarsLineage = "_internal/bars_lineage";
 //! the lake recognises a row delivered again after it was applied.
 inline constexpr std::string_view kRejectsLineage = "_internal/rejects_lineage";
 
+//! Internal: each ticker's state after its last row (process/ticker_state.h), so a run
+//! that only appends days continues indicators, period bars and quarter features without
+//! rereading the history: its scalars (row count, the indicators' recurrences), the tail
+//! of its last rows, and its last two quarters' feature rows. One file per bucket each.
+inline constexpr std::string_view kTickerStateScalars = "_internal/ticker_state";
+inline constexpr std::string_view kTickerStateTail = "_internal/ticker_tail";
+inline constexpr std::string_view kTickerStateQuarters = "_internal/ticker_quarters";
+
 //! Every table a run writes, in the order they are written (one file per bucket each).
 const std::vector<std::string_view>& AllTableNames();
 

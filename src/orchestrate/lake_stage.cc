@@ -17,32 +17,20 @@
 #include "lake/table_schemas.h"
 #include "log/bar_codec.h"
 #include "log/topics.h"
+#include "orchestrate/bucket_files.h"
 #include "orchestrate/clean_stage.h"
 #include "orchestrate/parallel.h"
 #include "process/daily_series.h"
 #include "process/indicators.h"
 #include "process/period_bars.h"
 #include "process/quarter_features.h"
+#include "process/ticker_state.h"
 
 namespace stocklake {
 
 namespace {
 
 constexpr size_t kFetchBytes = 64 << 20;
-
-// Source id of a reject read back from a lake written before rejects had lineage.
-constexpr uint32_t kUnknownSource = 0xFFFFFFFEu;
-
-struct RejectRow {
-  uint32_t source = kUnknownSource;
-  std::string source_file;
-  int64_t line = 0;
-  std::string ticker;  // empty: unknown
-  Date date = kNullDate;
-  RejectReason reason = RejectReason::kNone;
-
-  auto Key() const { return std::tie(source_file, line, reason, ticker, date); }
-};
 
 // What one bucket's merge produced: the tables to write and the counts.
 struct BucketOutput {
@@ -52,12 +40,6 @@ struct BucketOutput {
   int64_t new_rows = 0, revised = 0, unchanged = 0;  // accepted = new_rows + revised + unchanged
   int64_t rejected_by_reason[kRejectReasonCount] = {};
 };
-
-std::string SourceFileName(const SourceRegistry& registry, uint32_t source) {
-  if (source == kExternalSource) return std::string(kRawTopic);
-  const SourceRecord* r = registry.Find(source);
-  return r ? r->relative_path : "unknown-source-" + std::to_string(source);
-}
 
 // Reads every record of `topic`/`partition` in [from, end) into one batch.
 Status FetchAll(MessageLog* log, const std::string& topic, int partition, int64_t from, int64_t end, BarBatch* out) {
@@ -77,150 +59,6 @@ Status FetchAll(MessageLog* log, const std::string& topic, int partition, int64_
     }
   }
   return Status::OK();
-}
-
-// Indices of `batch` with one row per (source, line): a crash between a stage's output
-// and its offset commit makes the log deliver a row twice.
-std::vector<size_t> DistinctByLineage(const BarBatch& batch) {
-  std::vector<size_t> order(batch.size());
-  std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-    return std::tie(batch.source[a], batch.line[a]) < std::tie(batch.source[b], batch.line[b]);
-  });
-  std::vector<size_t> distinct;
-  distinct.reserve(order.size());
-  for (size_t k = 0; k < order.size(); ++k) {
-    if (k > 0 && batch.source[order[k]] == batch.source[order[k - 1]] &&
-        batch.line[order[k]] == batch.line[order[k - 1]]) {
-      continue;
-    }
-    distinct.push_back(order[k]);
-  }
-  return distinct;
-}
-
-// Appends the rows of one silver file and its lineage file.
-Status LoadSilverFile(const std::string& lake_dir, const DataFile& bars, const DataFile& lineage, BarBatch* out) {
-  SL_ASSIGN_OR_RETURN(Table t, ReadParquetFile(lake_dir + "/" + bars.path));
-  SL_ASSIGN_OR_RETURN(Table l, ReadParquetFile(lake_dir + "/" + lineage.path));
-  const size_t n = t.num_rows();
-  if (l.num_rows() != n) return Status::Corruption(lineage.path + " does not match " + bars.path);
-  const Column* c[8];
-  const char* names[8] = {"ticker", "date", "open", "high", "low", "close", "adj_close", "volume"};
-  for (int i = 0; i < 8; ++i) {
-    c[i] = t.Find(names[i]);
-    if (c[i] == nullptr) return Status::Corruption(bars.path + ": missing column " + names[i]);
-  }
-  const Column* source = l.Find("source");
-  const Column* line = l.Find("line");
-  if (source == nullptr || line == nullptr) return Status::Corruption(lineage.path + ": missing columns");
-  std::vector<int32_t> recode(c[0]->dictionary.size());
-  for (size_t d = 0; d < recode.size(); ++d) recode[d] = out->InternTicker(c[0]->dictionary[d]);
-  out->Reserve(out->size() + n);
-  for (size_t i = 0; i < n; ++i) {
-    out->Append(recode[c[0]->codes[i]], c[1]->i32[i], c[2]->f64[i], c[3]->f64[i], c[4]->f64[i], c[5]->f64[i],
-                c[6]->f64[i], c[7]->i64[i], static_cast<uint32_t>(source->i32[i]), line->i64[i], RejectReason::kNone);
-  }
-  return Status::OK();
-}
-
-// The files of `table` and, one for one (written together), those of its lineage table.
-Result<std::vector<std::pair<const DataFile*, const DataFile*>>> FilesWithLineage(const LakeSnapshot& base,
-                                                                                  std::string_view table,
-                                                                                  std::string_view lineage_table,
-                                                                                  int bucket, bool lineage_required) {
-  const std::vector<const DataFile*> files = base.FilesOf(std::string(table), bucket);
-  const std::vector<const DataFile*> lineage = base.FilesOf(std::string(lineage_table), bucket);
-  std::vector<std::pair<const DataFile*, const DataFile*>> out;
-  if (lineage.empty() && !lineage_required) {
-    for (const DataFile* f : files) out.emplace_back(f, nullptr);
-    return out;
-  }
-  if (lineage.size() != files.size()) {
-    return Status::Corruption("the snapshot lists " + std::to_string(files.size()) + " files of " + std::string(table) +
-                              " for bucket " + std::to_string(bucket) + " but " + std::to_string(lineage.size()) +
-                              " of " + std::string(lineage_table));
-  }
-  for (size_t i = 0; i < files.size(); ++i) out.emplace_back(files[i], lineage[i]);
-  return out;
-}
-
-// Appends silver rows read back from the lake (with their lineage) as candidates.
-Status LoadExistingSilver(const std::string& lake_dir, const LakeSnapshot& base, int bucket, BarBatch* out) {
-  SL_ASSIGN_OR_RETURN(auto files, FilesWithLineage(base, kSilverBars, kBarsLineage, bucket, true));
-  for (const auto& [bars, lineage] : files) SL_RETURN_IF_ERROR(LoadSilverFile(lake_dir, *bars, *lineage, out));
-  return Status::OK();
-}
-// Appends the rows of one rejects file and its lineage file (none in lakes written
-// before rejects had lineage).
-Status LoadRejectsFile(const std::string& lake_dir, const DataFile& file, const DataFile* lineage_file,
-                       std::vector<RejectRow>* out) {
-  SL_ASSIGN_OR_RETURN(Table t, ReadParquetFile(lake_dir + "/" + file.path));
-  const Column* source_file = t.Find("source_file");
-  const Column* line = t.Find("line");
-  const Column* ticker = t.Find("ticker");
-  const Column* date = t.Find("date");
-  const Column* reason = t.Find("reason");
-  if (!source_file || !line || !ticker || !date || !reason) return Status::Corruption(file.path + ": missing columns");
-  Table lineage;
-  const Column* source = nullptr;
-  if (lineage_file != nullptr) {
-    SL_ASSIGN_OR_RETURN(lineage, ReadParquetFile(lake_dir + "/" + lineage_file->path));
-    source = lineage.Find("source");
-    if (source == nullptr || lineage.num_rows() != t.num_rows()) {
-      return Status::Corruption(lineage_file->path + " does not match " + file.path);
-    }
-  }
-  for (size_t i = 0; i < t.num_rows(); ++i) {
-    RejectRow r;
-    if (source != nullptr) r.source = static_cast<uint32_t>(source->i32[i]);
-    r.source_file = source_file->StringAt(i);
-    r.line = line->i64[i];
-    if (!ticker->IsNull(i)) r.ticker = ticker->StringAt(i);
-    r.date = date->IsNull(i) ? kNullDate : date->i32[i];
-    auto why = RejectReasonFromName(reason->StringAt(i));
-    if (!why)
-      return Status::Corruption(file.path + ": unknown reject reason '" + std::string(reason->StringAt(i)) + "'");
-    r.reason = *why;
-    out->push_back(std::move(r));
-  }
-  return Status::OK();
-}
-
-Status LoadExistingRejects(const std::string& lake_dir, const LakeSnapshot& base, int bucket,
-                           std::vector<RejectRow>* out) {
-  SL_ASSIGN_OR_RETURN(auto files, FilesWithLineage(base, kRejects, kRejectsLineage, bucket, false));
-  for (const auto& [rejects, lineage] : files) SL_RETURN_IF_ERROR(LoadRejectsFile(lake_dir, *rejects, lineage, out));
-  return Status::OK();
-}
-
-// The rejects table and, aligned with it, its lineage table.
-std::pair<Table, Table> RejectsTables(std::vector<RejectRow>* rows) {
-  std::sort(rows->begin(), rows->end(), [](const RejectRow& a, const RejectRow& b) { return a.Key() < b.Key(); });
-  Table lineage = EmptyTableFor(kRejectsLineage);
-  for (const RejectRow& r : *rows) {
-    lineage.columns[0].AppendInt32(static_cast<int32_t>(r.source));
-    lineage.columns[1].AppendInt64(r.line);
-  }
-  Table t = EmptyTableFor(kRejects);
-  StringColumnBuilder source_file(&t.columns[0]), ticker(&t.columns[2]), reason(&t.columns[4]);
-  for (auto& c : t.columns) c.Reserve(rows->size());
-  for (const RejectRow& r : *rows) {
-    source_file.Append(r.source_file);
-    t.columns[1].AppendInt64(r.line);
-    if (r.ticker.empty()) {
-      t.columns[2].AppendNull();
-    } else {
-      ticker.Append(r.ticker);
-    }
-    if (r.date == kNullDate) {
-      t.columns[3].AppendNull();
-    } else {
-      t.columns[3].AppendInt32(r.date);
-    }
-    reason.Append(RejectReasonName(r.reason));
-  }
-  return {std::move(t), std::move(lineage)};
 }
 
 // Whether rows a and b of `batch` are the same bar in every output field (their ticker
@@ -295,6 +133,7 @@ BucketOutput MergeBucket(BarBatch existing, BarBatch fresh, const std::vector<si
     rejects.push_back(RejectRow{all.source[i], SourceFileName(registry, all.source[i]), all.line[i],
                                 all.ticker_names[code], all.date[i], RejectReason::kDuplicate});
   };
+  TickerStates states;
   DailySeries series;
   Indicators ind;
   PeriodBars period;
@@ -369,6 +208,7 @@ BucketOutput MergeBucket(BarBatch existing, BarBatch fresh, const std::vector<si
         AppendQuarterFeatureRows(quarter_features, rank[code], &quarter_names, &features);
       }
     }
+    states.emplace(all.ticker_names[code], StateAfter(series, ind, quarter_features));
   }
   // An earlier row displaced now was counted as accepted by its own run; this run's
   // rows that were displaced within it are this run's duplicates.
@@ -395,62 +235,11 @@ BucketOutput MergeBucket(BarBatch existing, BarBatch fresh, const std::vector<si
   auto [rejects_table, rejects_lineage] = RejectsTables(&rejects);
   out.tables.emplace_back(std::string(kRejects), std::move(rejects_table));
   out.tables.emplace_back(std::string(kRejectsLineage), std::move(rejects_lineage));
+  TickerStateTables state_tables = EncodeTickerStates(states);
+  out.tables.emplace_back(std::string(kTickerStateScalars), std::move(state_tables.scalars));
+  out.tables.emplace_back(std::string(kTickerStateTail), std::move(state_tables.tail));
+  out.tables.emplace_back(std::string(kTickerStateQuarters), std::move(state_tables.quarters));
   return out;
-}
-
-// Drops from `fresh_rows` / `fresh_reject_rows` the rows whose lineage (source id and
-// line) the bucket already holds in silver or in its rejects: a partition that changed
-// owner, or a stage that crashed between its output and its offset commit, delivers
-// rows again after the lake applied them. Returns how many were dropped.
-int64_t DropRedeliveredRows(const BarBatch& existing, const std::vector<RejectRow>& existing_rejects,
-                            const BarBatch& fresh, std::vector<size_t>* fresh_rows, const BarBatch& fresh_rejects,
-                            std::vector<size_t>* fresh_reject_rows) {
-  if ((existing.empty() && existing_rejects.empty()) || (fresh_rows->empty() && fresh_reject_rows->empty())) return 0;
-  struct LineageHash {
-    size_t operator()(const std::pair<uint32_t, int64_t>& k) const {
-      return std::hash<int64_t>()(k.second * 0x9E3779B97F4A7C15LL ^ k.first);
-    }
-  };
-  using Lineage = std::unordered_set<std::pair<uint32_t, int64_t>, LineageHash>;
-  // The fresh side is the small one: hash it, then walk what the bucket holds.
-  Lineage fresh_keys;
-  for (size_t i : *fresh_rows) fresh_keys.emplace(fresh.source[i], fresh.line[i]);
-  for (size_t i : *fresh_reject_rows) fresh_keys.emplace(fresh_rejects.source[i], fresh_rejects.line[i]);
-  Lineage held;
-  for (size_t i = 0; i < existing.size(); ++i) {
-    if (fresh_keys.count({existing.source[i], existing.line[i]})) held.emplace(existing.source[i], existing.line[i]);
-  }
-  for (const RejectRow& r : existing_rejects) {
-    if (fresh_keys.count({r.source, r.line})) held.emplace(r.source, r.line);
-  }
-  if (held.empty()) return 0;
-  int64_t dropped = 0;
-  std::erase_if(*fresh_rows, [&](size_t i) { return held.count({fresh.source[i], fresh.line[i]}) && ++dropped; });
-  std::erase_if(*fresh_reject_rows, [&](size_t i) {
-    return held.count({fresh_rejects.source[i], fresh_rejects.line[i]}) && ++dropped;
-  });
-  return dropped;
-}
-
-Result<DataFile> WriteTableFile(const std::string& lake_dir, const std::string& table_name, int bucket,
-                                int64_t snapshot_id, const Table& table) {
-  DataFile file;
-  file.path = DataFileName(table_name, bucket, snapshot_id);
-  file.bucket = bucket;
-  file.rows = static_cast<int64_t>(table.num_rows());
-  const std::string full = lake_dir + "/" + file.path;
-  SL_RETURN_IF_ERROR(CreateDirectories(full.substr(0, full.rfind('/'))));
-  ParquetWriteOptions options;
-  options.compression = ParquetCompression::kZstd;
-  // zstd's fast mode: on byte-stream-split doubles it compresses within 2% of level 1 at
-  // three times the speed, and every Parquet reader decodes it alike.
-  options.zstd_level = -1;
-  options.threads = 1;    // buckets are already written in parallel
-  options.fsync = false;  // one SyncFileSystem before the commit covers every file
-  SL_RETURN_IF_ERROR(WriteParquetFile(full, table, options));
-  SL_ASSIGN_OR_RETURN(MappedFile written, MappedFile::Open(full));
-  file.bytes = static_cast<int64_t>(written.size());
-  return file;
 }
 
 }  // namespace
@@ -515,9 +304,8 @@ Result<LakeStageResult> RunLakeStage(const std::string& lake_dir, int partitions
     std::vector<DataFile> files;
     if (out.changed) {
       for (const auto& [name, table] : out.tables) {
-        if (table.num_rows() == 0) continue;
-        SL_ASSIGN_OR_RETURN(DataFile f, WriteTableFile(lake_dir, name, b, next_id, table));
-        files.push_back(std::move(f));
+        SL_ASSIGN_OR_RETURN(std::vector<DataFile> table_files, WriteBucketTable(lake_dir, name, b, next_id, table));
+        files.insert(files.end(), table_files.begin(), table_files.end());
       }
     }
     std::lock_guard<std::mutex> lock(result_mutex);
