@@ -121,6 +121,8 @@ Result<RunSummary> RunBatch(const RunOptions& options) {
   summary.duplicates = lake.duplicates;
   summary.earlier_rows_displaced = lake.earlier_rows_displaced;
   for (int r = 0; r < kRejectReasonCount; ++r) summary.rejected_by_reason[r] = lake.rejected_by_reason[r];
+  summary.buckets_appended = lake.buckets_appended;
+  summary.buckets_recomputed = lake.buckets_recomputed;
   summary.snapshot_id = lake.snapshot_id;
   summary.tables_written = lake.tables_written;
   {
@@ -183,6 +185,10 @@ std::string FormatRunSummary(const RunSummary& s) {
   if (!s.store.empty()) {
     add("store      %s: %lld buckets loaded, %lld rows\n", s.store.c_str(),
         static_cast<long long>(s.store_buckets_loaded), static_cast<long long>(s.store_rows_loaded));
+  }
+  if (s.buckets_appended + s.buckets_recomputed > 0) {
+    add("buckets    %lld appended to, %lld recomputed from their history\n", static_cast<long long>(s.buckets_appended),
+        static_cast<long long>(s.buckets_recomputed));
   }
   if (s.snapshot_id > 0) {
     out += "tables     ";

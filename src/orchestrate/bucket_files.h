@@ -33,6 +33,17 @@ struct RejectRow {
   auto Key() const { return std::tie(source_file, line, reason, ticker, date); }
 };
 
+//! How one bucket's new rows were accounted for: accepted = new_rows + revised +
+//! unchanged; rows read = accepted + rejected + duplicates (redelivered rows, applied by
+//! an earlier run, are not counted again).
+struct BucketCounts {
+  int64_t accepted = 0, new_rows = 0, revised = 0, unchanged = 0;
+  int64_t rejected = 0, duplicates = 0;
+  int64_t earlier_rows_displaced = 0;  //!< held rows a revised row displaced (now duplicates)
+  int64_t redelivered = 0;
+  int64_t rejected_by_reason[kRejectReasonCount] = {};
+};
+
 //! The path of source `source` relative to its input (the raw topic's name for rows
 //! other producers published).
 std::string SourceFileName(const SourceRegistry& registry, uint32_t source);

@@ -19,6 +19,7 @@
 #include "log/topics.h"
 #include "orchestrate/bucket_files.h"
 #include "orchestrate/clean_stage.h"
+#include "orchestrate/lake_append.h"
 #include "orchestrate/parallel.h"
 #include "process/daily_series.h"
 #include "process/indicators.h"
@@ -32,13 +33,11 @@ namespace {
 
 constexpr size_t kFetchBytes = 64 << 20;
 
-// What one bucket's merge produced: the tables to write and the counts.
+// What one bucket's full recomputation produced: the tables to write and the counts.
 struct BucketOutput {
   std::vector<std::pair<std::string, Table>> tables;
   bool changed = false;  // false: every new row was unchanged; the bucket's files stay
-  int64_t accepted = 0, rejected = 0, duplicates = 0, earlier_rows_displaced = 0;
-  int64_t new_rows = 0, revised = 0, unchanged = 0;  // accepted = new_rows + revised + unchanged
-  int64_t rejected_by_reason[kRejectReasonCount] = {};
+  BucketCounts counts;
 };
 
 // Reads every record of `topic`/`partition` in [from, end) into one batch.
@@ -156,23 +155,23 @@ BucketOutput MergeBucket(BarBatch existing, BarBatch fresh, const std::vector<si
           continue;
         }
         if (candidate) {
-          ++out.duplicates;
+          ++out.counts.duplicates;
           reject_duplicate(*candidate, code);
         }
         candidate = i;
       }
       size_t i = kept_row.value_or(0);
       if (candidate) {
-        ++out.accepted;
+        ++out.counts.accepted;
         if (!kept_row) {
-          ++out.new_rows;
+          ++out.counts.new_rows;
           i = *candidate;
           out.changed = true;
         } else if (SameBar(all, *kept_row, *candidate)) {
-          ++out.unchanged;
+          ++out.counts.unchanged;
         } else {
-          ++out.revised;
-          ++out.earlier_rows_displaced;
+          ++out.counts.revised;
+          ++out.counts.earlier_rows_displaced;
           reject_duplicate(*kept_row, code);
           i = *candidate;
           out.changed = true;
@@ -213,17 +212,17 @@ BucketOutput MergeBucket(BarBatch existing, BarBatch fresh, const std::vector<si
   // An earlier row displaced now was counted as accepted by its own run; this run's
   // rows that were displaced within it are this run's duplicates.
 
-  if (out.duplicates > 0 || !fresh_reject_rows.empty()) out.changed = true;
+  if (out.counts.duplicates > 0 || !fresh_reject_rows.empty()) out.changed = true;
   for (size_t i : fresh_reject_rows) {
     const RejectReason why = fresh_rejects.reason[i];
-    ++out.rejected;
-    ++out.rejected_by_reason[static_cast<size_t>(why)];
+    ++out.counts.rejected;
+    ++out.counts.rejected_by_reason[static_cast<size_t>(why)];
     const int32_t t = fresh_rejects.ticker[i];
     rejects.push_back(RejectRow{fresh_rejects.source[i], SourceFileName(registry, fresh_rejects.source[i]),
                                 fresh_rejects.line[i], t == kNoTicker ? std::string() : fresh_rejects.ticker_names[t],
                                 fresh_rejects.date[i], why});
   }
-  out.rejected_by_reason[static_cast<size_t>(RejectReason::kDuplicate)] = out.duplicates;
+  out.counts.rejected_by_reason[static_cast<size_t>(RejectReason::kDuplicate)] = out.counts.duplicates;
 
   out.tables.emplace_back(std::string(kSilverBars), std::move(bars));
   out.tables.emplace_back(std::string(kBarsLineage), std::move(lineage));
@@ -265,6 +264,8 @@ Result<LakeStageResult> RunLakeStage(const std::string& lake_dir, int partitions
   LakeStageResult result;
   std::mutex result_mutex;
   std::vector<std::vector<DataFile>> written(static_cast<size_t>(partitions));
+  // Per bucket with new files: every table's files after this run.
+  std::vector<std::map<std::string, std::vector<DataFile>>> bucket_files(static_cast<size_t>(partitions));
   std::vector<bool> touched(static_cast<size_t>(partitions), false);   // new files written
   std::vector<bool> advanced(static_cast<size_t>(partitions), false);  // new records applied
   for (int b : buckets) {
@@ -288,42 +289,56 @@ Result<LakeStageResult> RunLakeStage(const std::string& lake_dir, int partitions
     }
     if (processed_end <= processed_from && rejects_end <= rejects_from) return Status::OK();
 
-    BarBatch fresh, fresh_rejects, existing;
+    BarBatch fresh, fresh_rejects;
     SL_RETURN_IF_ERROR(FetchAll(log, processed, b, processed_from, processed_end, &fresh));
     SL_RETURN_IF_ERROR(FetchAll(log, rejects_topic, b, rejects_from, rejects_end, &fresh_rejects));
-    SL_RETURN_IF_ERROR(LoadExistingSilver(lake_dir, base, b, &existing));
-    std::vector<RejectRow> rejects;
-    SL_RETURN_IF_ERROR(LoadExistingRejects(lake_dir, base, b, &rejects));
-
     std::vector<size_t> fresh_rows = DistinctByLineage(fresh);
     std::vector<size_t> fresh_reject_rows = DistinctByLineage(fresh_rejects);
-    const int64_t redelivered =
-        DropRedeliveredRows(existing, rejects, fresh, &fresh_rows, fresh_rejects, &fresh_reject_rows);
-    BucketOutput out = MergeBucket(std::move(existing), std::move(fresh), fresh_rows, fresh_rejects, fresh_reject_rows,
-                                   std::move(rejects), registry);
-    std::vector<DataFile> files;
-    if (out.changed) {
-      for (const auto& [name, table] : out.tables) {
-        SL_ASSIGN_OR_RETURN(std::vector<DataFile> table_files, WriteBucketTable(lake_dir, name, b, next_id, table));
-        files.insert(files.end(), table_files.begin(), table_files.end());
+
+    // Appended days continue from the saved states; anything else recomputes the bucket.
+    SL_ASSIGN_OR_RETURN(
+        std::optional<BucketAppend> update,
+        AppendToBucket({lake_dir, base, b, next_id, registry, fresh, fresh_rows, fresh_rejects, fresh_reject_rows}));
+    const bool appended = update.has_value();
+    if (!update) {
+      update.emplace();
+      BarBatch existing;
+      SL_RETURN_IF_ERROR(LoadExistingSilver(lake_dir, base, b, &existing));
+      std::vector<RejectRow> rejects;
+      SL_RETURN_IF_ERROR(LoadExistingRejects(lake_dir, base, b, &rejects));
+      const int64_t redelivered =
+          DropRedeliveredRows(existing, rejects, fresh, &fresh_rows, fresh_rejects, &fresh_reject_rows);
+      BucketOutput out = MergeBucket(std::move(existing), std::move(fresh), fresh_rows, fresh_rejects,
+                                     fresh_reject_rows, std::move(rejects), registry);
+      update->counts = out.counts;
+      update->counts.redelivered = redelivered;
+      update->changed = out.changed;
+      if (out.changed) {
+        for (const auto& [name, table] : out.tables) {
+          SL_ASSIGN_OR_RETURN(std::vector<DataFile> files, WriteBucketTable(lake_dir, name, b, next_id, table));
+          update->written.insert(update->written.end(), files.begin(), files.end());
+          if (!files.empty()) update->files[name] = std::move(files);
+        }
       }
     }
     std::lock_guard<std::mutex> lock(result_mutex);
     advanced[b_index] = true;
-    if (out.changed) {
-      written[b_index] = std::move(files);
+    if (update->changed) {
+      written[b_index] = std::move(update->written);
+      bucket_files[b_index] = std::move(update->files);
       touched[b_index] = true;
-      ++result.buckets_rewritten;
+      ++(appended ? result.buckets_appended : result.buckets_recomputed);
     }
-    result.accepted += out.accepted;
-    result.new_rows += out.new_rows;
-    result.revised += out.revised;
-    result.unchanged += out.unchanged;
-    result.rejected += out.rejected;
-    result.duplicates += out.duplicates;
-    result.earlier_rows_displaced += out.earlier_rows_displaced;
-    result.redelivered_rows += redelivered;
-    for (int r = 0; r < kRejectReasonCount; ++r) result.rejected_by_reason[r] += out.rejected_by_reason[r];
+    const BucketCounts& counts = update->counts;
+    result.accepted += counts.accepted;
+    result.new_rows += counts.new_rows;
+    result.revised += counts.revised;
+    result.unchanged += counts.unchanged;
+    result.rejected += counts.rejected;
+    result.duplicates += counts.duplicates;
+    result.earlier_rows_displaced += counts.earlier_rows_displaced;
+    result.redelivered_rows += counts.redelivered;
+    for (int r = 0; r < kRejectReasonCount; ++r) result.rejected_by_reason[r] += counts.rejected_by_reason[r];
     return Status::OK();
   }));
 
@@ -341,9 +356,9 @@ Result<LakeStageResult> RunLakeStage(const std::string& lake_dir, int partitions
     std::erase_if(files,
                   [&](const DataFile& f) { return f.bucket < partitions && touched[static_cast<size_t>(f.bucket)]; });
     for (int b = 0; b < partitions; ++b) {
-      for (const DataFile& f : written[static_cast<size_t>(b)]) {
-        if (f.path.starts_with(std::string(table) + "/")) files.push_back(f);
-      }
+      const auto it = bucket_files[static_cast<size_t>(b)].find(std::string(table));
+      if (it != bucket_files[static_cast<size_t>(b)].end())
+        files.insert(files.end(), it->second.begin(), it->second.end());
     }
     std::stable_sort(files.begin(), files.end(),
                      [](const DataFile& a, const DataFile& b) { return a.bucket < b.bucket; });
@@ -366,6 +381,8 @@ Result<LakeStageResult> RunLakeStage(const std::string& lake_dir, int partitions
   summary["new_rows"] = result.new_rows;
   summary["revised"] = result.revised;
   summary["unchanged"] = result.unchanged;
+  summary["buckets_appended"] = result.buckets_appended;
+  summary["buckets_recomputed"] = result.buckets_recomputed;
   if (!summary.contains("stages") || !summary["stages"].is_array()) summary["stages"] = nlohmann::json::array();
   // The lake stage up to its commit (the commit itself and the store sync come after).
   summary["stages"].push_back(

@@ -29,9 +29,10 @@ struct LakeStageResult {
   int64_t duplicates = 0;  // new rows displaced by a later row for the same ticker and date
   int64_t rejected_by_reason[kRejectReasonCount] = {};
   int64_t earlier_rows_displaced = 0;
-  int64_t redelivered_rows = 0;  // rows the lake already held, skipped
-  int64_t buckets_rewritten = 0;
-  int64_t snapshot_id = 0;  // 0: nothing new, no snapshot committed
+  int64_t redelivered_rows = 0;    // rows the lake already held, skipped
+  int64_t buckets_appended = 0;    // changed by appending files (lake_append.h)
+  int64_t buckets_recomputed = 0;  // changed by recomputing them from their whole history
+  int64_t snapshot_id = 0;         // 0: nothing new, no snapshot committed
   std::vector<std::string> tables_written;
 };
 

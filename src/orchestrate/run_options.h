@@ -47,6 +47,8 @@ struct RunSummary {
   //! Rows from earlier runs displaced by a newer row for the same ticker and date.
   int64_t earlier_rows_displaced = 0;
 
+  //! Lake buckets changed by appending files, and by recomputing their whole history.
+  int64_t buckets_appended = 0, buckets_recomputed = 0;
   int64_t snapshot_id = 0;               // 0 when nothing new was committed
   int64_t prediction_labels_filled = 0;  // gold/predictions labels this run's rows realised
   std::vector<std::string> tables_written;

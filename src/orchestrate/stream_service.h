@@ -28,7 +28,7 @@ struct StreamOptions {
   //! The wait before looking again when no partition had new records. Reads between waits
   //! cost nothing on Kafka (records are prefetched), so it bounds the added latency.
   int idle_wait_ms = 20;
-  bool status_lines = true;   //!< a status line (lag, events/s) on stderr every few seconds
+  bool status_lines = true;  //!< a status line (lag, events/s) on stderr every few seconds
   //! Bytes fetched per partition and cycle: smaller means more, smaller commits (lower
   //! latency); tests use it to get many commit points.
   size_t fetch_bytes = 4 << 20;

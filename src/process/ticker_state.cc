@@ -199,6 +199,17 @@ TickerState StateAfter(const DailySeries& series, const Indicators& indicators, 
   return state;
 }
 
+TickerState NewTickerState() {
+  const DailySeries none;
+  Indicators indicators;
+  ComputeIndicators(none, &indicators);
+  PeriodBars quarters;
+  ComputePeriodBars(none, Period::kQuarter, &quarters);
+  QuarterFeatures features;
+  ComputeQuarterFeatures(none, indicators, quarters, &features);
+  return StateAfter(none, indicators, features);
+}
+
 Status ContinueTicker(const TickerState& before, const DailySeries& appended, TickerContinuation* out) {
   SL_RETURN_IF_ERROR(CheckState(before));
   SL_RETURN_IF_ERROR(CheckAppended(before, appended));

@@ -58,6 +58,9 @@ struct TickerState {
 //! features computed from it (ComputeIndicators, ComputeQuarterFeatures).
 TickerState StateAfter(const DailySeries& series, const Indicators& indicators, const QuarterFeatures& features);
 
+//! The state of a ticker without rows yet: what a ticker new to the lake continues from.
+TickerState NewTickerState();
+
 //! The gold rows of one continuation and the state after it. Every row equals the full
 //! computation's row over the whole history (tail and appended rows).
 struct TickerContinuation {
