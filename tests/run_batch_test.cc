@@ -420,6 +420,34 @@ TEST(RunBatchTest, CrashAtEveryCommitPointCompletesOnRerun) {
   }
 }
 
+// The same for a run that appends days to a lake (the buckets continue from their saved
+// states, lake_append.h): killed at each point of its commit path, then rerun, the lake
+// and store equal those of uninterrupted runs.
+TEST(RunBatchTest, AnAppendKilledAtEveryCommitPointCompletesOnRerun) {
+  TempDir dir;
+  const std::string data = dir.Join("data"), early = dir.Join("early"), late = dir.Join("late");
+  const std::string clean = dir.Join("clean");
+  ASSERT_EQ(Stocklake("generate --tickers 8 --days 300 --seed 6 --bad-rows 0.02 --out " + data).exit_code, 0);
+  testing::SplitDataset(data, early, late, 0.8);
+  ASSERT_EQ(Stocklake("run --input " + early + " --lake " + clean).exit_code, 0);
+  const auto appended = Stocklake("run --input " + late + " --lake " + clean);
+  ASSERT_EQ(appended.exit_code, 0) << appended.output;
+  ASSERT_NE(appended.output.find(" 0 recomputed"), std::string::npos) << appended.output;
+  for (const char* point :
+       {"lake-append-half-written", "lake-files-written", "lake-committed", "store-bucket-committed"}) {
+    SCOPED_TRACE(point);
+    const std::string lake = dir.Join(std::string("crash-") + point);
+    ASSERT_EQ(Stocklake("run --input " + early + " --lake " + lake).exit_code, 0);
+    auto crashed = RunCommand("STOCKLAKE_CRASH_AT=" + std::string(point) + " " + StocklakeBinary() + " run --input " +
+                              late + " --lake " + lake);
+    EXPECT_EQ(crashed.exit_code, 128 + SIGKILL) << crashed.output;
+    auto rerun = Stocklake("run --input " + late + " --lake " + lake);
+    ASSERT_EQ(rerun.exit_code, 0) << rerun.output;
+    ExpectSameLakes(lake, clean, /*require_rows=*/true);
+    ExpectStoreMatchesLake("sqlite:" + lake + "/_store/stocklake.sqlite", lake);
+  }
+}
+
 // kill -9 at several points of a run, then a rerun: the lake must equal a clean run's.
 TEST(RunBatchTest, KilledRunsCompleteOnRerun) {
   TempDir dir;

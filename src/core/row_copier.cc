@@ -35,4 +35,27 @@ void RowCopier::Append(const Table& from, size_t row) {
   }
 }
 
+Table TakeRows(const Table& table, std::span<const size_t> rows) {
+  Table out;
+  for (const Column& src : table.columns) {
+    Column& dst = out.columns.emplace_back(src.name, src.type, src.nullable);
+    auto gather = [&](const auto& from, auto& to) {
+      to.reserve(rows.size());
+      for (size_t r : rows) to.push_back(from[r]);
+    };
+    switch (src.type) {
+      case ColumnType::kDate:
+      case ColumnType::kInt32: gather(src.i32, dst.i32); break;
+      case ColumnType::kInt64: gather(src.i64, dst.i64); break;
+      case ColumnType::kDouble: gather(src.f64, dst.f64); break;
+      case ColumnType::kString:
+        dst.dictionary = src.dictionary;
+        gather(src.codes, dst.codes);
+        break;
+    }
+    if (!src.valid.empty()) gather(src.valid, dst.valid);
+  }
+  return out;
+}
+
 }  // namespace stocklake

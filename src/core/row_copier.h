@@ -1,9 +1,10 @@
-// RowCopier: copies single rows between Tables of one schema, for the places that pick
-// and interleave rows of several tables (a lake file's kept rows and their replacements)
+// Copying rows between Tables of one schema, for the places that pick and interleave rows
+// of tables (a lake file's kept rows and their replacements, a table split in two)
 // rather than building columns from kernels.
 #pragma once
 
 #include <cstddef>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -23,5 +24,9 @@ class RowCopier {
   Table* to_;
   std::vector<std::unordered_map<std::string, int32_t>> codes_;  // per column: value -> code in `to_`
 };
+
+//! The rows of `table` at `rows` (in that order), column by column; string columns keep
+//! the table's dictionary.
+Table TakeRows(const Table& table, std::span<const size_t> rows);
 
 }  // namespace stocklake

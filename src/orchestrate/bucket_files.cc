@@ -235,13 +235,9 @@ Result<Table> ReadBucketTable(const std::string& lake_dir, const LakeSnapshot& s
 }
 
 std::pair<Table, Table> SplitOpenRows(const Table& table, size_t newest_per_ticker) {
-  std::pair<Table, Table> out;
-  for (Table* t : {&out.first, &out.second}) {
-    for (const Column& c : table.columns) t->columns.emplace_back(c.name, c.type, c.nullable);
-  }
-  RowCopier closed(&out.first), open(&out.second);
   const Column* ticker = table.Find("ticker");
   const size_t n = table.num_rows();
+  std::vector<size_t> closed, open;
   // Rows are grouped by ticker, ascending within each: a group's last rows are open.
   size_t group_end = 0;
   for (size_t r = 0; r < n; ++r) {
@@ -249,9 +245,9 @@ std::pair<Table, Table> SplitOpenRows(const Table& table, size_t newest_per_tick
       group_end = r + 1;
       while (group_end < n && ticker->codes[group_end] == ticker->codes[r]) ++group_end;
     }
-    (group_end - r <= newest_per_ticker ? open : closed).Append(table, r);
+    (group_end - r <= newest_per_ticker ? open : closed).push_back(r);
   }
-  return out;
+  return {TakeRows(table, closed), TakeRows(table, open)};
 }
 
 std::string_view OpenFileKey(std::string_view table) {

@@ -7,6 +7,7 @@
 #include <tuple>
 #include <unordered_map>
 
+#include "core/crash_point.h"
 #include "core/row_copier.h"
 #include "lake/gold_rows.h"
 #include "lake/parquet_reader.h"
@@ -290,6 +291,7 @@ Result<std::optional<BucketAppend>> AppendToBucket(const BucketAppendInput& in) 
   SL_RETURN_IF_ERROR(writer.Append({{kGoldIndicators, &indicators}}));
   auto [rejects_table, rejects_lineage] = RejectsTables(&rejects);
   SL_RETURN_IF_ERROR(writer.Append({{kRejects, &rejects_table}, {kRejectsLineage, &rejects_lineage}}));
+  CrashPoint("lake-append-half-written");  // tests: a crash leaves new files no snapshot lists
   SL_RETURN_IF_ERROR(writer.ReplaceOpenRows(kGoldBarsWeekly, periods[0]));
   SL_RETURN_IF_ERROR(writer.ReplaceOpenRows(kGoldBarsMonthly, periods[1]));
   SL_RETURN_IF_ERROR(writer.ReplaceOpenRows(kGoldBarsQuarterly, periods[2]));
