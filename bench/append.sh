@@ -22,12 +22,17 @@ mkdir -p "$work"
 if [ ! -d "$data/all" ]; then
   echo "generating $tickers tickers x $(( days + new_days )) days into $data"
   "$bin" generate --tickers "$tickers" --days $(( days + new_days )) --seed 42 --bad-rows 0.001 --out "$data/all" > /dev/null
-  # base: each file's first $days rows; new: its header and the rest.
+fi
+if [ ! -d "$data/new" ]; then
+  # base: each file's first $days rows; new: its header and the later days. A row of the
+  # same date as the last base row stays in base (the generator writes some dates twice,
+  # a bad row then the real one): the new delivery holds only new days.
   (cd "$data/all" && find . -type d) | while read -r d; do mkdir -p "$data/base/$d" "$data/new/$d"; done
   (cd "$data/all" && find . -type f -name '*.txt' -print0 | xargs -0 awk -v base="$data/base" -v new="$data/new" -v keep="$days" '
-    FNR == 1 { if (b != "") { close(b); close(n) } b = base "/" FILENAME; n = new "/" FILENAME; print > b; print > n; next }
-    FNR <= keep + 1 { print > b; next }
-    { print > n }')
+    FNR == 1 { if (b != "") { close(b); close(n) } b = base "/" FILENAME; n = new "/" FILENAME; print > b; print > n; in_base = 1; next }
+    { date = substr($0, 1, 10) }
+    FNR <= keep + 1 || (in_base && date == previous) { print > b; previous = date; next }
+    { in_base = 0; print > n }')
 fi
 
 # Runs `stocklake run` with the given inputs on lake $1; prints "seconds rss_kib".

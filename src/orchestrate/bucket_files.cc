@@ -274,4 +274,22 @@ Result<std::vector<DataFile>> WriteBucketTable(const std::string& lake_dir, cons
   return files;
 }
 
+void AppendSilverRow(const BarBatch& batch, size_t i, int32_t ticker_code, Table* bars, Table* lineage) {
+  bars->columns[0].AppendCode(ticker_code);
+  bars->columns[1].AppendInt32(batch.date[i]);
+  bars->columns[2].AppendDouble(batch.open[i]);
+  bars->columns[3].AppendDouble(batch.high[i]);
+  bars->columns[4].AppendDouble(batch.low[i]);
+  bars->columns[5].AppendDouble(batch.close[i]);
+  bars->columns[6].AppendDouble(batch.adj_close[i]);
+  bars->columns[7].AppendInt64(batch.volume[i]);
+  lineage->columns[0].AppendInt32(static_cast<int32_t>(batch.source[i]));
+  lineage->columns[1].AppendInt64(batch.line[i]);
+}
+
+bool SameBar(const BarBatch& a, size_t i, const BarBatch& b, size_t j) {
+  return a.open[i] == b.open[j] && a.high[i] == b.high[j] && a.low[i] == b.low[j] && a.close[i] == b.close[j] &&
+         a.adj_close[i] == b.adj_close[j] && a.volume[i] == b.volume[j];
+}
+
 }  // namespace stocklake

@@ -70,6 +70,14 @@ int64_t DropRedeliveredRows(const BarBatch& existing, const std::vector<RejectRo
                             const BarBatch& fresh, std::vector<size_t>* fresh_rows, const BarBatch& fresh_rejects,
                             std::vector<size_t>* fresh_reject_rows);
 
+//! Appends row `i` of `batch` to a silver/bars table (as ticker `ticker_code` of its
+//! dictionary) and its source and line to the aligned lineage table.
+void AppendSilverRow(const BarBatch& batch, size_t i, int32_t ticker_code, Table* bars, Table* lineage);
+
+//! Whether row `i` of `a` and row `j` of `b` are the same bar in every output field but
+//! ticker and date (which the caller matched).
+bool SameBar(const BarBatch& a, size_t i, const BarBatch& b, size_t j);
+
 //! Writes `table` as a new file of `table_name` for `bucket` (not synced: the caller
 //! syncs the file system once before its commit).
 Result<DataFile> WriteTableFile(const std::string& lake_dir, const std::string& table_name, int bucket,

@@ -217,12 +217,7 @@ Result<std::optional<BucketAppend>> AppendToBucket(const BucketAppendInput& in) 
     if (by_ticker == held_rows.end()) return std::optional<BucketAppend>();
     const auto by_date = by_ticker->second.find(fresh.date[i]);
     if (by_date == by_ticker->second.end()) return std::optional<BucketAppend>();
-    const size_t h = by_date->second;
-    if (held.open[h] != fresh.open[i] || held.high[h] != fresh.high[i] || held.low[h] != fresh.low[i] ||
-        held.close[h] != fresh.close[i] || held.adj_close[h] != fresh.adj_close[i] ||
-        held.volume[h] != fresh.volume[i]) {
-      return std::optional<BucketAppend>();
-    }
+    if (!SameBar(held, by_date->second, fresh, i)) return std::optional<BucketAppend>();
     ++counts.unchanged;
   }
   counts.new_rows = static_cast<int64_t>(appended.size());
@@ -262,16 +257,7 @@ Result<std::optional<BucketAppend>> AppendToBucket(const BucketAppendInput& in) 
       const size_t i = appended[k];
       series.Append(fresh.date[i], fresh.open[i], fresh.high[i], fresh.low[i], fresh.close[i], fresh.adj_close[i],
                     fresh.volume[i]);
-      bars.columns[0].AppendCode(static_cast<int32_t>(code));
-      bars.columns[1].AppendInt32(fresh.date[i]);
-      bars.columns[2].AppendDouble(fresh.open[i]);
-      bars.columns[3].AppendDouble(fresh.high[i]);
-      bars.columns[4].AppendDouble(fresh.low[i]);
-      bars.columns[5].AppendDouble(fresh.close[i]);
-      bars.columns[6].AppendDouble(fresh.adj_close[i]);
-      bars.columns[7].AppendInt64(fresh.volume[i]);
-      lineage.columns[0].AppendInt32(static_cast<int32_t>(fresh.source[i]));
-      lineage.columns[1].AppendInt64(fresh.line[i]);
+      AppendSilverRow(fresh, i, static_cast<int32_t>(code), &bars, &lineage);
     }
     static const TickerState kNewTicker = NewTickerState();
     const auto [entry, is_new] = states.try_emplace(tickers[code]);

@@ -60,14 +60,6 @@ Status FetchAll(MessageLog* log, const std::string& topic, int partition, int64_
   return Status::OK();
 }
 
-// Whether rows a and b of `batch` are the same bar in every output field (their ticker
-// and date are equal already).
-bool SameBar(const BarBatch& batch, size_t a, size_t b) {
-  return batch.open[a] == batch.open[b] && batch.high[a] == batch.high[b] && batch.low[a] == batch.low[b] &&
-         batch.close[a] == batch.close[b] && batch.adj_close[a] == batch.adj_close[b] &&
-         batch.volume[a] == batch.volume[b];
-}
-
 // The heart of the stage for one bucket: merge, resolve duplicates, recompute.
 // Takes the batches by value: they are consumed, so a bucket holds one copy of its rows.
 BucketOutput MergeBucket(BarBatch existing, BarBatch fresh, const std::vector<size_t>& fresh_rows,
@@ -167,7 +159,7 @@ BucketOutput MergeBucket(BarBatch existing, BarBatch fresh, const std::vector<si
           ++out.counts.new_rows;
           i = *candidate;
           out.changed = true;
-        } else if (SameBar(all, *kept_row, *candidate)) {
+        } else if (SameBar(all, *kept_row, all, *candidate)) {
           ++out.counts.unchanged;
         } else {
           ++out.counts.revised;
@@ -177,16 +169,7 @@ BucketOutput MergeBucket(BarBatch existing, BarBatch fresh, const std::vector<si
           out.changed = true;
         }
       }
-      bars.columns[0].AppendCode(rank[code]);
-      bars.columns[1].AppendInt32(all.date[i]);
-      bars.columns[2].AppendDouble(all.open[i]);
-      bars.columns[3].AppendDouble(all.high[i]);
-      bars.columns[4].AppendDouble(all.low[i]);
-      bars.columns[5].AppendDouble(all.close[i]);
-      bars.columns[6].AppendDouble(all.adj_close[i]);
-      bars.columns[7].AppendInt64(all.volume[i]);
-      lineage.columns[0].AppendInt32(static_cast<int32_t>(all.source[i]));
-      lineage.columns[1].AppendInt64(all.line[i]);
+      AppendSilverRow(all, i, rank[code], &bars, &lineage);
       series.date.push_back(all.date[i]);
       series.open.push_back(all.open[i]);
       series.high.push_back(all.high[i]);
