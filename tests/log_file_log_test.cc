@@ -282,6 +282,9 @@ struct ThreeBatches {
     segment = files.at(0);
     EXPECT_EQ(fs::file_size(segment), batch_bytes[0] + batch_bytes[1] + batch_bytes[2]);
   }
+  // As if the process died before recording what its last Flush synced: the next open
+  // verifies every batch of the segment.
+  void ForgetRecoveryPoint() { fs::remove(tmp.Join("t/0/recovery-point")); }
   void FlipByte(uint64_t pos) {
     std::fstream f(segment, std::ios::in | std::ios::out | std::ios::binary);
     f.seekg(static_cast<std::streamoff>(pos));
@@ -337,12 +340,35 @@ TEST(FileLogRecovery, GarbageAfterLastBatchIsCut) {
 
 TEST(FileLogRecovery, FlippedByteInLastBatchIsCut) {
   ThreeBatches fx;
+  fx.ForgetRecoveryPoint();
   fx.FlipByte(fs::file_size(fx.segment) - 3);
+  ExpectRecoversToAndContinues(fx, 20);
+}
+
+TEST(FileLogRecovery, DamageBelowTheRecoveryPointIsFoundWhenRead) {
+  // Flushed batches are only walked by header at open (a Flush synced them); damage inside one is Corruption when read,
+  // never cut.
+  ThreeBatches fx;
+  EXPECT_TRUE(fs::exists(fx.tmp.Join("t/0/recovery-point")));
+  fx.FlipByte(fs::file_size(fx.segment) - 3);
+  auto log = MustOpen(fx.tmp.path());
+  EXPECT_EQ(*log->EndOffset("t", 0), 30);
+  const auto fetched = log->Fetch("t", 0, 20, 1 << 20);
+  ASSERT_TRUE(fetched.status().IsCorruption()) << fetched.status().ToString();
+  EXPECT_EQ(fs::file_size(fx.segment), fx.batch_bytes[0] + fx.batch_bytes[1] + fx.batch_bytes[2]);
+}
+
+TEST(FileLogRecovery, ARecoveryPointOfAnotherFileVerifiesEverything) {
+  // A recovery point beyond the file's end (the segment was replaced meanwhile) is ignored.
+  ThreeBatches fx;
+  testing::WriteTextFile(fx.tmp.Join("t/0/recovery-point"), "0 999999\n");
+  fs::resize_file(fx.segment, fs::file_size(fx.segment) - 5);
   ExpectRecoversToAndContinues(fx, 20);
 }
 
 TEST(FileLogRecovery, DamageInTheMiddleIsCorruptionNotSkipped) {
   ThreeBatches fx;
+  fx.ForgetRecoveryPoint();
   fx.FlipByte(fx.batch_bytes[0] + 40);  // inside the second batch's payload
   {
     auto log = MustOpen(fx.tmp.path());  // other topics stay usable

@@ -113,7 +113,7 @@ Status LoadPartition(Partition& p, Env* env) {
     if (i + 1 < p.segments.size()) {
       SL_RETURN_IF_ERROR(ScanSealedSegment(s, p.label, env));
     } else {
-      SL_RETURN_IF_ERROR(RecoverLastSegment(s, p.label, env));
+      SL_RETURN_IF_ERROR(RecoverLastSegment(s, p.label, env, ReadRecoveryPoint(p.dir, s.base_offset, env)));
     }
   }
   p.next_offset = p.segments.empty() ? 0 : p.segments.back().end_offset;
@@ -246,6 +246,7 @@ Status FileLog::Impl::FlushPartition(Partition& p) {
     p.broken = st.WithContext(p.label + ": the log must be reopened");
     return st;
   }
+  const bool synced = p.needs_sync;
   if (p.needs_sync) {
     if (Status st = p.write_file->SyncData(); !st.ok()) {
       // After a failed fsync the kernel may have dropped the dirty pages: what was written
@@ -258,6 +259,10 @@ Status FileLog::Impl::FlushPartition(Partition& p) {
   if (p.dir_needs_sync) {
     SL_RETURN_IF_ERROR(env()->SyncDirectory(p.dir));
     p.dir_needs_sync = false;
+  }
+  if (synced && !p.segments.empty()) {
+    // What this sync made durable: the next open verifies checksums past it only.
+    SL_RETURN_IF_ERROR(WriteRecoveryPoint(p.dir, p.segments.back().base_offset, p.segments.back().size, env()));
   }
   return Status::OK();
 }

@@ -76,13 +76,27 @@ Status ScanSealedSegment(Segment& s, const std::string& label, Env* env) {
   return Status::OK();
 }
 
-Status RecoverLastSegment(Segment& s, const std::string& label, Env* env) {
+Status RecoverLastSegment(Segment& s, const std::string& label, Env* env, uint64_t durable_bytes) {
   uint64_t good = 0;
   int64_t expected = s.base_offset;
   bool torn = false;
   {
     SL_ASSIGN_OR_RETURN(MappedFile file, env->MapFile(s.path));
     const std::string_view data = file.data();
+    // The synced prefix: headers only. A walk that does not land on its end (a recovery
+    // point of an older file of that name) verifies everything instead.
+    while (durable_bytes <= data.size() && good < durable_bytes) {
+      const BatchHeader h = DecodeHeader(data.data() + good);
+      if (data.size() - good < kHeaderSize || !HeaderFits(h, good, data.size()) || h.base_offset != expected) break;
+      s.AddBatch(h.base_offset, good);
+      expected += h.count;
+      good += kHeaderSize + h.length;
+    }
+    if (good != durable_bytes) {
+      good = 0;
+      expected = s.base_offset;
+      s.index.clear();
+    }
     while (good < data.size()) {
       if (!ValidBatchAt(data, good)) break;
       const BatchHeader h = DecodeHeader(data.data() + good);
@@ -117,6 +131,28 @@ Status RecoverLastSegment(Segment& s, const std::string& label, Env* env) {
   s.size = good;
   s.end_offset = expected;
   return Status::OK();
+}
+
+uint64_t ReadRecoveryPoint(const std::string& dir, int64_t base_offset, Env* env) {
+  auto text = env->ReadFile(dir + "/" + kRecoveryPointFile);
+  if (!text.ok()) return 0;
+  long long base = -1;
+  unsigned long long bytes = 0;
+  char extra = 0;
+  if (std::sscanf(text->c_str(), "%lld %llu %c", &base, &bytes, &extra) != 2 || base != base_offset) return 0;
+  return bytes;
+}
+
+Status WriteRecoveryPoint(const std::string& dir, int64_t base_offset, uint64_t bytes, Env* env) {
+  const std::string path = dir + "/" + kRecoveryPointFile;
+  const std::string tmp = path + ".tmp";
+  char text[64];
+  const int n = std::snprintf(text, sizeof text, "%lld %llu\n", static_cast<long long>(base_offset),
+                              static_cast<unsigned long long>(bytes));
+  SL_ASSIGN_OR_RETURN(auto file, env->NewWritableFile(tmp, OpenMode::kTruncate));
+  SL_RETURN_IF_ERROR(file->Append(std::string_view(text, static_cast<size_t>(n))));
+  SL_RETURN_IF_ERROR(file->Close());
+  return env->RenameFile(tmp, path);
 }
 
 }  // namespace stocklake::log_segment

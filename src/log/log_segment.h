@@ -103,10 +103,24 @@ struct Segment {
 // started; any inconsistency is damage, never a torn write. Fills s.index and s.end_offset.
 Status ScanSealedSegment(Segment& s, const std::string& label, Env* env);
 
-// Verifies every batch of the last segment. The first bad batch starts a torn tail when
-// nothing valid follows it: the file is truncated there. A valid batch after it means the
-// damage is in the middle, which is reported rather than cut away.
-Status RecoverLastSegment(Segment& s, const std::string& label, Env* env);
+// Verifies every batch of the last segment past `durable_bytes` (its recovery point: a
+// prefix an earlier Flush synced, whose batches are only walked by header, as Kafka skips
+// the segments below its recovery point; 0 to verify all). The first bad batch starts a
+// torn tail when nothing valid follows it: the file is truncated there. A valid batch
+// after it means the damage is in the middle, which is reported rather than cut away.
+Status RecoverLastSegment(Segment& s, const std::string& label, Env* env, uint64_t durable_bytes = 0);
+
+// The recovery point file of a partition directory: "<segment base offset> <bytes>", the
+// synced prefix of that segment. Written after each sync of the segment (replaced by a
+// rename, not synced itself: a lost or stale one only means more to verify).
+inline constexpr const char* kRecoveryPointFile = "recovery-point";
+
+// The synced prefix of the segment starting at `base_offset` that `dir`'s recovery point
+// records; 0 when there is none, it is of another segment, or it does not parse.
+uint64_t ReadRecoveryPoint(const std::string& dir, int64_t base_offset, Env* env);
+
+// Records `bytes` of the segment at `base_offset` as synced.
+Status WriteRecoveryPoint(const std::string& dir, int64_t base_offset, uint64_t bytes, Env* env);
 
 // Parses the records of one batch payload from `*at` on, calling take(offset, key, value)
 // until it says stop; then `*at` is the first record not consumed.
