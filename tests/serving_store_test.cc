@@ -28,6 +28,7 @@
 #include "lake/parquet_writer.h"
 #include "lake/snapshot.h"
 #include "lake/table_schemas.h"
+#include "orchestrate/bucket_files.h"
 #include "pg_harness.h"
 #include "store/store_sync.h"
 #include "store_backend_test.h"
@@ -37,13 +38,12 @@
 namespace stocklake {
 namespace {
 
-// The one file of `table` for `bucket` in lakes made by one full run (nullptr: none).
-const DataFile* OnlyFile(const LakeSnapshot& snapshot, const std::string& table, int bucket) {
-  const std::vector<const DataFile*> files = snapshot.FilesOf(table, bucket);
-  EXPECT_LE(files.size(), 1u) << table << " bucket " << bucket;
-  return files.empty() ? nullptr : files.front();
+// The paths of `table`'s files for `bucket`, in order.
+std::vector<std::string> FilePaths(const LakeSnapshot& snapshot, const std::string& table, int bucket) {
+  std::vector<std::string> out;
+  for (const DataFile* f : snapshot.FilesOf(table, bucket)) out.push_back(f->path);
+  return out;
 }
-
 
 using testing::PgServer;
 using testing::RunCommand;
@@ -104,6 +104,16 @@ std::vector<Row> LakeRows(const std::string& lake, std::string_view table) {
 
 const std::vector<std::string_view> kServedTables = {kSilverBars,      kGoldIndicators,    kGoldBarsWeekly,
                                                      kGoldBarsMonthly, kGoldBarsQuarterly, kRejects};
+
+// Adds `bucket`'s rows of every served table (all their files) to `contents`.
+void AddBucketRows(const std::string& lake, const LakeSnapshot& snapshot, int bucket, BucketContents* contents) {
+  for (std::string_view table : kServedTables) {
+    if (snapshot.FilesOf(std::string(table), bucket).empty()) continue;
+    auto rows = ReadBucketTable(lake, snapshot, table, bucket);
+    ASSERT_TRUE(rows.ok()) << rows.status().ToString();
+    contents->tables.emplace(std::string(table), std::move(*rows));
+  }
+}
 
 testing::CommandResult Stocklake(const std::string& args) {
   return RunCommand(testing::StocklakeBinary() + " " + args);
@@ -173,9 +183,8 @@ class ServingStoreTest : public testing::StoreBackendTest {
       contents.bucket = snap->tables[std::string(kSilverBars)][0].bucket;
       old_bucket = contents.bucket;
       contents.state = LoadedBucket{snap->id, snap->partitions, "stale\n"};
+      AddBucketRows(lake, *snap, contents.bucket, &contents);
       for (std::string_view table : kServedTables) {
-        const DataFile* f = OnlyFile(*snap, std::string(table), contents.bucket);
-        if (f != nullptr) contents.tables.emplace(std::string(table), *ReadParquetFile(lake + "/" + f->path));
         auto it = contents.tables.find(table);
         old_rows[table] = it == contents.tables.end() ? std::vector<Row>() : Sorted(RowsOf(it->second, table));
       }
@@ -282,9 +291,9 @@ TEST_P(ServingStoreTest, IncrementalSyncReloadsOnlyChangedBuckets) {
   std::set<int> changed;
   for (std::string_view table : kServedTables) {
     for (int bucket = 0; bucket < after->partitions; ++bucket) {
-      const DataFile* x = OnlyFile(*before, std::string(table), bucket);
-      const DataFile* y = OnlyFile(*after, std::string(table), bucket);
-      if ((x == nullptr) != (y == nullptr) || (x != nullptr && x->path != y->path)) changed.insert(bucket);
+      if (FilePaths(*before, std::string(table), bucket) != FilePaths(*after, std::string(table), bucket)) {
+        changed.insert(bucket);
+      }
     }
   }
   ASSERT_FALSE(changed.empty());
@@ -869,10 +878,7 @@ BucketContents ReadBucketContents(const std::string& lake, int bucket, const std
   BucketContents contents;
   contents.bucket = bucket;
   contents.state = LoadedBucket{snap->id, snap->partitions, files};
-  for (std::string_view table : kServedTables) {
-    const DataFile* f = OnlyFile(*snap, std::string(table), bucket);
-    if (f != nullptr) contents.tables.emplace(std::string(table), *ReadParquetFile(lake + "/" + f->path));
-  }
+  AddBucketRows(lake, *snap, bucket, &contents);
   return contents;
 }
 
