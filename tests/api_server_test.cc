@@ -631,13 +631,16 @@ TEST_F(ApiTest, AuditLogRecordsEveryRequestAndNoToken) {
   for (int i = 0; i < 10; ++i) Get("/api/v1/tickers", tokens_->viewer);
   Get("/api/v1/quality", tokens_->analyst);
   Get("/api/v1/quality", "wrong-token-text");
-  // The line is written once the response is sent: wait for it.
+  // A line is written once its response is sent, by the worker that served it, so the
+  // last request's line may come before an earlier one's: wait for both.
   const std::string refused_line = "\"path\":\"/api/v1/quality\",\"remote\":\"127.0.0.1\",\"role\":\"\",\"status\":401";
+  const std::string analyst_line =
+      "\"path\":\"/api/v1/quality\",\"remote\":\"127.0.0.1\",\"role\":\"analyst\",\"status\":200";
   Result<std::string> text = std::string();
-  for (int i = 0; i < 100; ++i) {
+  for (int i = 0; i < 200; ++i) {
     text = ReadFileToString(lake_ + "/_stocklake/audit.log");
     ASSERT_TRUE(text.ok());
-    if (text->find(refused_line) != std::string::npos) break;
+    if (text->find(refused_line) != std::string::npos && text->find(analyst_line) != std::string::npos) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   std::istringstream in(*text);
