@@ -7,6 +7,8 @@
 #include <cstdio>
 #include <thread>
 
+#include "log/kafka_handles.h"
+
 namespace stocklake {
 
 Result<int64_t> LogGroupOffsets::Committed(const std::string& topic, int partition) {
@@ -22,10 +24,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-struct PartitionListDeleter {
-  void operator()(rd_kafka_topic_partition_list_t* list) const { rd_kafka_topic_partition_list_destroy(list); }
-};
-using PartitionList = std::unique_ptr<rd_kafka_topic_partition_list_t, PartitionListDeleter>;
+using kafka::PartitionList;
 
 // The group moved on without this member: its generation is over.
 bool OwnershipLost(rd_kafka_resp_err_t err) {

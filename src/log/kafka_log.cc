@@ -13,26 +13,19 @@
 #include <utility>
 #include <vector>
 
+#include "log/kafka_handles.h"
+#include "log/kafka_partition_reader.h"
+
 namespace stocklake {
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-struct ClientDeleter {
-  void operator()(rd_kafka_t* rk) const { rd_kafka_destroy(rk); }
-};
-using Client = std::unique_ptr<rd_kafka_t, ClientDeleter>;
-
-struct TopicDeleter {
-  void operator()(rd_kafka_topic_t* rkt) const { rd_kafka_topic_destroy(rkt); }
-};
-using TopicHandle = std::unique_ptr<rd_kafka_topic_t, TopicDeleter>;
-
-struct PartitionListDeleter {
-  void operator()(rd_kafka_topic_partition_list_t* list) const { rd_kafka_topic_partition_list_destroy(list); }
-};
-using PartitionList = std::unique_ptr<rd_kafka_topic_partition_list_t, PartitionListDeleter>;
+using kafka::Client;
+using kafka::Label;
+using kafka::PartitionList;
+using kafka::Retriable;
+using kafka::TopicHandle;
 
 struct MetadataDeleter {
   void operator()(const rd_kafka_metadata_t* md) const { rd_kafka_metadata_destroy(md); }
@@ -42,54 +35,6 @@ using Metadata = std::unique_ptr<const rd_kafka_metadata_t, MetadataDeleter>;
 // A single network request waits at most this long before it is retried, so a request
 // that went to a broker that just died does not use up the whole deadline.
 constexpr int kAttemptMs = 2000;
-
-std::string Label(const std::string& topic, int partition) { return topic + ":" + std::to_string(partition); }
-
-std::string Label(const std::string& topic, int partition, int64_t offset) {
-  return Label(topic, partition) + ":" + std::to_string(offset);
-}
-
-// Errors a healthy cluster recovers from by itself (a broker restarting, a leader or the
-// group coordinator moving): worth retrying until the deadline.
-bool Retriable(rd_kafka_resp_err_t err) {
-  switch (err) {
-    case RD_KAFKA_RESP_ERR__TIMED_OUT:
-    case RD_KAFKA_RESP_ERR__TRANSPORT:
-    case RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN:
-    case RD_KAFKA_RESP_ERR__WAIT_COORD:
-    case RD_KAFKA_RESP_ERR__OUTDATED:
-    case RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT:
-    case RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE:
-    case RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION:
-    case RD_KAFKA_RESP_ERR_BROKER_NOT_AVAILABLE:
-    case RD_KAFKA_RESP_ERR_COORDINATOR_LOAD_IN_PROGRESS:
-    case RD_KAFKA_RESP_ERR_COORDINATOR_NOT_AVAILABLE:
-    case RD_KAFKA_RESP_ERR_NOT_COORDINATOR:
-    case RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS:
-    case RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS_AFTER_APPEND:
-    case RD_KAFKA_RESP_ERR_NETWORK_EXCEPTION:
-    case RD_KAFKA_RESP_ERR_FENCED_LEADER_EPOCH:
-    case RD_KAFKA_RESP_ERR_UNKNOWN_LEADER_EPOCH:
-    case RD_KAFKA_RESP_ERR_OFFSET_NOT_AVAILABLE:
-    case RD_KAFKA_RESP_ERR_REBALANCE_IN_PROGRESS: return true;
-    default: return false;
-  }
-}
-
-// Where the previous Fetch of one partition stopped: the consumer keeps reading ahead from
-// there, so consecutive Fetches stream instead of restarting.
-struct PartitionReader {
-  std::mutex mu;
-  bool started = false;
-  int64_t next = -1;              // offset the next record handed out must have (or above)
-  std::optional<LogRecord> held;  // consumed but did not fit the previous Fetch's max_bytes
-  int64_t known_end = 0;          // the highest end offset seen (FetchAvailable's lag figure)
-};
-
-struct ReaderTopic {
-  TopicHandle handle;
-  std::map<int, std::unique_ptr<PartitionReader>> partitions;
-};
 
 class KafkaLog final : public MessageLog {
  public:
@@ -123,21 +68,8 @@ class KafkaLog final : public MessageLog {
   Status StickyError();
   Status Timeout(const std::string& what);
 
-  Result<rd_kafka_topic_t*> ReaderTopicHandle(const std::string& topic);
-  Result<PartitionReader*> Reader(const std::string& topic, int partition);
   // The end offset, after checking that `offset` is within the retained records.
   Result<int64_t> CheckFetchOffset(const std::string& topic, int partition, int64_t offset);
-  // Starts reading at `offset` unless the reader is already there (then it keeps streaming).
-  Status PositionReader(rd_kafka_topic_t* rkt, PartitionReader* reader, const std::string& topic, int partition,
-                        int64_t offset);
-  // A consumed message as a record; none for one to skip (already handed out, end of
-  // partition, a transient error); an error for the rest (the reader is stopped).
-  Result<std::optional<LogRecord>> TakeMessage(rd_kafka_topic_t* rkt, PartitionReader* reader, rd_kafka_message_t* msg,
-                                               const std::string& topic, int partition);
-  // Appends a record unless it would take `out` past max_bytes (then it is held for the
-  // next call); false when the caller should stop.
-  static bool HandOut(PartitionReader* reader, LogRecord record, size_t max_bytes, size_t* bytes,
-                      std::vector<LogRecord>* out);
   Result<std::pair<int64_t, int64_t>> Watermarks(const std::string& topic, int partition);
   Result<int> MetadataPartitionCount(rd_kafka_t* rk, const std::string& topic);
   Status CreateTopic(const std::string& topic, int partitions);
@@ -147,13 +79,12 @@ class KafkaLog final : public MessageLog {
   const std::string bootstrap_;
   const KafkaLogOptions options_;
   Client producer_;
-  Client reader_;  // Fetch only; never joins a group
+  std::unique_ptr<kafka::PartitionReaders> readers_;  // Fetch only; never joins a group
   // Watermarks and metadata. Not the reader: a broker answers one connection's requests in
   // order, so these would queue behind the reader's long-polling fetches.
   Client meta_;
 
   std::mutex topics_mu_;
-  std::map<std::string, ReaderTopic> reader_topics_;
   // Producer-side handles of the topics EnsureTopic saw, so the producer knows their
   // leaders before the first Produce instead of finding out on its 1 s topic scan.
   std::map<std::string, TopicHandle> producer_topics_;
@@ -203,14 +134,7 @@ void KafkaLog::OnError(rd_kafka_t* rk, int err, const char* reason, void* opaque
 }
 
 KafkaLog::~KafkaLog() {
-  for (auto& [name, topic] : reader_topics_) {
-    for (auto& [p, reader] : topic.partitions) {
-      if (reader->started) rd_kafka_consume_stop(topic.handle.get(), p);
-    }
-    topic.handle.reset();
-  }
-  reader_topics_.clear();
-  reader_.reset();
+  readers_.reset();
   meta_.reset();
   producer_topics_.clear();
   if (producer_) {
@@ -240,7 +164,8 @@ Status KafkaLog::Init() {
   SL_ASSIGN_OR_RETURN(KafkaConf producer_conf, BuildKafkaConf(bootstrap_, options_, KafkaRole::kProducer));
   SL_ASSIGN_OR_RETURN(producer_, NewClient(RD_KAFKA_PRODUCER, std::move(producer_conf)));
   SL_ASSIGN_OR_RETURN(KafkaConf reader_conf, BuildKafkaConf(bootstrap_, options_, KafkaRole::kConsumer));
-  SL_ASSIGN_OR_RETURN(reader_, NewClient(RD_KAFKA_CONSUMER, std::move(reader_conf)));
+  SL_ASSIGN_OR_RETURN(Client reader, NewClient(RD_KAFKA_CONSUMER, std::move(reader_conf)));
+  readers_ = std::make_unique<kafka::PartitionReaders>(std::move(reader));
   SL_ASSIGN_OR_RETURN(KafkaConf meta_conf, BuildKafkaConf(bootstrap_, options_, KafkaRole::kConsumer));
   SL_ASSIGN_OR_RETURN(meta_, NewClient(RD_KAFKA_CONSUMER, std::move(meta_conf)));
 
@@ -277,26 +202,6 @@ Status KafkaLog::Timeout(const std::string& what) {
   return Status::IOError("Kafka at " + bootstrap_ + ": " + what + " did not succeed within " +
                          std::to_string(options_.request_timeout_ms) + " ms (" + LastClientError() +
                          "); check that the brokers are up");
-}
-
-Result<rd_kafka_topic_t*> KafkaLog::ReaderTopicHandle(const std::string& topic) {
-  std::lock_guard<std::mutex> lock(topics_mu_);
-  ReaderTopic& t = reader_topics_[topic];
-  if (!t.handle) {
-    t.handle.reset(rd_kafka_topic_new(reader_.get(), topic.c_str(), nullptr));
-    if (!t.handle) {
-      return Status::InvalidArgument("Kafka topic '" + topic + "': " + rd_kafka_err2str(rd_kafka_last_error()));
-    }
-  }
-  return t.handle.get();
-}
-
-Result<PartitionReader*> KafkaLog::Reader(const std::string& topic, int partition) {
-  SL_RETURN_IF_ERROR(ReaderTopicHandle(topic).status());
-  std::lock_guard<std::mutex> lock(topics_mu_);
-  auto& slot = reader_topics_[topic].partitions[partition];
-  if (!slot) slot = std::make_unique<PartitionReader>();
-  return slot.get();
 }
 
 Result<int> KafkaLog::MetadataPartitionCount(rd_kafka_t* rk, const std::string& topic) {
@@ -510,141 +415,17 @@ Result<int64_t> KafkaLog::CheckFetchOffset(const std::string& topic, int partiti
   return high;
 }
 
-Status KafkaLog::PositionReader(rd_kafka_topic_t* rkt, PartitionReader* reader, const std::string& topic, int partition,
-                                int64_t offset) {
-  if (reader->started && reader->next == offset) return Status::OK();
-  if (reader->started) rd_kafka_consume_stop(rkt, partition);
-  reader->started = false;
-  reader->held.reset();
-  if (rd_kafka_consume_start(rkt, partition, offset) != 0) {
-    return Status::IOError("Fetch " + Label(topic, partition, offset) +
-                           ": cannot start reading: " + rd_kafka_err2str(rd_kafka_last_error()));
-  }
-  reader->started = true;
-  reader->next = offset;
-  return Status::OK();
-}
-
-Result<std::optional<LogRecord>> KafkaLog::TakeMessage(rd_kafka_topic_t* rkt, PartitionReader* reader,
-                                                       rd_kafka_message_t* msg, const std::string& topic,
-                                                       int partition) {
-  const rd_kafka_resp_err_t err = msg->err;
-  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    const std::string text = rd_kafka_message_errstr(msg);
-    rd_kafka_message_destroy(msg);
-    if (err == RD_KAFKA_RESP_ERR__PARTITION_EOF || Retriable(err)) return std::optional<LogRecord>();
-    rd_kafka_consume_stop(rkt, partition);
-    reader->started = false;
-    if (err == RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE || err == RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET) {
-      return Status::NotFound("Fetch " + Label(topic, partition, reader->next) +
-                              ": offset out of range (deleted by retention meanwhile?): " + text);
-    }
-    return Status::IOError("Fetch " + Label(topic, partition, reader->next) + ": " + text);
-  }
-  if (msg->offset < reader->next) {  // already handed out
-    rd_kafka_message_destroy(msg);
-    return std::optional<LogRecord>();
-  }
-  LogRecord record;
-  record.offset = msg->offset;
-  if (msg->key != nullptr) record.key.assign(static_cast<const char*>(msg->key), msg->key_len);
-  if (msg->payload != nullptr) record.value.assign(static_cast<const char*>(msg->payload), msg->len);
-  rd_kafka_message_destroy(msg);
-  return std::optional<LogRecord>(std::move(record));
-}
-
-bool KafkaLog::HandOut(PartitionReader* reader, LogRecord record, size_t max_bytes, size_t* bytes,
-                       std::vector<LogRecord>* out) {
-  if (!out->empty() && *bytes + record.value.size() > max_bytes) {
-    reader->held = std::move(record);
-    return false;
-  }
-  *bytes += record.value.size();
-  reader->next = record.offset + 1;
-  out->push_back(std::move(record));
-  return *bytes < max_bytes;
-}
-
 Result<std::vector<LogRecord>> KafkaLog::Fetch(const std::string& topic, int partition, int64_t offset,
                                                size_t max_bytes) {
   SL_ASSIGN_OR_RETURN(const int64_t high, CheckFetchOffset(topic, partition, offset));
-  std::vector<LogRecord> out;
-  if (offset == high) return out;
-
-  SL_ASSIGN_OR_RETURN(rd_kafka_topic_t * rkt, ReaderTopicHandle(topic));
-  SL_ASSIGN_OR_RETURN(PartitionReader * reader, Reader(topic, partition));
-  std::lock_guard<std::mutex> lock(reader->mu);
-  SL_RETURN_IF_ERROR(PositionReader(rkt, reader, topic, partition, offset));
-
-  size_t bytes = 0;
-  const auto deadline = Deadline();
-  auto last_progress = Clock::now();
-  while (reader->next < high) {
-    std::optional<LogRecord> record = std::move(reader->held);
-    reader->held.reset();
-    if (!record) {
-      rd_kafka_message_t* msg = rd_kafka_consume(rkt, partition, 100);
-      if (msg != nullptr) {
-        SL_ASSIGN_OR_RETURN(record, TakeMessage(rkt, reader, msg, topic, partition));
-      }
-      if (!record) {
-        const auto now = Clock::now();
-        // Records below the high watermark exist; wait for them, except that one Fetch
-        // need not wait for all of them once it has something to return.
-        if (!out.empty() && now - last_progress > std::chrono::seconds(1)) break;
-        if (now >= deadline) {
-          return Timeout("reading " + Label(topic, partition, reader->next) + " (end offset " + std::to_string(high) +
-                         ")");
-        }
-        continue;
-      }
-      last_progress = Clock::now();
-    }
-    if (!HandOut(reader, std::move(*record), max_bytes, &bytes, &out)) break;
-  }
-  if (reader->next >= high && !reader->held) {
-    // Caught up: stop, or the idle partition's long-polling fetches would delay the start
-    // of every other partition led by the same broker.
-    rd_kafka_consume_stop(rkt, partition);
-    reader->started = false;
-  }
-  return out;
+  return readers_->ReadUpTo(topic, partition, offset, high, max_bytes, Deadline(),
+                            [this](const std::string& what) { return Timeout(what); });
 }
 
 Result<AvailableRecords> KafkaLog::FetchAvailable(const std::string& topic, int partition, int64_t offset,
                                                   size_t max_bytes) {
-  SL_ASSIGN_OR_RETURN(rd_kafka_topic_t * rkt, ReaderTopicHandle(topic));
-  SL_ASSIGN_OR_RETURN(PartitionReader * reader, Reader(topic, partition));
-  std::lock_guard<std::mutex> lock(reader->mu);
-  if (!reader->started || reader->next != offset) {
-    // Only a (re)start asks the broker, to check the offset is in range; then the partition
-    // stays started, prefetching, even when caught up.
-    SL_ASSIGN_OR_RETURN(const int64_t high, CheckFetchOffset(topic, partition, offset));
-    reader->known_end = std::max(reader->known_end, high);
-  }
-  SL_RETURN_IF_ERROR(PositionReader(rkt, reader, topic, partition, offset));
-  AvailableRecords out;
-  size_t bytes = 0;
-  while (true) {
-    std::optional<LogRecord> record = std::move(reader->held);
-    reader->held.reset();
-    if (!record) {
-      rd_kafka_message_t* msg = rd_kafka_consume(rkt, partition, 0);
-      if (msg == nullptr) break;  // nothing prefetched yet: the next call takes it
-      SL_ASSIGN_OR_RETURN(record, TakeMessage(rkt, reader, msg, topic, partition));
-      if (!record) continue;
-    }
-    if (!HandOut(reader, std::move(*record), max_bytes, &bytes, &out.records)) break;
-  }
-  // The high watermark of the latest fetch response (none before the first): no request to
-  // the broker.
-  int64_t low = 0, high = 0;
-  if (rd_kafka_get_watermark_offsets(reader_.get(), topic.c_str(), partition, &low, &high) ==
-      RD_KAFKA_RESP_ERR_NO_ERROR) {
-    reader->known_end = std::max(reader->known_end, high);
-  }
-  out.end_offset = std::max(reader->known_end, reader->next);
-  return out;
+  return readers_->ReadAvailable(topic, partition, offset, max_bytes,
+                                 [&] { return CheckFetchOffset(topic, partition, offset); });
 }
 
 Result<rd_kafka_t*> KafkaLog::GroupClient(const std::string& group) {
