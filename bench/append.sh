@@ -52,18 +52,18 @@ read -r full_s full_kib < <(timed_run "$work/lake-base" "$data/base")
 printf "full       %7.2f s  peak RSS %5d MiB  (%s)\n" "$full_s" $(( full_kib / 1024 )) \
   "$(grep -oP '^rows\s+\K[0-9]+' "$work/summary.txt") rows"
 
-cp -a "$work/lake-base" "$work/lake"
-read -r append_s append_kib < <(timed_run "$work/lake" "$data/new")
-printf "append     %7.2f s  peak RSS %5d MiB  %5.1f%% of full  (%s)\n" "$append_s" $(( append_kib / 1024 )) \
-  "$(awk -v a="$append_s" -v f="$full_s" 'BEGIN { print 100 * a / f }')" \
-  "$(grep -oE 'accepted: [0-9]+ new, [0-9]+ revised, [0-9]+ unchanged' "$work/summary.txt")"
-grep -E '^buckets' "$work/summary.txt" || true
+# Runs LABEL's delivery INPUT on a copy of the base lake and reports it against the full run.
+run_on_copy() {
+  local label=$1 input=$2 seconds kib
+  rm -rf "$work/lake"
+  cp -a "$work/lake-base" "$work/lake"
+  read -r seconds kib < <(timed_run "$work/lake" "$input")
+  printf "%-10s %7.2f s  peak RSS %5d MiB  %5.1f%% of full  (%s)\n" "$label" "$seconds" $(( kib / 1024 )) \
+    "$(awk -v a="$seconds" -v f="$full_s" 'BEGIN { print 100 * a / f }')" \
+    "$(grep -oE 'accepted: [0-9]+ new, [0-9]+ revised, [0-9]+ unchanged' "$work/summary.txt")"
+  grep -E '^buckets' "$work/summary.txt" || true
+  rm -rf "$work/lake"
+}
 
-rm -rf "$work/lake"
-cp -a "$work/lake-base" "$work/lake"
-read -r again_s again_kib < <(timed_run "$work/lake" "$data/all")
-printf "redeliver  %7.2f s  peak RSS %5d MiB  %5.1f%% of full  (%s)\n" "$again_s" $(( again_kib / 1024 )) \
-  "$(awk -v a="$again_s" -v f="$full_s" 'BEGIN { print 100 * a / f }')" \
-  "$(grep -oE 'accepted: [0-9]+ new, [0-9]+ revised, [0-9]+ unchanged' "$work/summary.txt")"
-grep -E '^buckets' "$work/summary.txt" || true
-rm -rf "$work/lake"
+run_on_copy append "$data/new"
+run_on_copy redeliver "$data/all"

@@ -217,21 +217,26 @@ Result<DataFile> WriteTableFile(const std::string& lake_dir, const std::string& 
   return file;
 }
 
-Result<Table> ReadBucketTable(const std::string& lake_dir, const LakeSnapshot& snapshot, std::string_view table,
-                              int bucket) {
+Result<Table> ReadTableFiles(const std::string& lake_dir, std::string_view table, const std::vector<DataFile>& files) {
   Table out = EmptyTableFor(table);
   RowCopier copier(&out);
-  const std::vector<const DataFile*> files = snapshot.FilesOf(std::string(table), bucket);
-  for (const DataFile* f : files) {
-    SL_ASSIGN_OR_RETURN(Table rows, ReadParquetFile(lake_dir + "/" + f->path));
+  for (const DataFile& f : files) {
+    SL_ASSIGN_OR_RETURN(Table rows, ReadParquetFile(lake_dir + "/" + f.path));
     if (files.size() == 1) return rows;
     if (rows.columns.size() != out.columns.size()) {
-      return Status::Corruption(f->path + ": " + std::to_string(rows.columns.size()) + " columns where " +
+      return Status::Corruption(f.path + ": " + std::to_string(rows.columns.size()) + " columns where " +
                                 std::string(table) + " has " + std::to_string(out.columns.size()));
     }
     for (size_t r = 0; r < rows.num_rows(); ++r) copier.Append(rows, r);
   }
   return out;
+}
+
+Result<Table> ReadBucketTable(const std::string& lake_dir, const LakeSnapshot& snapshot, std::string_view table,
+                              int bucket) {
+  std::vector<DataFile> files;
+  for (const DataFile* f : snapshot.FilesOf(std::string(table), bucket)) files.push_back(*f);
+  return ReadTableFiles(lake_dir, table, files);
 }
 
 std::pair<Table, Table> SplitOpenRows(const Table& table, size_t newest_per_ticker) {

@@ -100,6 +100,9 @@ std::string_view OpenFileKey(std::string_view table);
 Result<std::vector<DataFile>> WriteBucketTable(const std::string& lake_dir, const std::string& table_name, int bucket,
                                                int64_t snapshot_id, const Table& table);
 
+//! Every row of `files` (of lake table `table`), in order.
+Result<Table> ReadTableFiles(const std::string& lake_dir, std::string_view table, const std::vector<DataFile>& files);
+
 //! Every row of `table` in `bucket`, from all its files in the order they were added.
 Result<Table> ReadBucketTable(const std::string& lake_dir, const LakeSnapshot& snapshot, std::string_view table,
                               int bucket);

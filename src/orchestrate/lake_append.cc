@@ -46,20 +46,6 @@ Table TableWithTickers(std::string_view table_name, const std::vector<std::strin
   return t;
 }
 
-// The rows of `files` (of one table) in order.
-Result<Table> ReadFiles(const std::string& lake_dir, std::string_view table, const std::vector<DataFile>& files) {
-  Table out = EmptyTableFor(table);
-  RowCopier copier(&out);
-  for (const DataFile& f : files) {
-    SL_ASSIGN_OR_RETURN(Table rows, ReadParquetFile(lake_dir + "/" + f.path));
-    if (rows.columns.size() != out.columns.size()) {
-      return Status::Corruption(f.path + " does not have the columns of " + std::string(table));
-    }
-    for (size_t r = 0; r < rows.num_rows(); ++r) copier.Append(rows, r);
-  }
-  return out;
-}
-
 // Writes the new files of one bucket's tables and keeps their lists.
 class BucketWriter {
  public:
@@ -90,7 +76,7 @@ class BucketWriter {
     std::vector<DataFile>& files = out_->files[std::string(table)];
     Table held = EmptyTableFor(table);
     if (!files.empty()) {
-      SL_ASSIGN_OR_RETURN(held, ReadFiles(in_.lake_dir, table, {files.back()}));
+      SL_ASSIGN_OR_RETURN(held, ReadTableFiles(in_.lake_dir, table, {files.back()}));
       files.pop_back();
     }
     SL_ASSIGN_OR_RETURN(Table open, ReplaceTickerTails(held, replacement, OpenFileKey(table)));
@@ -134,7 +120,7 @@ class BucketWriter {
     if (files.size() <= kMaxFilesPerTable) return Status::OK();
     const size_t begin = 1, end = files.size() - (keep_last - 1);
     const std::vector<DataFile> merged_files(files.begin() + begin, files.begin() + end);
-    SL_ASSIGN_OR_RETURN(Table rows, ReadFiles(in_.lake_dir, table, merged_files));
+    SL_ASSIGN_OR_RETURN(Table rows, ReadTableFiles(in_.lake_dir, table, merged_files));
     SL_ASSIGN_OR_RETURN(DataFile merged, Write(table, rows));
     files.erase(files.begin() + begin, files.begin() + end);
     files.insert(files.begin() + begin, std::move(merged));

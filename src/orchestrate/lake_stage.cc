@@ -6,14 +6,10 @@
 #include <nlohmann/json.hpp>
 #include <numeric>
 #include <optional>
-#include <unordered_map>
-#include <unordered_set>
 
 #include "core/crash_point.h"
 #include "core/files.h"
 #include "lake/gold_rows.h"
-#include "lake/parquet_reader.h"
-#include "lake/parquet_writer.h"
 #include "lake/table_schemas.h"
 #include "log/bar_codec.h"
 #include "log/topics.h"
